@@ -1,0 +1,14 @@
+/*
+ * board/host - a native build on a Linux development machine: more of
+ * everything, for development, tests and benchmarks.
+ */
+#ifndef BOARD_H
+#define BOARD_H
+
+#define CFG_MAX_DEVICES 8
+#define CFG_MAX_QUEUE_PAIRS 4
+#define CFG_QUEUE_SIZE_MAX 32768
+#define CFG_FE_QUEUE_SIZE 256
+#define CFG_FE_MEM_SIZE (8u << 20)
+
+#endif

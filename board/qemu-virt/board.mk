@@ -1,0 +1,14 @@
+# board/qemu-virt: aarch64, static, musl (Debian packages musl-dev:arm64
+# and gcc-aarch64-linux-gnu).  CROSS_COMPILE= overrides the prefix.
+CROSS_COMPILE ?= aarch64-linux-musl-
+BOARD_CC ?= $(CROSS_COMPILE)gcc
+# musl's wrapper has no binutils of its own: use the GNU cross ones.
+BOARD_BINUTILS ?= aarch64-linux-gnu-
+BOARD_CFLAGS := -march=armv8-a
+BOARD_FRAME_LIMIT := 1536
+# How test binaries run on the build machine: under qemu-user.
+BOARD_RUN := qemu-aarch64
+# Loadable on 4 KiB and 64 KiB page kernels alike (max-page-size stays
+# 64 KiB), without the up-to-64 KiB of file padding that aligning the
+# RELRO segment costs: keeps the stripped binary well under 128 KiB.
+BOARD_LDFLAGS := -Wl,-z,norelro

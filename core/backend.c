@@ -1,0 +1,485 @@
+/*
+ * backend.c - the back-end's vhost-user request handlers.
+ *
+ * Security model (as DPDK's vhost_user.c says it): the front-end is not
+ * trusted.  No field of a request is used before it is checked.  Size, fd
+ * count and (where there is one) queue index are checked once, in
+ * be_dispatch, against the one request table (VU_REQUESTS in vu_proto.h);
+ * each handler then checks the meaning of its payload.  Any violation is one
+ * error line and a dropped connection; nothing is asserted.
+ */
+#include "core/backend.h"
+
+#include <string.h>
+
+#include "core/log.h"
+#include "core/net.h"
+#include "core/trace.h"
+
+typedef int (*be_handler_fn)(struct vu_dev *d, struct vu_msg *m);
+
+struct be_req {
+	int16_t size;    /* VU_SZ_* */
+	uint8_t fd_rule; /* enum vu_fd_rule */
+	be_handler_fn fn;
+};
+
+/* A handler returns 0 when done, 1 when it sent the reply itself, or a
+ * negative errno after logging the violation.  Declared here for the table;
+ * the list names 0 for the requests not implemented. */
+static int be_get_features(struct vu_dev *, struct vu_msg *);
+static int be_set_features(struct vu_dev *, struct vu_msg *);
+static int be_set_owner(struct vu_dev *, struct vu_msg *);
+static int be_reset_owner(struct vu_dev *, struct vu_msg *);
+static int be_set_mem_table(struct vu_dev *, struct vu_msg *);
+static int be_set_vring_num(struct vu_dev *, struct vu_msg *);
+static int be_set_vring_addr(struct vu_dev *, struct vu_msg *);
+static int be_set_vring_base(struct vu_dev *, struct vu_msg *);
+static int be_get_vring_base(struct vu_dev *, struct vu_msg *);
+static int be_set_vring_kick(struct vu_dev *, struct vu_msg *);
+static int be_set_vring_call(struct vu_dev *, struct vu_msg *);
+static int be_set_vring_err(struct vu_dev *, struct vu_msg *);
+static int be_get_protocol_features(struct vu_dev *, struct vu_msg *);
+static int be_set_protocol_features(struct vu_dev *, struct vu_msg *);
+static int be_get_queue_num(struct vu_dev *, struct vu_msg *);
+static int be_set_vring_enable(struct vu_dev *, struct vu_msg *);
+
+static const struct be_req be_table[VU_REQ_MAX] = {
+#define BE_ENTRY(n, name, sz, fd, h) [n] = {sz, fd, h},
+	VU_REQUESTS(BE_ENTRY)
+#undef BE_ENTRY
+};
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static int reply_u64(struct vu_dev *d, struct vu_msg *m, uint64_t v)
+{
+	int rc = vu_send(d->fd, m->hdr.request, VU_FLAG_REPLY, &v, sizeof(v),
+			 NULL, 0);
+	if (rc < 0) {
+		LOG_ERR("%s: cannot send the reply to %s (error %d)", d->name,
+			vu_req_name(m->hdr.request), -rc);
+		return rc;
+	}
+	return 1;
+}
+
+/* Queue index of a request that names one, checked in full 32 bits
+ * (CVE-2020-10723: truncate after validating, never before). */
+static struct vu_queue *queue_of(struct vu_dev *d, const struct vu_msg *m,
+				 uint32_t index)
+{
+	if (index >= CFG_MAX_QUEUES) {
+		LOG_ERR("%s: %s: queue index %u, the device has %u queues",
+			d->name, vu_req_name(m->hdr.request), index,
+			(unsigned)CFG_MAX_QUEUES);
+		return NULL;
+	}
+	return &d->q[index];
+}
+
+/* Translate the ring addresses of q, once its size, its addresses and the
+ * memory table are all known.  Returns <0 if they do not fit in memory. */
+static int queue_attach(struct vu_dev *d, unsigned qi)
+{
+	struct vu_queue *q = &d->q[qi];
+	const struct vu_addr *a = &q->addr;
+	void *desc, *avail, *used;
+
+	q->attached = false;
+	if (q->num == 0 || !q->addr_set || d->mem.n == 0)
+		return 0;
+	/* virtio 1.2 2.7: alignment 16, 2 and 4. */
+	if ((a->desc & 15) || (a->avail & 1) || (a->used & 3)) {
+		LOG_ERR("%s: ring addresses misaligned (desc 0x%llx avail "
+			"0x%llx used 0x%llx)", q->name,
+			(unsigned long long)a->desc,
+			(unsigned long long)a->avail,
+			(unsigned long long)a->used);
+		return -PORT_EINVAL;
+	}
+	desc = mem_uva_range(&d->mem, a->desc, VRING_DESC_BYTES(q->num));
+	avail = mem_uva_range(&d->mem, a->avail, VRING_AVAIL_BYTES(q->num));
+	used = mem_uva_range(&d->mem, a->used, VRING_USED_BYTES(q->num));
+	if (desc == NULL || avail == NULL || used == NULL) {
+		LOG_ERR("%s: ring of %u entries at desc 0x%llx avail 0x%llx "
+			"used 0x%llx is not inside guest memory", q->name,
+			q->num, (unsigned long long)a->desc,
+			(unsigned long long)a->avail,
+			(unsigned long long)a->used);
+		return -PORT_EINVAL;
+	}
+	vq_attach(&q->ring, q->num, desc, avail, used, q->base);
+	q->attached = true;
+	return 0;
+}
+
+void be_reset(struct vu_dev *d)
+{
+	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
+		dev_queue_reset(d, i);
+	mem_table_unmap(&d->mem);
+	mem_table_unmap(&d->mem_next);
+	d->features = 0;
+	d->proto = 0;
+	d->proto_set = false;
+	d->owner = false;
+}
+
+/* ---- handlers ------------------------------------------------------------ */
+
+static int be_get_features(struct vu_dev *d, struct vu_msg *m)
+{
+	return reply_u64(d, m, BE_FEATURES);
+}
+
+static int be_set_features(struct vu_dev *d, struct vu_msg *m)
+{
+	uint64_t f = m->p.u64;
+
+	if (f & ~(uint64_t)BE_FEATURES) {
+		LOG_ERR("%s: SET_FEATURES 0x%llx has bits we did not offer "
+			"(0x%llx)", d->name, (unsigned long long)f,
+			(unsigned long long)BE_FEATURES);
+		return -PORT_EINVAL;
+	}
+	d->features = f;
+	return 0;
+}
+
+static int be_set_owner(struct vu_dev *d, struct vu_msg *m)
+{
+	(void)m;
+	d->owner = true;
+	return 0;
+}
+
+static int be_reset_owner(struct vu_dev *d, struct vu_msg *m)
+{
+	(void)m;
+	/* vhost-user.rst: deprecated; a back-end treats it as a reset of the
+	 * session.  The connection stays. */
+	be_reset(d);
+	return 0;
+}
+
+static int be_set_mem_table(struct vu_dev *d, struct vu_msg *m)
+{
+	unsigned n = m->p.mem.nregions; /* size and fd count checked */
+	int rc;
+
+	mem_table_unmap(&d->mem_next);
+	rc = mem_table_map(&d->mem_next, vu_msg_regions(m), n, m->fds,
+			   d->name);
+	if (rc < 0)
+		return rc;
+	/* Only now drop the old table: rings may be live on it
+	 * (vhost-user.rst allows a new table at any time). */
+	mem_table_unmap(&d->mem);
+	d->mem = d->mem_next;
+	memset(&d->mem_next, 0, sizeof(d->mem_next));
+	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++) {
+		rc = queue_attach(d, i);
+		if (rc < 0)
+			return rc;
+	}
+	/* The mappings hold the memory; the fds are closed by the caller. */
+	return 0;
+}
+
+static int be_set_vring_num(struct vu_dev *d, struct vu_msg *m)
+{
+	struct vu_queue *q = queue_of(d, m, m->p.state.index);
+	uint32_t num = m->p.state.num;
+
+	if (q == NULL)
+		return -PORT_EINVAL;
+	if (num == 0 || num > CFG_QUEUE_SIZE_MAX || (num & (num - 1))) {
+		LOG_ERR("%s: SET_VRING_NUM %u: not a power of two from 1 to %u",
+			q->name, num, (unsigned)CFG_QUEUE_SIZE_MAX);
+		return -PORT_EINVAL;
+	}
+	if (q->started) {
+		LOG_ERR("%s: SET_VRING_NUM while the ring is started", q->name);
+		return -PORT_EINVAL;
+	}
+	q->num = num;
+	return queue_attach(d, m->p.state.index);
+}
+
+static int be_set_vring_addr(struct vu_dev *d, struct vu_msg *m)
+{
+	struct vu_queue *q = queue_of(d, m, m->p.addr.index);
+
+	if (q == NULL)
+		return -PORT_EINVAL;
+	if (m->p.addr.flags & ~VU_VRING_F_LOG) {
+		LOG_ERR("%s: SET_VRING_ADDR flags 0x%x unknown", q->name,
+			m->p.addr.flags);
+		return -PORT_EINVAL;
+	}
+	q->addr = m->p.addr;
+	q->addr_set = true;
+	return queue_attach(d, m->p.addr.index);
+}
+
+static int be_set_vring_base(struct vu_dev *d, struct vu_msg *m)
+{
+	struct vu_queue *q = queue_of(d, m, m->p.state.index);
+
+	if (q == NULL)
+		return -PORT_EINVAL;
+	/* Split ring: the next avail index, 16 bits. */
+	if (m->p.state.num > 0xffff) {
+		LOG_ERR("%s: SET_VRING_BASE %u does not fit a split ring index",
+			q->name, m->p.state.num);
+		return -PORT_EINVAL;
+	}
+	if (q->started) {
+		LOG_ERR("%s: SET_VRING_BASE while the ring is started", q->name);
+		return -PORT_EINVAL;
+	}
+	q->base = (uint16_t)m->p.state.num;
+	return queue_attach(d, m->p.state.index);
+}
+
+static int be_get_vring_base(struct vu_dev *d, struct vu_msg *m)
+{
+	uint32_t index = m->p.state.index;
+	struct vu_queue *q = queue_of(d, m, index);
+	struct vu_state st;
+	int rc;
+
+	if (q == NULL)
+		return -PORT_EINVAL;
+	/* vhost-user.rst "Ring states": this stops the ring.  Everything we
+	 * took is already in the used ring (chains complete in one pass). */
+	st.index = index;
+	st.num = q->attached ? q->ring.last_avail : q->base;
+	q->base = (uint16_t)st.num;
+	q->started = false;
+	q->attached = false;
+	q->busy = false;
+	port_fd_close(q->kick_fd);
+	q->kick_fd = -1;
+	q->polled = false;
+	rc = vu_send(d->fd, m->hdr.request, VU_FLAG_REPLY, &st, sizeof(st),
+		     NULL, 0);
+	if (rc < 0) {
+		LOG_ERR("%s: cannot send the reply to GET_VRING_BASE (error %d)",
+			d->name, -rc);
+		return rc;
+	}
+	return 1;
+}
+
+/* Common part of SET_VRING_KICK, CALL and ERR: the queue, and the fd or
+ * the NOFD flag (the fd count was checked against the flag already). */
+static struct vu_queue *vring_fd(struct vu_dev *d, struct vu_msg *m,
+				 int *fd)
+{
+	uint64_t v = m->p.u64;
+
+	if (v & ~(uint64_t)(VU_VRING_IDX_MASK | VU_VRING_NOFD)) {
+		LOG_ERR("%s: %s payload 0x%llx has unknown bits", d->name,
+			vu_req_name(m->hdr.request), (unsigned long long)v);
+		return NULL;
+	}
+	*fd = (v & VU_VRING_NOFD) ? -1 : vu_msg_take_fd(m, 0);
+	return queue_of(d, m, (uint32_t)(v & VU_VRING_IDX_MASK));
+}
+
+static int be_set_vring_kick(struct vu_dev *d, struct vu_msg *m)
+{
+	int fd = -1;
+	struct vu_queue *q = vring_fd(d, m, &fd);
+
+	if (q == NULL) {
+		port_fd_close(fd);
+		return -PORT_EINVAL;
+	}
+	port_fd_close(q->kick_fd);
+	q->kick_fd = fd;
+	q->polled = fd < 0; /* vhost-user.rst: no fd, so poll the ring */
+	q->started = true;
+	if (!q->attached)
+		return queue_attach(d, (unsigned)(q - d->q));
+	return 0;
+}
+
+static int be_set_vring_call(struct vu_dev *d, struct vu_msg *m)
+{
+	int fd = -1;
+	struct vu_queue *q = vring_fd(d, m, &fd);
+
+	if (q == NULL) {
+		port_fd_close(fd);
+		return -PORT_EINVAL;
+	}
+	port_fd_close(q->call_fd);
+	q->call_fd = fd;
+	return 0;
+}
+
+static int be_set_vring_err(struct vu_dev *d, struct vu_msg *m)
+{
+	int fd = -1;
+	struct vu_queue *q = vring_fd(d, m, &fd);
+
+	if (q == NULL) {
+		port_fd_close(fd);
+		return -PORT_EINVAL;
+	}
+	port_fd_close(q->err_fd);
+	q->err_fd = fd;
+	return 0;
+}
+
+static int be_get_protocol_features(struct vu_dev *d, struct vu_msg *m)
+{
+	return reply_u64(d, m, BE_PROTOCOL_FEATURES);
+}
+
+static int be_set_protocol_features(struct vu_dev *d, struct vu_msg *m)
+{
+	uint64_t f = m->p.u64;
+
+	if (f & ~(uint64_t)BE_PROTOCOL_FEATURES) {
+		LOG_ERR("%s: SET_PROTOCOL_FEATURES 0x%llx has bits we did not "
+			"offer (0x%llx)", d->name, (unsigned long long)f,
+			(unsigned long long)BE_PROTOCOL_FEATURES);
+		return -PORT_EINVAL;
+	}
+	d->proto = f;
+	d->proto_set = true;
+	return 0;
+}
+
+static int be_get_queue_num(struct vu_dev *d, struct vu_msg *m)
+{
+	return reply_u64(d, m, CFG_MAX_QUEUES);
+}
+
+static int be_set_vring_enable(struct vu_dev *d, struct vu_msg *m)
+{
+	struct vu_queue *q = queue_of(d, m, m->p.state.index);
+
+	if (q == NULL)
+		return -PORT_EINVAL;
+	if (m->p.state.num > 1) {
+		LOG_ERR("%s: SET_VRING_ENABLE %u is neither 0 nor 1", q->name,
+			m->p.state.num);
+		return -PORT_EINVAL;
+	}
+	q->enabled = m->p.state.num == 1;
+	return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+/* How many fds the request must carry; -1 if its payload says nothing
+ * sensible about it (an error is logged). */
+static int fds_expected(struct vu_dev *d, const struct vu_msg *m,
+			const struct be_req *e)
+{
+	switch (e->fd_rule) {
+	case VU_FD_VRING:
+		return (m->p.u64 & VU_VRING_NOFD) ? 0 : 1;
+	case VU_FD_REGIONS:
+		if (m->hdr.size < sizeof(struct vu_memhdr)) {
+			LOG_ERR("%s: SET_MEM_TABLE payload of %u bytes has no "
+				"region count", d->name, m->hdr.size);
+			return -1;
+		}
+		if (m->p.mem.nregions > VU_MAX_TABLE_REGIONS ||
+		    m->p.mem.nregions > CFG_MAX_REGIONS) {
+			LOG_ERR("%s: SET_MEM_TABLE with %u regions, at most %u",
+				d->name, m->p.mem.nregions,
+				VU_MAX_TABLE_REGIONS < CFG_MAX_REGIONS
+					? VU_MAX_TABLE_REGIONS
+					: (unsigned)CFG_MAX_REGIONS);
+			return -1;
+		}
+		if (m->hdr.size != sizeof(struct vu_memhdr) +
+					   m->p.mem.nregions *
+						   sizeof(struct vu_region)) {
+			LOG_ERR("%s: SET_MEM_TABLE of %u regions has %u bytes, "
+				"expected %u", d->name, m->p.mem.nregions,
+				m->hdr.size,
+				(unsigned)(sizeof(struct vu_memhdr) +
+					   m->p.mem.nregions *
+						   sizeof(struct vu_region)));
+			return -1;
+		}
+		return (int)m->p.mem.nregions;
+	case VU_FD_NONE:
+	default:
+		return 0;
+	}
+}
+
+static int dispatch(struct vu_dev *d, struct vu_msg *m)
+{
+	uint32_t req = m->hdr.request;
+	const struct be_req *e = req < VU_REQ_MAX ? &be_table[req] : NULL;
+	int want;
+
+	if (m->hdr.flags & VU_FLAG_REPLY) {
+		LOG_ERR("%s: %s (%u) has the reply flag set", d->name,
+			vu_req_name(req), req);
+		return -PORT_EPROTO;
+	}
+	if (e == NULL || e->fn == NULL) {
+		/* Not a violation: we say no and carry on. */
+		LOG_ERR("%s: %s (%u) is not supported", d->name,
+			vu_req_name(req), req);
+		return -PORT_ENOTSUP;
+	}
+	if (e->size != VU_SZ_VAR && m->hdr.size != (uint32_t)e->size) {
+		LOG_ERR("%s: %s with a payload of %u bytes, expected %d",
+			d->name, vu_req_name(req), m->hdr.size, e->size);
+		return -PORT_EPROTO;
+	}
+	want = fds_expected(d, m, e);
+	if (want < 0)
+		return -PORT_EPROTO;
+	if (m->nfds != (unsigned)want) {
+		LOG_ERR("%s: %s came with %u fds, expected %d", d->name,
+			vu_req_name(req), m->nfds, want);
+		return -PORT_EPROTO;
+	}
+	return e->fn(d, m);
+}
+
+int be_dispatch(struct vu_dev *d, struct vu_msg *m)
+{
+	bool ack = (d->proto & VU_BIT(VU_PROTO_F_REPLY_ACK)) &&
+		   (m->hdr.flags & VU_FLAG_NEED_REPLY);
+	int rc;
+
+	if (d->o.verbose)
+		trace_msg(m);
+	rc = dispatch(d, m);
+	/* Every fd not taken by the handler is closed, on every path
+	 * (CVE-2019-14818, CVE-2022-0669). */
+	vu_msg_close_fds(m);
+	/* vhost-user.rst "REPLY_ACK": 0 for success, non-zero for failure,
+	 * unless the request has a reply of its own (rc == 1). */
+	if (ack && rc != 1) {
+		uint64_t status = rc < 0 ? 1 : 0;
+		int s = vu_send(d->fd, m->hdr.request, VU_FLAG_REPLY, &status,
+				sizeof(status), NULL, 0);
+		if (s < 0 && rc >= 0)
+			rc = s;
+	}
+	if (rc == -PORT_ENOTSUP)
+		return 0;
+	return rc < 0 ? rc : 0;
+}
+
+int be_queue_work(struct vu_dev *d, unsigned qi)
+{
+	/* Both directions of a pair move on either kick: a TX frame for the
+	 * echo may be waiting for RX buffers. */
+	return net_pair_work(d, qi / 2);
+}

@@ -1,0 +1,115 @@
+/*
+ * config.h - every compile-time knob of the core, with its default.
+ *
+ * A board overrides any of these in board/<name>/board.h, included first
+ * (the build puts board/<name>/ on the include path); nothing else sets
+ * CFG_*.
+ * Impossible combinations stop the build here with a fix-it message.
+ */
+#ifndef CORE_CONFIG_H
+#define CORE_CONFIG_H
+
+#include "board.h"
+
+/* Devices (vhost-user sockets) served or driven by one process. */
+#ifndef CFG_MAX_DEVICES
+#define CFG_MAX_DEVICES 4
+#endif
+
+/* Memory regions per device.  vhost-user.rst: 8 without
+ * CONFIGURE_MEM_SLOTS; up to 509 with it. */
+#ifndef CFG_MAX_REGIONS
+#define CFG_MAX_REGIONS 8
+#endif
+
+/* Queue pairs per device (queue 2n is RX n, 2n+1 is TX n). */
+#ifndef CFG_MAX_QUEUE_PAIRS
+#define CFG_MAX_QUEUE_PAIRS 1
+#endif
+
+/* Largest ring size accepted from a front-end (virtio 1.2 2.7: a power of
+ * two, at most 32768). */
+#ifndef CFG_QUEUE_SIZE_MAX
+#define CFG_QUEUE_SIZE_MAX 1024
+#endif
+
+/* Ring size the front-end role asks for. */
+#ifndef CFG_FE_QUEUE_SIZE
+#define CFG_FE_QUEUE_SIZE 256
+#endif
+
+/* Buffer for one vhost-user message payload. */
+#ifndef CFG_MSG_PAYLOAD_MAX
+#define CFG_MSG_PAYLOAD_MAX 512
+#endif
+
+/* Descriptor segments gathered for one chain (after splitting at region
+ * boundaries).  A longer chain is dropped and counted. */
+#ifndef CFG_CHAIN_SEGS
+#define CFG_CHAIN_SEGS 64
+#endif
+
+/* Largest frame handled (without the virtio-net header). */
+#ifndef CFG_FRAME_MAX
+#define CFG_FRAME_MAX 9216
+#endif
+
+/* Chains handled per queue per wake-up before the loop looks at other fds. */
+#ifndef CFG_BATCH
+#define CFG_BATCH 64
+#endif
+
+/* Interval at which a ring without a kick fd (NOFD flag) is polled. */
+#ifndef CFG_NOFD_POLL_US
+#define CFG_NOFD_POLL_US 100
+#endif
+
+/* Interval between connect attempts of a client-mode socket. */
+#ifndef CFG_RECONNECT_MS
+#define CFG_RECONNECT_MS 200
+#endif
+
+/* Size of the shared memory a front-end builds (rings and buffers). */
+#ifndef CFG_FE_MEM_SIZE
+#define CFG_FE_MEM_SIZE (4u << 20)
+#endif
+
+/* ---- derived and checked ---------------------------------------------- */
+
+#define CFG_MAX_QUEUES (2 * CFG_MAX_QUEUE_PAIRS)
+
+/* One message carries at most this many fds (SET_MEM_TABLE: one per
+ * region of the baseline table). */
+#define CFG_MAX_MSG_FDS 8
+
+#if CFG_MAX_DEVICES < 1
+#error "CFG_MAX_DEVICES must be at least 1"
+#endif
+#if CFG_MAX_REGIONS < 1 || CFG_MAX_REGIONS > 509
+#error "CFG_MAX_REGIONS must be 1..509 (vhost-user.rst, VHOST_USER_GET_MAX_MEM_SLOTS)"
+#endif
+#if CFG_MAX_QUEUE_PAIRS < 1 || CFG_MAX_QUEUE_PAIRS > 128
+#error "CFG_MAX_QUEUE_PAIRS must be 1..128 (the kick/call payload holds an 8-bit index)"
+#endif
+#if CFG_QUEUE_SIZE_MAX < 2 || CFG_QUEUE_SIZE_MAX > 32768 || \
+	(CFG_QUEUE_SIZE_MAX & (CFG_QUEUE_SIZE_MAX - 1))
+#error "CFG_QUEUE_SIZE_MAX must be a power of two from 2 to 32768 (virtio 1.2 2.7)"
+#endif
+#if CFG_FE_QUEUE_SIZE < 2 || CFG_FE_QUEUE_SIZE > CFG_QUEUE_SIZE_MAX || \
+	(CFG_FE_QUEUE_SIZE & (CFG_FE_QUEUE_SIZE - 1))
+#error "CFG_FE_QUEUE_SIZE must be a power of two no larger than CFG_QUEUE_SIZE_MAX"
+#endif
+#if CFG_MSG_PAYLOAD_MAX < 8 + 32 * 8
+#error "CFG_MSG_PAYLOAD_MAX must hold a SET_MEM_TABLE of 8 regions: at least 264"
+#endif
+#if CFG_CHAIN_SEGS < 2
+#error "CFG_CHAIN_SEGS must be at least 2 (header and frame)"
+#endif
+#if CFG_FRAME_MAX < 64 || CFG_FRAME_MAX > 65535
+#error "CFG_FRAME_MAX must be 64..65535"
+#endif
+#if CFG_BATCH < 1 || CFG_BATCH > CFG_QUEUE_SIZE_MAX
+#error "CFG_BATCH must be 1..CFG_QUEUE_SIZE_MAX"
+#endif
+
+#endif /* CORE_CONFIG_H */

@@ -1,0 +1,59 @@
+/*
+ * evt.c - eventfds for kicks and calls.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "port/port.h"
+
+int port_evt_create(void)
+{
+	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int port_evt_signal(int fd)
+{
+	const uint64_t one = 1;
+
+	for (;;) {
+		if (write(fd, &one, sizeof(one)) == (ssize_t)sizeof(one))
+			return 0;
+		if (errno == EINTR)
+			continue;
+		/* A saturated counter already wakes the reader: the kick is not
+		 * lost, so this is success. */
+		if (errno == EAGAIN)
+			return 0;
+		return -errno;
+	}
+}
+
+int port_evt_drain(int fd, uint64_t *count)
+{
+	uint64_t v;
+
+	if (!count)
+		return -EINVAL;
+	for (;;) {
+		ssize_t r = read(fd, &v, sizeof(v));
+
+		if (r == (ssize_t)sizeof(v)) {
+			*count = v;
+			return 0;
+		}
+		if (r >= 0)
+			return -EPROTO; /* eventfds always transfer 8 bytes */
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN) {
+			*count = 0; /* counter was 0: nothing to drain */
+			return 0;
+		}
+		return -errno;
+	}
+}

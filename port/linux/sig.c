@@ -1,0 +1,75 @@
+/*
+ * sig.c - SIGINT/SIGTERM (stop) and SIGUSR1 (stats) as flags.
+ *
+ * The signals stay blocked except inside port_poll()'s ppoll(), so the
+ * handlers only ever run there: the main loop checks port_sig_take() and
+ * then waits without a window in which a signal could be missed.
+ */
+#define _GNU_SOURCE
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+
+#include "port/port.h"
+
+static volatile sig_atomic_t sig_stop;
+static volatile sig_atomic_t sig_stats;
+
+static void on_signal(int signo)
+{
+	/* Only async-signal-safe work here: set a flag, nothing else. */
+	if (signo == SIGUSR1)
+		sig_stats = 1;
+	else
+		sig_stop = 1;
+}
+
+int port_sig_init(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGUSR1};
+	struct sigaction sa = {0};
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&set, sigs[i]);
+	/* Block before installing the handlers so that none can run outside
+	 * ppoll() even once. */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+
+	sa.sa_handler = on_signal;
+	sa.sa_mask = set;
+	/* No SA_RESTART: ppoll must return EINTR so the loop sees the flag. */
+	sa.sa_flags = 0;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) < 0)
+			return -errno;
+
+	/* A peer that goes away must turn into EPIPE, not kill us (send also
+	 * uses MSG_NOSIGNAL; this covers write(2) to stdout). */
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGPIPE, &sa, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+unsigned port_sig_take(void)
+{
+	unsigned bits = 0;
+
+	/* Read-then-clear is not atomic, but the handlers cannot run here:
+	 * the signals are blocked outside ppoll(). */
+	if (sig_stop) {
+		sig_stop = 0;
+		bits |= PORT_SIG_STOP;
+	}
+	if (sig_stats) {
+		sig_stats = 0;
+		bits |= PORT_SIG_STATS;
+	}
+	return bits;
+}

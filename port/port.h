@@ -1,0 +1,155 @@
+/*
+ * port.h - the only door from core/ to the operating system.
+ *
+ * Every function returns >= 0 on success and a negative errno value on
+ * failure; errno itself is read only inside the port.  File descriptors are
+ * plain ints so that they can travel in SCM_RIGHTS and sit in the core's
+ * fixed tables; -1 means "none".
+ *
+ * A port must implement every function declared here (no weak symbols): a
+ * missing one fails the link, which is the point.
+ */
+#ifndef PORT_PORT_H
+#define PORT_PORT_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Negative error codes the core inspects.  Linux values; a port for another
+ * OS maps its own codes onto these. */
+#define PORT_EAGAIN 11
+#define PORT_EINTR 4
+#define PORT_EINVAL 22
+#define PORT_ENOENT 2
+#define PORT_EPROTO 71
+#define PORT_EMSGSIZE 90
+#define PORT_ENOSPC 28
+#define PORT_ECONNREFUSED 111
+#define PORT_EBADF 9
+#define PORT_ENOMEM 12
+#define PORT_ERANGE 34
+#define PORT_ENOTSUP 95
+#define PORT_EPIPE 32
+
+/* ---- unix stream sockets (vhost-user transport) ---------------------- */
+
+/* Create a listening unix stream socket at path (a stale socket file is
+ * removed first).  Non-blocking, close-on-exec. */
+int port_sock_listen(const char *path);
+
+/* Accept one connection from a listening socket; non-blocking result.
+ * -PORT_EAGAIN when none is pending. */
+int port_sock_accept(int lfd);
+
+/* Connect to the unix stream socket at path.  -PORT_ENOENT or
+ * -PORT_ECONNREFUSED while nobody listens there yet. */
+int port_sock_connect(const char *path);
+
+/*
+ * Receive at most len bytes (never more: the caller frames messages itself)
+ * and the fds that came with them.  Up to max_fds fds are stored in fds[] and
+ * their count in *nfds.  If the sender attached more fds than max_fds, every
+ * fd received is closed and -PORT_EMSGSIZE is returned.
+ * Returns bytes received, 0 at end of stream, -PORT_EAGAIN if nothing is
+ * ready.
+ */
+long port_sock_recv(int fd, void *buf, size_t len, int *fds, unsigned *nfds,
+                    unsigned max_fds);
+
+/* Send len bytes with nfds fds attached to the first byte.  Blocks until all
+ * bytes are written or an error occurs (messages are small). */
+long port_sock_send(int fd, const void *buf, size_t len, const int *fds,
+                    unsigned nfds);
+
+/* Remove a socket file that this process created. */
+int port_sock_unlink(const char *path);
+
+/* ---- file descriptors ------------------------------------------------- */
+
+/* Close fd; a negative fd is ignored. */
+void port_fd_close(int fd);
+
+/* Size in bytes of the file behind fd (for checking mmap ranges before they
+ * can SIGBUS). */
+int port_fd_size(int fd, uint64_t *size);
+
+/* ---- eventfd ---------------------------------------------------------- */
+
+/* A non-blocking eventfd with counter 0. */
+int port_evt_create(void);
+
+/* Add 1 to the counter (a kick or a call). */
+int port_evt_signal(int fd);
+
+/* Read and reset the counter; 0 if it was already 0. */
+int port_evt_drain(int fd, uint64_t *count);
+
+/* ---- shared memory ---------------------------------------------------- */
+
+/* An anonymous shareable file of size bytes (memfd), sealed against
+ * shrinking. */
+int port_mem_create(const char *name, uint64_t size);
+
+/* Map [0, len) of fd shared, read-write. */
+int port_mem_map(int fd, uint64_t len, void **addr);
+
+/* Unmap a mapping made by port_mem_map. */
+int port_mem_unmap(void *addr, uint64_t len);
+
+/* ---- readiness -------------------------------------------------------- */
+
+#define PORT_POLLIN 0x1u
+#define PORT_POLLOUT 0x4u
+#define PORT_POLLERR 0x8u
+#define PORT_POLLHUP 0x10u
+
+struct port_pollfd {
+	int fd;
+	uint16_t events;
+	uint16_t revents;
+};
+
+/*
+ * Wait until one of fds[] is ready, a signal arrives, or timeout_ns passes
+ * (-1: no timeout; 0: just look).  Signals handled by port_sig_* are only
+ * delivered while this call waits, so a signal is never lost between a check
+ * of port_sig_take() and the wait.  Returns the number of ready entries, 0
+ * on timeout, -PORT_EINTR when a signal arrived.
+ */
+int port_poll(struct port_pollfd *fds, unsigned n, int64_t timeout_ns);
+
+/* ---- time ------------------------------------------------------------- */
+
+/* Monotonic clock in nanoseconds. */
+uint64_t port_now_ns(void);
+
+/* ---- signals ---------------------------------------------------------- */
+
+#define PORT_SIG_STOP 0x1u  /* SIGINT or SIGTERM */
+#define PORT_SIG_STATS 0x2u /* SIGUSR1 */
+
+/* Install handlers for the signals above (SIGPIPE is ignored). */
+int port_sig_init(void);
+
+/* Return the PORT_SIG_* bits raised since the last call, and clear them. */
+unsigned port_sig_take(void);
+
+/* ---- output ----------------------------------------------------------- */
+
+enum port_log_level {
+	PORT_LOG_ERR,  /* stderr, "vhost: error: " prefix */
+	PORT_LOG_WARN, /* stderr, "vhost: warning: " prefix */
+	PORT_LOG_INFO, /* stdout */
+};
+
+/* printf-style output of one or more lines; a missing final newline is
+ * added. */
+void port_log(enum port_log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Flush buffered standard output (before exit, or after a batch of trace
+ * lines). */
+void port_log_flush(void);
+
+#endif /* PORT_PORT_H */

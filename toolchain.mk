@@ -1,0 +1,28 @@
+# toolchain.mk - tools and flags common to every board.  A board's
+# board.mk only adds to these (BOARD_CC, BOARD_CFLAGS, BOARD_RUN, ...).
+
+CC := $(BOARD_CC)
+NM := $(BOARD_BINUTILS)nm
+STRIP := $(BOARD_BINUTILS)strip
+SIZE := $(BOARD_BINUTILS)size
+
+WARN := -Wall -Wextra -Werror -Wvla -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wcast-align \
+	-Wframe-larger-than=$(BOARD_FRAME_LIMIT) -Wstack-usage=$(BOARD_FRAME_LIMIT)
+
+ifeq ($(DEBUG),1)
+OPT := -O0 -g -DDEBUG
+else
+OPT := -O2
+endif
+
+CFLAGS := -std=c11 $(OPT) $(WARN) -ffunction-sections -fdata-sections \
+	-fno-common $(BOARD_CFLAGS) $(EXTRA_CFLAGS)
+CPPFLAGS := -I. -Iboard/$(BOARD) -MMD -MP
+LDFLAGS := -static -Wl,--gc-sections $(BOARD_LDFLAGS) $(EXTRA_LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
