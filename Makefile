@@ -53,7 +53,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(filter-out $(BUILD)/obj/core/app.o,$(CORE_OBJ
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ -o $@
 
-tests: all $(UNIT_BIN)
+# Test tools for the end-to-end tests (plain libc programs).
+TOOL_SRC := $(sort $(wildcard tests/e2e/*.c))
+TOOL_BIN := $(patsubst tests/e2e/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
+$(BUILD)/tools/%: tests/e2e/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror $(BOARD_CFLAGS) -static $< -o $@
+
+tests: all $(UNIT_BIN) $(TOOL_BIN)
+
+# `make print-VAR`: a make variable, for the test scripts.
+print-%:
+	@echo '$($*)'
 
 # The tests of this board (unit, then end-to-end); tests/run.sh counts.
 check: tests

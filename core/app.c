@@ -206,8 +206,10 @@ int app_main(int argc, char **argv)
 	unsigned nfe = 0, opened = 0;
 	int rc = parse(&cli, argc, argv);
 
-	if (rc != 0)
+	if (rc != 0) {
+		port_log_flush();
 		return rc < 0 ? 0 : rc;
+	}
 	if (port_sig_init() < 0) {
 		LOG_ERR("cannot install signal handlers");
 		return 1;

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# deps.sh - make sure this machine can build and test vhost: the host
+# musl toolchain, the aarch64 musl cross toolchain and qemu-user.
+# Installs what is missing when run as root on Debian/Ubuntu; otherwise
+# prints the exact commands and fails.
+set -euo pipefail
+
+PKGS="musl-tools musl-dev:arm64 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user file"
+
+missing() {
+	local t
+	for t in musl-gcc aarch64-linux-musl-gcc aarch64-linux-gnu-gcc \
+		aarch64-linux-gnu-nm aarch64-linux-gnu-strip qemu-aarch64 file nm strip; do
+		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
+	done
+	[ -f /usr/lib/aarch64-linux-musl/libc.a ] || echo "musl-dev:arm64"
+}
+
+m=$(missing)
+[ -z "$m" ] && exit 0
+
+cmds="dpkg --add-architecture arm64 && apt-get update && apt-get install -y $PKGS"
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+	echo "deps: missing $m. Install the build and test tools with:" >&2
+	echo "  sudo sh -c '$cmds'" >&2
+	exit 1
+fi
+echo "deps: missing $m; installing: $PKGS"
+export DEBIAN_FRONTEND=noninteractive
+dpkg --add-architecture arm64
+apt-get update -q >/dev/null
+apt-get install -y -q $PKGS >/dev/null
+m=$(missing)
+if [ -n "$m" ]; then
+	echo "deps: still missing $m after installing; try: $cmds" >&2
+	exit 1
+fi
+echo "deps: ready"

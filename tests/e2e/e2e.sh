@@ -1,0 +1,291 @@
+# e2e.sh - end-to-end tests: the real `vhost` back-end and front-end over
+# real unix sockets, run natively or as aarch64 binaries under qemu-user.
+# Sourced by tests/run.sh, which sets BOARD, BUILD, RUN, BINUTILS, VHOST
+# and provides result/pass/fail.  Every process a test starts is ended by
+# PID, also when the test fails.
+
+E2E_PIDS=()
+E2E_DIR=
+
+e2e_cleanup() {
+	local p
+	for p in "${E2E_PIDS[@]}"; do
+		kill -KILL "$p" 2>/dev/null
+		{ wait "$p"; } 2>/dev/null
+	done
+	E2E_PIDS=()
+	[ -n "$E2E_DIR" ] && rm -rf "$E2E_DIR"
+	E2E_DIR=
+}
+trap e2e_cleanup EXIT
+
+vh() { $RUN "$VHOST" "$@"; }
+
+# start_bg LOG ARGS...: vhost in the background; sets BG_PID.
+start_bg() {
+	local log=$1
+	shift
+	$RUN "$VHOST" "$@" >"$log" 2>&1 &
+	BG_PID=$!
+	E2E_PIDS+=("$BG_PID")
+}
+
+# wait_for COND_CMD...: up to 20 s.
+wait_for() {
+	local i
+	for i in $(seq 1 200); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# stop PID [SIG]: signal it and wait (10 s at most); returns its status.
+stop() {
+	local pid=$1 sig=${2:-TERM} i rc
+	kill -"$sig" "$pid" 2>/dev/null
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	{ wait "$pid"; } 2>/dev/null
+	rc=$?
+	return $rc
+}
+
+fe() { timeout 300 $RUN "$VHOST" "$@"; }
+
+# A back-end on a fresh socket: sets SOCK, BE, BELOG.
+be_start() {
+	SOCK=$E2E_DIR/vhost-$RANDOM.sock
+	BELOG=$E2E_DIR/be-$RANDOM.log
+	start_bg "$BELOG" -s "$SOCK" "$@"
+	BE=$BG_PID
+	wait_for test -S "$SOCK"
+}
+
+has() { grep -q -- "$2" "$1"; }
+count() { grep -c -- "$2" "$1"; }
+nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# ---- the tests ------------------------------------------------------------
+
+t_echo() {
+	be_start || return 1
+	fe -q "$SOCK" --frames 10000 >"$E2E_DIR/fe.log" 2>&1 || return 1
+	stop "$BE" || return 1
+	has "$BELOG" "q1 (tx): frames 10000 " && has "$BELOG" "q0 (rx): frames 10000 " &&
+		has "$E2E_DIR/fe.log" "received 10000 intact, 0 wrong: PASS"
+}
+
+t_sink() {
+	be_start --sink || return 1
+	fe -q "$SOCK" --frames 10000 --expect-none >"$E2E_DIR/fe.log" 2>&1 || return 1
+	stop "$BE" || return 1
+	has "$BELOG" "q1 (tx): frames 10000 bytes 600000 " && has "$BELOG" "q0 (rx): frames 0 "
+}
+
+t_sink_detects_echo() {
+	# --expect-none must fail against a back-end that echoes
+	be_start || return 1
+	fe -q "$SOCK" --frames 100 --expect-none >"$E2E_DIR/fe.log" 2>&1 && return 1
+	stop "$BE"
+}
+
+t_dump() {
+	be_start --dump || return 1
+	fe -q "$SOCK" --frames 10000 --expect-none >/dev/null 2>&1 || return 1
+	stop "$BE" || return 1
+	[ "$(grep -cE '^dev0: frame [0-9]+, 60 bytes' "$BELOG")" -eq 10000 ] &&
+		has "$BELOG" "  0000: ff ff ff ff ff ff 52 54 00 12 34 56 08 06 00 01" &&
+		has "$BELOG" "dev0: frame 9999, 60 bytes"
+}
+
+t_no_protocol_features() {
+	be_start || return 1
+	fe -q "$SOCK" --frames 10000 --no-protocol-features >/dev/null 2>&1 || return 1
+	stop "$BE"
+}
+
+t_frame_sizes() {
+	be_start || return 1
+	fe -q "$SOCK" --frames 2000 --size 1514 >/dev/null 2>&1 &&
+		fe -q "$SOCK" --frames 2000 --size 42 >/dev/null 2>&1 &&
+		fe -q "$SOCK" --frames 500 --size 9000 >/dev/null 2>&1 || return 1
+	stop "$BE"
+}
+
+t_client_mode() {
+	# the back-end connects (-c) before the socket exists, and retries
+	SOCK=$E2E_DIR/fe-listen.sock
+	BELOG=$E2E_DIR/be-client.log
+	start_bg "$BELOG" -c "$SOCK"
+	BE=$BG_PID
+	wait_for has "$BELOG" "waiting for $SOCK" || return 1
+	fe -q "$SOCK" --listen --frames 10000 >"$E2E_DIR/fe.log" 2>&1 || return 1
+	stop "$BE" || return 1
+	has "$BELOG" "connected to a front-end on $SOCK" &&
+		has "$BELOG" "q1 (tx): frames 10000 "
+}
+
+t_single_process() {
+	# back-end and front-end in one process, one poll loop
+	local s=$E2E_DIR/self.sock
+	fe -s "$s" -q "$s" --frames 10000 >"$E2E_DIR/self.log" 2>&1 &&
+		has "$E2E_DIR/self.log" "received 10000 intact" && [ ! -e "$s" ]
+}
+
+t_disconnect_midstream() {
+	local fepid
+	be_start || return 1
+	start_bg "$E2E_DIR/fe-long.log" -q "$SOCK" --frames 4000000000
+	fepid=$BG_PID
+	wait_for has "$BELOG" "connected to a front-end" || return 1
+	sleep 1
+	kill -KILL "$fepid"
+	{ wait "$fepid"; } 2>/dev/null
+	wait_for has "$BELOG" "front-end gone" || return 1
+	fe -q "$SOCK" --frames 10000 >"$E2E_DIR/fe.log" 2>&1 || return 1
+	kill -0 "$BE" && stop "$BE" && has "$BELOG" "connections 2,"
+}
+
+t_second_frontend_refused() {
+	local fepid
+	be_start || return 1
+	start_bg "$E2E_DIR/fe-long.log" -q "$SOCK" --frames 4000000000
+	fepid=$BG_PID
+	wait_for has "$BELOG" "connected to a front-end" || return 1
+	fe -q "$SOCK" --frames 10 >"$E2E_DIR/fe2.log" 2>&1 && return 1
+	has "$BELOG" "refusing a second connection" || return 1
+	stop "$fepid" KILL
+	wait_for has "$BELOG" "front-end gone" || return 1
+	fe -q "$SOCK" --frames 1000 >/dev/null 2>&1 && stop "$BE"
+}
+
+t_bad_input() {
+	local s base errs=0
+	be_start || return 1
+	sleep 0.3
+	base=$(nfds "$BE")
+	for s in version oversize regions fds queue truncated ring split two unsupported; do
+		if ! timeout 30 $RUN "$BUILD/tools/badpeer" "$SOCK" "$s"; then
+			echo "  bad input '$s': back-end did not behave"
+			errs=$((errs + 1))
+		fi
+	done
+	wait_for test "$(count "$BELOG" "listening again")" -ge 10 || return 1
+	# every fd those connections carried is closed again
+	[ "$(nfds "$BE")" -eq "$base" ] || { echo "  fds: $base before, $(nfds "$BE") after"; errs=$((errs + 1)); }
+	fe -q "$SOCK" --frames 1000 >/dev/null 2>&1 || return 1
+	stop "$BE" || return 1
+	# one error line per violation, naming it
+	has "$BELOG" "protocol version 2, expected 1" &&
+		has "$BELOG" "payload size 1048576 larger than" &&
+		has "$BELOG" "SET_MEM_TABLE with 9 regions" &&
+		has "$BELOG" "SET_FEATURES came with 3 fds, expected 0" &&
+		has "$BELOG" "queue index 256" &&
+		has "$BELOG" "chain from head 0 loops" &&
+		has "$BELOG" "SET_LOG_BASE (6) is not supported" &&
+		has "$BELOG" "dropped for bad input 6" && [ $errs -eq 0 ]
+}
+
+t_signals() {
+	local sig
+	for sig in TERM INT; do
+		be_start || return 1
+		fe -q "$SOCK" --frames 100 >/dev/null 2>&1 || return 1
+		kill -USR1 "$BE"
+		wait_for has "$BELOG" "connections 1," || return 1
+		stop "$BE" "$sig" || return 1
+		[ ! -e "$SOCK" ] || return 1
+		[ "$(count "$BELOG" "connections 1,")" -eq 2 ] || return 1
+	done
+}
+
+t_trace() {
+	be_start -v || return 1
+	fe -q "$SOCK" --frames 10 >/dev/null 2>&1 || return 1
+	stop "$BE" || return 1
+	has "$BELOG" "^Cmd: VHOST_USER_SET_MEM_TABLE (0x5)$" &&
+		has "$BELOG" "^nregions: 1$" &&
+		has "$BELOG" "^Cmd: VHOST_USER_SET_VRING_KICK (0xc)$" &&
+		has "$BELOG" "^Cmd: VHOST_USER_GET_VRING_BASE (0xb)$" &&
+		has "$BELOG" "^addr.desc_user_addr: 0x" &&
+		has "$BELOG" "^Fds: [0-9]"
+}
+
+t_sleeps_when_idle() {
+	local t0 t1
+	be_start || return 1
+	sleep 0.5
+	t0=$(cputicks "$BE")
+	sleep 2
+	t1=$(cputicks "$BE")
+	[ $((t1 - t0)) -le 3 ] || { echo "  idle listening: $((t1 - t0)) ticks in 2 s"; return 1; }
+	fe -q "$SOCK" --frames 1000 >/dev/null 2>&1 || return 1
+	sleep 0.5
+	t0=$(cputicks "$BE")
+	sleep 2
+	t1=$(cputicks "$BE")
+	[ $((t1 - t0)) -le 3 ] || { echo "  idle after traffic: $((t1 - t0)) ticks in 2 s"; return 1; }
+	stop "$BE"
+}
+
+t_cli() {
+	local out
+	out=$(vh --help) && echo "$out" | grep -q -- "--server PATH" || return 1
+	vh --bogus >/dev/null 2>&1
+	[ $? -eq 2 ] || return 1
+	out=$(vh 2>&1)
+	[ $? -eq 2 ] && echo "$out" | grep -q "no device" || return 1
+	out=$(vh -q "$E2E_DIR/x.sock" --size 20 2>&1)
+	[ $? -eq 1 ] && echo "$out" | grep -q -- "--size 20"
+}
+
+e2e_all() {
+	local t
+	E2E_DIR=$(mktemp -d /tmp/vhost-e2e.XXXXXX)
+	for t in t_echo t_sink t_sink_detects_echo t_dump t_no_protocol_features \
+		t_frame_sizes t_client_mode t_single_process t_disconnect_midstream \
+		t_second_frontend_refused t_bad_input t_signals t_trace \
+		t_sleeps_when_idle t_cli; do
+		if $t; then pass "$BOARD e2e ${t#t_}"; else
+			fail "$BOARD e2e ${t#t_}"
+			[ -n "${BELOG:-}" ] && [ -f "$BELOG" ] && tail -n 5 "$BELOG" | sed 's/^/  | /'
+		fi
+		e2e_cleanup
+		E2E_DIR=$(mktemp -d /tmp/vhost-e2e.XXXXXX)
+		BELOG=
+	done
+	e2e_cleanup
+}
+
+# ---- checks of the linked binary ----------------------------------------
+
+binary_checks() {
+	local f size syms und
+	f=$(file "$VHOST")
+	result "$BOARD binary is static" grep -q "statically linked" <<<"$f"
+	if [ "$BOARD" = qemu-virt ]; then
+		result "$BOARD binary is aarch64" grep -q "ARM aarch64" <<<"$f"
+	fi
+	syms=$("${BINUTILS}nm" "$VHOST")
+	# the symbol table is there (so the next check means something)
+	result "$BOARD binary has symbols" grep -q " T app_main" <<<"$syms"
+	result "$BOARD no allocator linked" \
+		bash -c '! grep -qE " [TtWw] (malloc|calloc|realloc|free)$" <<<"$1"' _ "$syms"
+	size=$(stat -c %s "$BUILD/vhost.stripped")
+	echo "  stripped binary: $size bytes ($((size / 1024)) KiB)"
+	result "$BOARD stripped binary under 128 KiB" test "$size" -lt 131072
+	# core/ reaches the OS only through port_*: its objects need nothing
+	# else from outside but mem*/str* (and compiler helpers)
+	und=$("${BINUTILS}nm" -u "$BUILD"/obj/core/*.o | awk 'NF==2 {print $2}' | sort -u |
+		grep -vE '^(port_|mem|str|__stack_chk|_GLOBAL_OFFSET_TABLE_)' |
+		grep -vxFf <("${BINUTILS}nm" --defined-only "$BUILD"/obj/core/*.o | awk 'NF==3 {print $3}'))
+	[ -n "$und" ] && echo "  core/ needs: $und"
+	result "$BOARD core/ calls only port_*, mem*, str*" test -z "$und"
+	result "$BOARD core/ includes no OS headers" \
+		bash -c '! grep -hE "^#include <" core/*.c core/*.h | grep -vE "<(stdint|stddef|stdbool|string|stdarg)\.h>"'
+}
