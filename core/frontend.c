@@ -337,6 +337,7 @@ static int fe_build(struct vu_dev *d, unsigned st, uint32_t *req,
 }
 
 static int fe_pump(struct vu_dev *d, uint64_t now);
+static void fe_kick(struct vu_dev *d, unsigned q, struct vqd *r);
 
 /* Send steps until one needs an answer or the handshake is over. */
 static int fe_advance(struct vu_dev *d, uint64_t now)
@@ -352,8 +353,7 @@ static int fe_advance(struct vu_dev *d, uint64_t now)
 		if (f->step == ST_RUN && !f->running) {
 			f->running = true;
 			/* the RX buffers are on the ring: tell the back-end */
-			if (vqd_publish(&f->rxq))
-				port_evt_signal(d->q[0].kick_fd);
+			fe_kick(d, 0, &f->rxq);
 			return fe_pump(d, now);
 		}
 		if (f->step == ST_RUN && !f->stopping)
@@ -475,6 +475,16 @@ int fe_on_msg(struct vu_dev *d, struct vu_msg *m, uint64_t now)
 
 /* ---- frames ------------------------------------------------------------- */
 
+/* Make what we added visible, and kick queue q if the back-end wants it
+ * (virtio 1.2 2.7.13.4). */
+static void fe_kick(struct vu_dev *d, unsigned q, struct vqd *r)
+{
+	if (vqd_publish(r) && d->q[q].kick_fd >= 0) {
+		port_evt_signal(d->q[q].kick_fd);
+		d->q[q].st.kicks++;
+	}
+}
+
 /* Put frames on TX while there are slots and frames to send. */
 static int fe_pump(struct vu_dev *d, uint64_t now)
 {
@@ -489,10 +499,12 @@ static int fe_pump(struct vu_dev *d, uint64_t now)
 		fe_make_frame(b + hdr, d->o.size, f->sent);
 		vqd_add(&f->txq, (uint16_t)(2 * s));
 		f->sent++;
+		d->q[1].st.frames++;
+		d->q[1].st.bytes += d->o.size;
 		added = true;
 	}
-	if (added && vqd_publish(&f->txq))
-		port_evt_signal(d->q[1].kick_fd);
+	if (added)
+		fe_kick(d, 1, &f->txq);
 	f->deadline = now + FE_TIMEOUT_NS;
 	return 0;
 }
@@ -524,7 +536,8 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 	uint32_t id, len;
-	bool progress = false, reposted = false;
+	bool progress = false, reposted = false, ok;
+	uint32_t hdr, flen;
 	int rc;
 
 	while ((rc = vqd_get_used(&f->txq, &id, &len)) > 0) {
@@ -546,7 +559,16 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 			fe_finish(d, false, "bad used element on RX");
 			return -PORT_EPROTO;
 		}
-		if (!d->o.expect_none && fe_check_rx(d, id, len)) {
+		hdr = (uint32_t)fe_hdr_len(d);
+		flen = len >= hdr ? len - hdr : 0; /* len is the back-end's */
+		ok = !d->o.expect_none && fe_check_rx(d, id, len);
+		if (d->o.verbose)
+			LOG_INFO("%s: frame %u came back: %u bytes, %s\n",
+				 d->name, f->received + f->bad, flen,
+				 ok ? "intact" : "WRONG");
+		d->q[0].st.frames++;
+		d->q[0].st.bytes += flen;
+		if (ok) {
 			f->received++;
 		} else {
 			if (f->bad < 5)
@@ -561,8 +583,8 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 		reposted = true;
 		progress = true;
 	}
-	if (reposted && vqd_publish(&f->rxq))
-		port_evt_signal(d->q[0].kick_fd);
+	if (reposted)
+		fe_kick(d, 0, &f->rxq);
 	if (progress)
 		fe_pump(d, now);
 	return 0;
