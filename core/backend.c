@@ -301,6 +301,10 @@ static int be_set_vring_kick(struct vu_dev *d, struct vu_msg *m)
 	port_fd_close(q->kick_fd);
 	q->kick_fd = fd;
 	q->polled = fd < 0; /* vhost-user.rst: no fd, so poll the ring */
+	/* "Ring states" has the ring start at its first kick; like QEMU's
+	 * libvhost-user we start it here, which differs only in that a ring
+	 * filled before the switch to vhost (its kick went elsewhere) is
+	 * still served. */
 	q->started = true;
 	if (!q->attached)
 		return queue_attach(d, (unsigned)(q - d->q));
