@@ -85,6 +85,9 @@ static int queue_attach(struct vu_dev *d, unsigned qi)
 	struct vu_queue *q = &d->q[qi];
 	const struct vu_addr *a = &q->addr;
 	void *desc, *avail, *used;
+	/* A live ring that moves (new memory table, new addresses) carries
+	 * on where it was, not at SET_VRING_BASE's value. */
+	uint16_t from = q->attached ? q->ring.last_avail : q->base;
 
 	q->attached = false;
 	if (q->num == 0 || !q->addr_set || d->mem.n == 0)
@@ -109,7 +112,7 @@ static int queue_attach(struct vu_dev *d, unsigned qi)
 			(unsigned long long)a->used);
 		return -PORT_EINVAL;
 	}
-	vq_attach(&q->ring, q->num, desc, avail, used, q->base);
+	vq_attach(&q->ring, q->num, desc, avail, used, from);
 	q->attached = true;
 	return 0;
 }
@@ -240,6 +243,7 @@ static int be_set_vring_base(struct vu_dev *d, struct vu_msg *m)
 		return -PORT_EINVAL;
 	}
 	q->base = (uint16_t)m->p.state.num;
+	q->attached = false; /* attach afresh at the new base */
 	return queue_attach(d, m->p.state.index);
 }
 
