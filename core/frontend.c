@@ -338,6 +338,7 @@ static int fe_build(struct vu_dev *d, unsigned st, uint32_t *req,
 
 static int fe_pump(struct vu_dev *d, uint64_t now);
 static void fe_kick(struct vu_dev *d, unsigned q, struct vqd *r);
+static int fe_run_over(struct vu_dev *d, uint64_t now);
 
 /* Send steps until one needs an answer or the handshake is over. */
 static int fe_advance(struct vu_dev *d, uint64_t now)
@@ -354,7 +355,11 @@ static int fe_advance(struct vu_dev *d, uint64_t now)
 			f->running = true;
 			/* the RX buffers are on the ring: tell the back-end */
 			fe_kick(d, 0, &f->rxq);
-			return fe_pump(d, now);
+			fe_pump(d, now);
+			rc = fe_run_over(d, now); /* at once for --frames 0 */
+			if (rc <= 0)
+				return rc;
+			continue;
 		}
 		if (f->step == ST_RUN && !f->stopping)
 			return 0;
@@ -590,8 +595,9 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 	return 0;
 }
 
-/* Is the run complete?  Then stop the rings (GET_VRING_BASE). */
-static int fe_check_done(struct vu_dev *d, uint64_t now)
+/* Is the run complete?  1 when the rings should now be stopped
+ * (GET_VRING_BASE, sent by fe_advance), 0 not yet, <0 failed. */
+static int fe_run_over(struct vu_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 	uint32_t n = d->o.frames;
@@ -613,7 +619,7 @@ static int fe_check_done(struct vu_dev *d, uint64_t now)
 		return -PORT_EPROTO;
 	}
 	f->stopping = true;
-	return fe_advance(d, now);
+	return 1;
 }
 
 int fe_on_call(struct vu_dev *d, uint64_t now)
@@ -623,7 +629,9 @@ int fe_on_call(struct vu_dev *d, uint64_t now)
 	if (!d->fe.running || d->fe.stopping)
 		return 0;
 	rc = fe_reap(d, now);
-	return rc < 0 ? rc : fe_check_done(d, now);
+	if (rc == 0)
+		rc = fe_run_over(d, now);
+	return rc > 0 ? fe_advance(d, now) : rc;
 }
 
 uint64_t fe_deadline(const struct vu_dev *d)
@@ -651,9 +659,9 @@ int fe_tick(struct vu_dev *d, uint64_t now)
 		return 0;
 	}
 	if (f->running && !f->stopping) {
-		int rc = fe_check_done(d, now);
-		if (rc < 0 || f->stopping)
-			return rc;
+		int rc = fe_run_over(d, now);
+		if (rc != 0)
+			return rc > 0 ? fe_advance(d, now) : rc;
 	}
 	if (f->deadline != 0 && now >= f->deadline) {
 		LOG_ERR("%s: timed out (%s): sent %u, completed %u, received "
