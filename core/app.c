@@ -53,6 +53,8 @@ static const char usage_text[] =
 	"      --no-protocol-features\n"
 	"                        negotiate no protocol features (as the old\n"
 	"                        sample app did)\n"
+	"      --no-kick         give the back-end no kick fds (NOFD flag): it\n"
+	"                        must poll the rings\n"
 	"\n"
 	"  -v, --verbose         trace every vhost-user message\n"
 	"  -h, --help            this text\n"
@@ -65,7 +67,7 @@ struct cli {
 	struct dev_opts dev[CFG_MAX_DEVICES];
 	unsigned ndev;
 	enum dev_action action;
-	bool verbose, listen, expect_none, no_proto;
+	bool verbose, listen, expect_none, no_proto, no_kick;
 	uint32_t frames, size;
 };
 
@@ -133,6 +135,8 @@ static int parse(struct cli *c, int argc, char **argv)
 			c->expect_none = true;
 		} else if (is(a, NULL, "--no-protocol-features")) {
 			c->no_proto = true;
+		} else if (is(a, NULL, "--no-kick")) {
+			c->no_kick = true;
 		} else if (is(a, NULL, "--frames") || is(a, NULL, "--size")) {
 			uint32_t *dst = a[2] == 'f' ? &c->frames : &c->size;
 			if (!parse_u32(val, dst))
@@ -169,6 +173,7 @@ static int parse(struct cli *c, int argc, char **argv)
 		o->size = c->size;
 		o->expect_none = c->expect_none;
 		o->no_proto = c->no_proto;
+		o->no_kick = c->no_kick;
 		if (o->role == DEV_FRONTEND)
 			o->listen = c->listen;
 	}

@@ -74,6 +74,7 @@ struct dev_opts {
 	uint32_t size;
 	bool expect_none;
 	bool no_proto; /* negotiate no protocol features (as vapp did) */
+	bool no_kick;  /* give no kick fds (NOFD): the back-end polls */
 };
 
 /* The front-end role's progress (frontend.c). */

@@ -303,19 +303,28 @@ static int fe_build(struct vu_dev *d, unsigned st, uint32_t *req,
 		case QS_CALL:
 		case QS_KICK: {
 			bool call = (st - ST_QUEUES) % QS_COUNT == QS_CALL;
-			int fd = port_evt_create();
+			int fd;
+
+			*req = call ? VU_SET_VRING_CALL : VU_SET_VRING_KICK;
+			*size = 8;
+			if (!call && d->o.no_kick) {
+				/* vhost-user.rst: no kick fd, the ring is
+				 * polled by the back-end */
+				u64 = q | VU_VRING_NOFD;
+				memcpy(payload, &u64, 8);
+				return 0;
+			}
+			fd = port_evt_create();
 			if (fd < 0)
 				return fd;
 			if (call)
 				vq->call_fd = fd;
 			else
 				vq->kick_fd = fd;
-			*req = call ? VU_SET_VRING_CALL : VU_SET_VRING_KICK;
 			u64 = q;
 			fds[0] = fd;
 			*nfds = 1;
 			memcpy(payload, &u64, 8);
-			*size = 8;
 			return 0;
 		}
 		case QS_ENABLE:

@@ -109,6 +109,14 @@ t_no_protocol_features() {
 	stop "$BE"
 }
 
+t_polled_rings() {
+	# kick with the NOFD flag: the back-end polls the rings
+	be_start || return 1
+	fe -q "$SOCK" --frames 10000 --no-kick >/dev/null 2>&1 || return 1
+	stop "$BE" || return 1
+	has "$BELOG" "q1 (tx): frames 10000 bytes 600000 kicks 0 "
+}
+
 t_frame_sizes() {
 	be_start || return 1
 	fe -q "$SOCK" --frames 2000 --size 1514 >/dev/null 2>&1 &&
@@ -248,7 +256,7 @@ e2e_all() {
 	local t
 	E2E_DIR=$(mktemp -d /tmp/vhost-e2e.XXXXXX)
 	for t in t_echo t_sink t_sink_detects_echo t_dump t_no_protocol_features \
-		t_frame_sizes t_client_mode t_single_process t_disconnect_midstream \
+		t_polled_rings t_frame_sizes t_client_mode t_single_process t_disconnect_midstream \
 		t_second_frontend_refused t_bad_input t_signals t_trace \
 		t_sleeps_when_idle t_cli; do
 		if $t; then pass "$BOARD e2e ${t#t_}"; else
