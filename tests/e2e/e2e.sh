@@ -68,6 +68,7 @@ be_start() {
 has() { grep -q -- "$2" "$1"; }
 count() { grep -c -- "$2" "$1"; }
 nfds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+nmaps() { wc -l <"/proc/$1/maps"; }
 cputicks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # ---- the tests ------------------------------------------------------------
@@ -146,8 +147,11 @@ t_single_process() {
 }
 
 t_disconnect_midstream() {
-	local fepid
+	local fepid fds0 maps0
 	be_start || return 1
+	sleep 0.3
+	fds0=$(nfds "$BE")
+	maps0=$(nmaps "$BE")
 	start_bg "$E2E_DIR/fe-long.log" -q "$SOCK" --frames 4000000000
 	fepid=$BG_PID
 	wait_for has "$BELOG" "connected to a front-end" || return 1
@@ -156,6 +160,10 @@ t_disconnect_midstream() {
 	{ wait "$fepid"; } 2>/dev/null
 	wait_for has "$BELOG" "front-end gone" || return 1
 	fe -q "$SOCK" --frames 10000 >"$E2E_DIR/fe.log" 2>&1 || return 1
+	# both connections' fds and mappings are gone again
+	wait_for test "$(count "$BELOG" "front-end gone")" -eq 2 || return 1
+	[ "$(nfds "$BE")" -eq "$fds0" ] || { echo "  fds: $fds0 before, $(nfds "$BE") after"; return 1; }
+	[ "$(nmaps "$BE")" -eq "$maps0" ] || { echo "  maps: $maps0 before, $(nmaps "$BE") after"; return 1; }
 	kill -0 "$BE" && stop "$BE" && has "$BELOG" "connections 2,"
 }
 
@@ -272,6 +280,28 @@ e2e_all() {
 
 # ---- checks of the linked binary ----------------------------------------
 
+# A bounded stack needs no recursion: compile with the call graph dumped
+# (-fcallgraph-info, no inlining) and look for a cycle among the edges.
+no_recursion() {
+	local cc t f b rc=0
+	cc=$(make -s --no-print-directory BOARD="$BOARD" print-CC)
+	t=$(mktemp -d)
+	for f in core/*.c port/linux/*.c; do
+		b=$(echo "$f" | tr / _)
+		$cc -I. -Iboard/"$BOARD" -std=c11 -O0 -fno-inline -fcallgraph-info \
+			-c "$f" -o "$t/${b%.c}.o" || rc=1
+	done
+	grep -h '^edge' "$t"/*.ci |
+		sed -E 's/.*sourcename: "([^"]*)".*targetname: "([^"]*)".*/\1 \2/' >"$t/edges"
+	[ -s "$t/edges" ] || rc=1
+	if awk '$1 == $2 {found = 1; print "  calls itself: " $1} END {exit !found}' "$t/edges"; then
+		rc=1
+	fi
+	tsort "$t/edges" >/dev/null 2>"$t/err" || { sed 's/^/  /' "$t/err"; rc=1; }
+	rm -rf "$t"
+	return $rc
+}
+
 binary_checks() {
 	local f size syms und
 	f=$(file "$VHOST")
@@ -294,6 +324,7 @@ binary_checks() {
 		grep -vxFf <("${BINUTILS}nm" --defined-only "$BUILD"/obj/core/*.o | awk 'NF==3 {print $3}'))
 	[ -n "$und" ] && echo "  core/ needs: $und"
 	result "$BOARD core/ calls only port_*, mem*, str*" test -z "$und"
+	result "$BOARD no recursion (call graph of core/ and port/ is acyclic)" no_recursion
 	result "$BOARD core/ includes no OS headers" \
 		bash -c '! grep -hE "^#include <" core/*.c core/*.h | grep -vE "<(stdint|stddef|stdbool|string|stdarg)\.h>"'
 }
