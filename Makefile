@@ -63,6 +63,9 @@ $(BUILD)/tools/%: tests/e2e/%.c
 
 tests: all $(UNIT_BIN) $(TOOL_BIN)
 
+# The fake port's objects are shared by every unit test: keep them.
+.SECONDARY: $(FAKE_OBJ)
+
 # `make print-VAR`: a make variable, for the test scripts.
 print-%:
 	@echo '$($*)'

@@ -85,11 +85,13 @@ static int queue_attach(struct vu_dev *d, unsigned qi)
 	struct vu_queue *q = &d->q[qi];
 	const struct vu_addr *a = &q->addr;
 	void *desc, *avail, *used;
-	/* A live ring that moves (new memory table, new addresses) carries
-	 * on where it was, not at SET_VRING_BASE's value. */
-	uint16_t from = q->attached ? q->ring.last_avail : q->base;
-
-	q->attached = false;
+	/* A ring that moves (new memory table, new addresses) or goes away
+	 * for a while carries on where it was, not at the old SET_VRING_BASE
+	 * value: keep its position in base. */
+	if (q->attached) {
+		q->base = q->ring.last_avail;
+		q->attached = false;
+	}
 	if (q->num == 0 || !q->addr_set || d->mem.n == 0)
 		return 0;
 	/* virtio 1.2 2.7: alignment 16, 2 and 4. */
@@ -112,7 +114,7 @@ static int queue_attach(struct vu_dev *d, unsigned qi)
 			(unsigned long long)a->used);
 		return -PORT_EINVAL;
 	}
-	vq_attach(&q->ring, q->num, desc, avail, used, from);
+	vq_attach(&q->ring, q->num, desc, avail, used, q->base);
 	q->attached = true;
 	return 0;
 }
@@ -242,8 +244,8 @@ static int be_set_vring_base(struct vu_dev *d, struct vu_msg *m)
 		LOG_ERR("%s: SET_VRING_BASE while the ring is started", q->name);
 		return -PORT_EINVAL;
 	}
-	q->base = (uint16_t)m->p.state.num;
 	q->attached = false; /* attach afresh at the new base */
+	q->base = (uint16_t)m->p.state.num;
 	return queue_attach(d, m->p.state.index);
 }
 

@@ -70,7 +70,8 @@ static int gather(struct vq *vq, const struct mem_table *mem,
 {
 	uint64_t left = len;
 
-	if (addr + len < addr) {
+	/* the last byte may be the last of the address space */
+	if (len > 0 && addr + (len - 1) < addr) {
 		LOG_ERR("%s: descriptor %u: address 0x%llx + length %u wraps",
 			vq->name, i, (unsigned long long)addr, len);
 		return -PORT_EPROTO;

@@ -1,0 +1,678 @@
+/*
+ * port_fake.c - the fake port the unit tests link instead of port/linux/.
+ *
+ * Every function of port/port.h is here (the link proves it), each with the
+ * contract port.h gives, plus the checks a test wants: an fd closed twice,
+ * an fd that is not ours, a mapping longer than its file, an unmap of
+ * something never mapped.  Static storage only, like the core.
+ */
+#include "tests/fake/port_fake.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- state ------------------------------------------------------------- */
+
+struct fake_fd {
+	uint8_t kind; /* enum fake_kind; FAKE_FREE = slot unused */
+	bool open;
+	/* FAKE_SOCK */
+	bool eof;
+	/* FAKE_EVT */
+	uint64_t count;
+	/* FAKE_MEMFD */
+	uint8_t *mem;
+	uint64_t size;
+	bool unmappable;
+	/* FAKE_LISTEN: sockets the next accepts return */
+	int pending[4];
+	unsigned npending;
+};
+
+/* One inbound write of the peer. */
+struct fake_chunk {
+	int fd;
+	uint32_t start; /* in chunk_bytes */
+	uint32_t len;
+	uint32_t off; /* received so far */
+	int fds[FAKE_CHUNK_FDS];
+	unsigned nfds;
+	bool fds_given; /* handed to the receiver (or closed) */
+};
+
+#define FAKE_CHUNKS 1024
+#define FAKE_CHUNK_BYTES (64u << 10)
+#define FAKE_MAPS 64
+
+struct fake_map {
+	void *addr;
+	uint64_t len;
+	bool live;
+};
+
+static struct fake_fd fd_tab[FAKE_FD_SLOTS];
+static unsigned fd_used;
+
+static struct fake_chunk chunks[FAKE_CHUNKS];
+static unsigned n_chunks;
+static uint8_t chunk_bytes[FAKE_CHUNK_BYTES];
+static uint32_t chunk_bytes_used;
+
+static struct fake_sent sent_log[FAKE_SENT_MAX];
+static unsigned sent_n; /* messages sent; the last FAKE_SENT_MAX are kept */
+static const struct fake_sent sent_none;
+
+static _Alignas(FAKE_PAGE) uint8_t ram[FAKE_RAM_SIZE];
+static size_t ram_used;
+
+static struct fake_map maps[FAKE_MAPS];
+
+static unsigned sig_raised;
+static char last_err[1024];
+static unsigned err_count, warn_count;
+
+unsigned fake_double_close;
+unsigned fake_misuse;
+unsigned fake_recv_calls;
+long fake_send_error;
+int fake_connect_error;
+unsigned fake_unlinks;
+unsigned fake_maps_made;
+uint64_t fake_now;
+int fake_poll_result;
+unsigned fake_poll_calls;
+
+void fake_reset(void)
+{
+	memset(fd_tab, 0, sizeof(fd_tab));
+	fd_used = 0;
+	memset(chunks, 0, sizeof(chunks));
+	n_chunks = 0;
+	chunk_bytes_used = 0;
+	memset(sent_log, 0, sizeof(sent_log));
+	sent_n = 0;
+	memset(ram, 0, ram_used);
+	ram_used = 0;
+	memset(maps, 0, sizeof(maps));
+	sig_raised = 0;
+	last_err[0] = '\0';
+	err_count = warn_count = 0;
+	fake_double_close = 0;
+	fake_misuse = 0;
+	fake_recv_calls = 0;
+	fake_send_error = 0;
+	fake_connect_error = 0;
+	fake_unlinks = 0;
+	fake_maps_made = 0;
+	fake_now = 0;
+	fake_poll_result = 0;
+	fake_poll_calls = 0;
+}
+
+/* ---- fd table ------------------------------------------------------------ */
+
+static struct fake_fd *slot(int fd)
+{
+	if (fd < FAKE_FD_BASE || fd >= FAKE_FD_BASE + (int)fd_used)
+		return NULL;
+	return &fd_tab[fd - FAKE_FD_BASE];
+}
+
+/* The slot of an open fd of that kind, or NULL (a misuse by the caller). */
+static struct fake_fd *open_slot(int fd, enum fake_kind kind)
+{
+	struct fake_fd *f = slot(fd);
+
+	if (f == NULL || !f->open || f->kind != kind) {
+		fake_misuse++;
+		return NULL;
+	}
+	return f;
+}
+
+int fake_fd_new(enum fake_kind kind)
+{
+	struct fake_fd *f;
+
+	if (fd_used >= FAKE_FD_SLOTS || kind == FAKE_FREE) {
+		fake_misuse++;
+		return -PORT_ENOSPC;
+	}
+	f = &fd_tab[fd_used];
+	memset(f, 0, sizeof(*f));
+	f->kind = (uint8_t)kind;
+	f->open = true;
+	return FAKE_FD_BASE + (int)fd_used++;
+}
+
+bool fake_fd_is_open(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	return f != NULL && f->open;
+}
+
+unsigned fake_fd_open_count(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < fd_used; i++)
+		n += fd_tab[i].open;
+	return n;
+}
+
+enum fake_kind fake_fd_kind(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	return f ? (enum fake_kind)f->kind : FAKE_FREE;
+}
+
+/* The kernel closes the fds still in flight on a socket that is closed. */
+static void drop_in_flight(int fd)
+{
+	for (unsigned i = 0; i < n_chunks; i++) {
+		struct fake_chunk *c = &chunks[i];
+
+		if (c->fd != fd || c->fds_given)
+			continue;
+		for (unsigned k = 0; k < c->nfds; k++)
+			port_fd_close(c->fds[k]);
+		c->fds_given = true;
+	}
+}
+
+void port_fd_close(int fd)
+{
+	struct fake_fd *f;
+
+	if (fd < 0)
+		return; /* port.h: a negative fd is ignored */
+	f = slot(fd);
+	if (f == NULL) {
+		fake_misuse++;
+		return;
+	}
+	if (!f->open) {
+		fake_double_close++;
+		return;
+	}
+	f->open = false;
+	if (f->kind == FAKE_SOCK)
+		drop_in_flight(fd);
+}
+
+int port_fd_size(int fd, uint64_t *size)
+{
+	struct fake_fd *f = slot(fd);
+
+	if (f == NULL || !f->open || size == NULL) {
+		fake_misuse++;
+		return -PORT_EBADF;
+	}
+	/* fstat of a socket or an eventfd says 0 bytes */
+	*size = f->kind == FAKE_MEMFD ? f->size : 0;
+	return 0;
+}
+
+/* ---- sockets --------------------------------------------------------------- */
+
+int fake_sock(void)
+{
+	return fake_fd_new(FAKE_SOCK);
+}
+
+int fake_sock_push(int fd, const void *bytes, size_t len, const int *fds,
+		   unsigned nfds)
+{
+	struct fake_chunk *c;
+
+	if (open_slot(fd, FAKE_SOCK) == NULL)
+		return -PORT_EBADF;
+	/* a stream socket carries no fds without a byte */
+	if (len == 0 || bytes == NULL || nfds > FAKE_CHUNK_FDS ||
+	    (nfds > 0 && fds == NULL) || n_chunks >= FAKE_CHUNKS ||
+	    len > FAKE_CHUNK_BYTES - chunk_bytes_used) {
+		fake_misuse++;
+		return -PORT_EINVAL;
+	}
+	c = &chunks[n_chunks++];
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->start = chunk_bytes_used;
+	c->len = (uint32_t)len;
+	memcpy(chunk_bytes + chunk_bytes_used, bytes, len);
+	chunk_bytes_used += (uint32_t)len;
+	for (unsigned i = 0; i < nfds; i++)
+		c->fds[i] = fds[i];
+	c->nfds = nfds;
+	return 0;
+}
+
+void fake_sock_eof(int fd)
+{
+	struct fake_fd *f = open_slot(fd, FAKE_SOCK);
+
+	if (f != NULL)
+		f->eof = true;
+}
+
+size_t fake_sock_pending(int fd)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < n_chunks; i++)
+		if (chunks[i].fd == fd)
+			n += chunks[i].len - chunks[i].off;
+	return n;
+}
+
+/*
+ * Like recvmsg on a Linux unix stream socket: bytes of consecutive chunks
+ * are glued, but a chunk's fds come only with its own first byte (the read
+ * stops before a chunk with fds if it already has bytes, and right after
+ * taking fds).  Never more than len bytes.
+ */
+long port_sock_recv(int fd, void *buf, size_t len, int *fds, unsigned *nfds,
+		    unsigned max_fds)
+{
+	uint8_t *out = buf;
+	size_t done = 0;
+
+	if (nfds != NULL)
+		*nfds = 0;
+	if (open_slot(fd, FAKE_SOCK) == NULL)
+		return -PORT_EBADF;
+	if (buf == NULL || len == 0 || (max_fds && (fds == NULL || nfds == NULL))) {
+		fake_misuse++;
+		return -PORT_EINVAL;
+	}
+	fake_recv_calls++;
+	for (unsigned i = 0; i < n_chunks && done < len; i++) {
+		struct fake_chunk *c = &chunks[i];
+		bool took_fds = false;
+		size_t k;
+
+		if (c->fd != fd || c->off == c->len)
+			continue;
+		if (c->nfds > 0 && !c->fds_given) {
+			if (done > 0)
+				break;
+			c->fds_given = true;
+			if (c->nfds > max_fds) {
+				/* port.h: every fd received is closed; the bytes
+				 * that came with them are gone too */
+				for (unsigned f = 0; f < c->nfds; f++)
+					port_fd_close(c->fds[f]);
+				k = c->len - c->off;
+				c->off += (uint32_t)(k < len ? k : len);
+				return -PORT_EMSGSIZE;
+			}
+			for (unsigned f = 0; f < c->nfds; f++)
+				fds[f] = c->fds[f];
+			*nfds = c->nfds;
+			took_fds = true;
+		}
+		k = c->len - c->off;
+		if (k > len - done)
+			k = len - done;
+		memcpy(out + done, chunk_bytes + c->start + c->off, k);
+		c->off += (uint32_t)k;
+		done += k;
+		if (took_fds)
+			break;
+	}
+	if (done > 0)
+		return (long)done;
+	return slot(fd)->eof ? 0 : -PORT_EAGAIN;
+}
+
+long port_sock_send(int fd, const void *buf, size_t len, const int *fds,
+		    unsigned nfds)
+{
+	struct fake_sent *s;
+	size_t body;
+
+	if (open_slot(fd, FAKE_SOCK) == NULL)
+		return -PORT_EBADF;
+	if (len == 0 || buf == NULL || nfds > FAKE_CHUNK_FDS ||
+	    (nfds > 0 && fds == NULL)) {
+		fake_misuse++;
+		return -PORT_EINVAL;
+	}
+	if (fake_send_error < 0)
+		return fake_send_error;
+	s = &sent_log[sent_n % FAKE_SENT_MAX];
+	memset(s, 0, sizeof(*s));
+	s->sock = fd;
+	s->len = len;
+	if (len >= VU_HDR_SIZE) {
+		memcpy(&s->hdr, buf, VU_HDR_SIZE);
+		body = len - VU_HDR_SIZE;
+		if (body > sizeof(s->p.bytes))
+			body = sizeof(s->p.bytes);
+		memcpy(s->p.bytes, (const uint8_t *)buf + VU_HDR_SIZE, body);
+	} else {
+		memcpy(s->p.bytes, buf, len);
+	}
+	for (unsigned i = 0; i < nfds; i++)
+		s->fds[i] = fds[i];
+	s->nfds = nfds;
+	sent_n++;
+	return (long)len;
+}
+
+unsigned fake_sent_count(void)
+{
+	return sent_n;
+}
+
+const struct fake_sent *fake_sent(unsigned i)
+{
+	unsigned first = sent_n > FAKE_SENT_MAX ? sent_n - FAKE_SENT_MAX : 0;
+
+	if (i < first || i >= sent_n)
+		return &sent_none;
+	return &sent_log[i % FAKE_SENT_MAX];
+}
+
+const struct fake_sent *fake_sent_last(void)
+{
+	return sent_n ? fake_sent(sent_n - 1) : &sent_none;
+}
+
+void fake_sent_clear(void)
+{
+	memset(sent_log, 0, sizeof(sent_log));
+	sent_n = 0;
+}
+
+int port_sock_listen(const char *path)
+{
+	if (path == NULL || path[0] == '\0')
+		return -PORT_EINVAL;
+	return fake_fd_new(FAKE_LISTEN);
+}
+
+int fake_listen_pending(int lfd)
+{
+	struct fake_fd *f = open_slot(lfd, FAKE_LISTEN);
+	int s;
+
+	if (f == NULL || f->npending >= sizeof(f->pending) / sizeof(f->pending[0]))
+		return -PORT_EINVAL;
+	s = fake_sock();
+	if (s >= 0)
+		f->pending[f->npending++] = s;
+	return s;
+}
+
+int port_sock_accept(int lfd)
+{
+	struct fake_fd *f = open_slot(lfd, FAKE_LISTEN);
+	int s;
+
+	if (f == NULL)
+		return -PORT_EBADF;
+	if (f->npending == 0)
+		return -PORT_EAGAIN;
+	s = f->pending[0];
+	f->npending--;
+	memmove(f->pending, f->pending + 1, f->npending * sizeof(f->pending[0]));
+	return s;
+}
+
+int port_sock_connect(const char *path)
+{
+	if (path == NULL || path[0] == '\0')
+		return -PORT_EINVAL;
+	if (fake_connect_error < 0)
+		return fake_connect_error;
+	return fake_sock();
+}
+
+int port_sock_unlink(const char *path)
+{
+	if (path == NULL)
+		return -PORT_EINVAL;
+	fake_unlinks++;
+	return 0;
+}
+
+/* ---- eventfds -------------------------------------------------------------- */
+
+int fake_evt(void)
+{
+	return fake_fd_new(FAKE_EVT);
+}
+
+uint64_t fake_evt_count(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	return f != NULL && f->kind == FAKE_EVT ? f->count : 0;
+}
+
+int port_evt_create(void)
+{
+	return fake_evt();
+}
+
+int port_evt_signal(int fd)
+{
+	struct fake_fd *f = open_slot(fd, FAKE_EVT);
+
+	if (f == NULL)
+		return -PORT_EBADF;
+	f->count++;
+	return 0;
+}
+
+int port_evt_drain(int fd, uint64_t *count)
+{
+	struct fake_fd *f = open_slot(fd, FAKE_EVT);
+
+	if (f == NULL || count == NULL)
+		return -PORT_EBADF;
+	*count = f->count;
+	f->count = 0;
+	return 0;
+}
+
+/* ---- shared memory -------------------------------------------------------- */
+
+int fake_memfd(uint64_t size)
+{
+	uint64_t pages = (size + FAKE_PAGE - 1) / FAKE_PAGE;
+	int fd;
+
+	/* one guard page after each, so no two memfds touch in our memory */
+	if (size == 0 || pages + 1 > (FAKE_RAM_SIZE - ram_used) / FAKE_PAGE) {
+		fake_misuse++;
+		return -PORT_ENOMEM;
+	}
+	fd = fake_fd_new(FAKE_MEMFD);
+	if (fd < 0)
+		return fd;
+	slot(fd)->mem = ram + ram_used;
+	slot(fd)->size = size;
+	ram_used += (size_t)(pages + 1) * FAKE_PAGE;
+	return fd;
+}
+
+int fake_memfd_alias(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+	int a;
+
+	if (f == NULL || f->kind != FAKE_MEMFD) {
+		fake_misuse++;
+		return -PORT_EBADF;
+	}
+	a = fake_fd_new(FAKE_MEMFD);
+	if (a < 0)
+		return a;
+	slot(a)->mem = slot(fd)->mem;
+	slot(a)->size = slot(fd)->size;
+	return a;
+}
+
+void fake_memfd_set_mappable(int fd, bool ok)
+{
+	struct fake_fd *f = slot(fd);
+
+	if (f == NULL || f->kind != FAKE_MEMFD) {
+		fake_misuse++;
+		return;
+	}
+	f->unmappable = !ok;
+}
+
+uint8_t *fake_memfd_base(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	return f != NULL && f->kind == FAKE_MEMFD ? f->mem : NULL;
+}
+
+unsigned fake_maps_live(void)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < FAKE_MAPS; i++)
+		n += maps[i].live;
+	return n;
+}
+
+int port_mem_create(const char *name, uint64_t size)
+{
+	(void)name;
+	return fake_memfd(size);
+}
+
+int port_mem_map(int fd, uint64_t len, void **addr)
+{
+	struct fake_fd *f = open_slot(fd, FAKE_MEMFD);
+
+	if (f == NULL)
+		return -PORT_EBADF;
+	if (addr == NULL || len == 0)
+		return -PORT_EINVAL;
+	/* A real mmap would succeed and SIGBUS on first touch past the end of
+	 * the file: here the core must have checked port_fd_size first. */
+	if (len > f->size) {
+		fake_misuse++;
+		return -PORT_EINVAL;
+	}
+	if (f->unmappable)
+		return -PORT_ENOMEM;
+	for (unsigned i = 0; i < FAKE_MAPS; i++) {
+		if (!maps[i].live) {
+			maps[i].addr = f->mem;
+			maps[i].len = len;
+			maps[i].live = true;
+			fake_maps_made++;
+			*addr = f->mem;
+			return 0;
+		}
+	}
+	fake_misuse++;
+	return -PORT_ENOMEM;
+}
+
+int port_mem_unmap(void *addr, uint64_t len)
+{
+	for (unsigned i = 0; i < FAKE_MAPS; i++) {
+		if (maps[i].live && maps[i].addr == addr && maps[i].len == len) {
+			maps[i].live = false;
+			return 0;
+		}
+	}
+	fake_misuse++; /* never mapped, already unmapped, or another length */
+	return -PORT_EINVAL;
+}
+
+/* ---- poll, time, signals ---------------------------------------------------- */
+
+int port_poll(struct port_pollfd *fds, unsigned n, int64_t timeout_ns)
+{
+	(void)timeout_ns;
+	fake_poll_calls++;
+	for (unsigned i = 0; i < n; i++)
+		fds[i].revents = 0;
+	return fake_poll_result;
+}
+
+uint64_t port_now_ns(void)
+{
+	return fake_now;
+}
+
+int port_sig_init(void)
+{
+	return 0;
+}
+
+void fake_raise(unsigned bits)
+{
+	sig_raised |= bits;
+}
+
+unsigned port_sig_take(void)
+{
+	unsigned b = sig_raised;
+
+	sig_raised = 0;
+	return b;
+}
+
+/* ---- log -------------------------------------------------------------------- */
+
+void port_log(enum port_log_level level, const char *fmt, ...)
+{
+	static char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (level == PORT_LOG_ERR) {
+		memcpy(last_err, line, sizeof(last_err));
+		err_count++;
+	} else if (level == PORT_LOG_WARN) {
+		warn_count++;
+	}
+	if (getenv("FAKE_LOG_VERBOSE") != NULL) {
+		size_t n = strlen(line);
+		fprintf(stderr, "%s%s%s",
+			level == PORT_LOG_ERR    ? "vhost: error: "
+			: level == PORT_LOG_WARN ? "vhost: warning: "
+						 : "",
+			line, n > 0 && line[n - 1] == '\n' ? "" : "\n");
+	}
+}
+
+void port_log_flush(void)
+{
+}
+
+const char *fake_last_error(void)
+{
+	return last_err;
+}
+
+unsigned fake_error_count(void)
+{
+	return err_count;
+}
+
+unsigned fake_warn_count(void)
+{
+	return warn_count;
+}
+
+void fake_log_clear(void)
+{
+	last_err[0] = '\0';
+}

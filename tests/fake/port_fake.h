@@ -1,0 +1,161 @@
+/*
+ * port_fake.h - a fake of every function in port/port.h, for unit tests
+ * (STYLE.md "Tests without a framework", lwIP's fake sys_arch).
+ *
+ * Nothing here touches the OS:
+ *   - fds are small ints from a table (FAKE_FD_BASE upwards), each with a
+ *     kind and an open flag.  Slots are never reused until fake_reset(), so
+ *     a second close of the same number is always seen (fake_double_close).
+ *   - a connection socket is a script: the test queues inbound chunks
+ *     (bytes, plus fds riding on them) and reads what the core sent back.
+ *   - eventfds are counters; memfds are pieces of one static "guest RAM"
+ *     array; mappings are recorded so leaks show (fake_maps_live()).
+ *   - the clock, signals and poll results are whatever the test sets.
+ *   - port_log keeps the last error line and stays quiet unless the
+ *     environment has FAKE_LOG_VERBOSE.
+ *
+ * Tests call fake_reset() before each case: it forgets every fd, chunk,
+ * mapping and counter (and zeroes the guest RAM handed out so far).
+ */
+#ifndef TESTS_FAKE_PORT_FAKE_H
+#define TESTS_FAKE_PORT_FAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/vu_proto.h"
+#include "port/port.h"
+
+#define FAKE_FD_BASE 100
+#define FAKE_FD_SLOTS 64
+/* One chunk may carry more fds than a message may (to test the limit). */
+#define FAKE_CHUNK_FDS 16
+/* The static array memfds are carved from, page by page. */
+#define FAKE_RAM_SIZE (8u << 20)
+#define FAKE_PAGE 4096u
+/* Outbound messages remembered (older ones are dropped, and counted). */
+#define FAKE_SENT_MAX 64
+
+enum fake_kind {
+	FAKE_FREE,
+	FAKE_SOCK,   /* a connection */
+	FAKE_LISTEN, /* a listening socket */
+	FAKE_EVT,    /* an eventfd */
+	FAKE_MEMFD,  /* shared memory */
+};
+
+/* Forget everything (see above). */
+void fake_reset(void);
+
+/* ---- fd table --------------------------------------------------------- */
+
+/* A new open fd of that kind; negative if the table is full (counted in
+ * fake_misuse). */
+int fake_fd_new(enum fake_kind kind);
+bool fake_fd_is_open(int fd);
+/* Open fds of every kind: the leak check. */
+unsigned fake_fd_open_count(void);
+enum fake_kind fake_fd_kind(int fd);
+
+/* port_fd_close on an fd already closed. */
+extern unsigned fake_double_close;
+/* Any other wrong use of the port by the core: an fd that is not ours, an
+ * fd of the wrong kind, an unmap of something never mapped, a full table. */
+extern unsigned fake_misuse;
+
+/* ---- scripted connection socket --------------------------------------- */
+
+/* A new connection socket (what accept or connect would give). */
+int fake_sock(void);
+
+/* Queue one inbound chunk: len bytes (len > 0) with nfds fds attached to
+ * its first byte.  The fds now belong to the "kernel": they reach the core
+ * through port_sock_recv, or are closed with the socket.  0 or negative. */
+int fake_sock_push(int fd, const void *bytes, size_t len, const int *fds,
+		   unsigned nfds);
+
+/* After the queued chunks, port_sock_recv returns 0 (peer closed). */
+void fake_sock_eof(int fd);
+
+/* Bytes queued on fd and not yet received. */
+size_t fake_sock_pending(int fd);
+
+/* port_sock_recv calls so far (all sockets). */
+extern unsigned fake_recv_calls;
+
+/* One message the core sent, split the vhost-user way when it is long
+ * enough to have a header. */
+struct fake_sent {
+	int sock;
+	size_t len; /* bytes sent, header included */
+	struct vu_hdr hdr;
+	union {
+		uint64_t u64;
+		struct vu_state state;
+		uint8_t bytes[CFG_MSG_PAYLOAD_MAX];
+	} p;
+	int fds[FAKE_CHUNK_FDS];
+	unsigned nfds;
+};
+
+/* Messages sent since the last reset (or fake_sent_clear). */
+unsigned fake_sent_count(void);
+/* Message i (0 = oldest kept); an all-zero entry if there is none. */
+const struct fake_sent *fake_sent(unsigned i);
+/* The most recent message (all-zero if none). */
+const struct fake_sent *fake_sent_last(void);
+void fake_sent_clear(void);
+/* If negative, port_sock_send fails with it (a peer that went away). */
+extern long fake_send_error;
+
+/* ---- listen / accept / connect ------------------------------------------ */
+
+/* The next port_sock_accept(lfd) returns a new socket, returned here. */
+int fake_listen_pending(int lfd);
+/* If negative, port_sock_connect fails with it; else it makes a socket. */
+extern int fake_connect_error;
+/* port_sock_unlink calls. */
+extern unsigned fake_unlinks;
+
+/* ---- eventfds ------------------------------------------------------------ */
+
+int fake_evt(void);
+/* The counter (signals since the last drain); kept after close. */
+uint64_t fake_evt_count(int fd);
+
+/* ---- shared memory ------------------------------------------------------- */
+
+/* A memfd of size bytes over a fresh, zeroed, page-aligned piece of the
+ * guest RAM array (with an unused page after it, so two memfds are never
+ * adjacent in our memory).  Negative if the array is used up. */
+int fake_memfd(uint64_t size);
+/* Another fd over the same memory (the same guest RAM sent again). */
+int fake_memfd_alias(int fd);
+/* Make port_mem_map of fd fail (-PORT_ENOMEM), or work again. */
+void fake_memfd_set_mappable(int fd, bool ok);
+/* Our address of byte 0 of the memfd (valid after the fd is closed). */
+uint8_t *fake_memfd_base(int fd);
+/* Mappings made and not unmapped. */
+unsigned fake_maps_live(void);
+/* port_mem_map calls that succeeded. */
+extern unsigned fake_maps_made;
+
+/* ---- time, signals, poll -------------------------------------------------- */
+
+extern uint64_t fake_now; /* port_now_ns() */
+void fake_raise(unsigned bits); /* PORT_SIG_* for port_sig_take() */
+extern int fake_poll_result;    /* what port_poll returns */
+extern unsigned fake_poll_calls;
+
+/* ---- log ------------------------------------------------------------------- */
+
+/* The last PORT_LOG_ERR line ("" if none since fake_log_clear). */
+const char *fake_last_error(void);
+unsigned fake_error_count(void);
+unsigned fake_warn_count(void);
+/* Forget the last error line (not the counts). */
+void fake_log_clear(void);
+
+#endif /* TESTS_FAKE_PORT_FAKE_H */

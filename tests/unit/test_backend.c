@@ -1,0 +1,1057 @@
+/*
+ * test_backend.c - the back-end's request handling (core/backend.c) driven
+ * with hand-built vhost-user messages.
+ *
+ * backend.c's security model: the front-end is not trusted.  Every request
+ * here is checked for the right outcome (the reply, the state it set) and,
+ * for the bad ones, that be_dispatch returns < 0, that the error line names
+ * the problem, and that every fd the message carried is closed
+ * (CVE-2019-14818, CVE-2022-0669: fds leaked on error paths).  Each case
+ * ends with dev_close() and a leak check over the whole fake fd table and
+ * every mapping.
+ *
+ * The device is set up as dev_open() does for a listening back-end (the
+ * listen is faked); the connection is a fake socket put in d->fd.
+ */
+#include <string.h>
+
+#include "core/backend.h"
+#include "core/dev.h"
+#include "tests/fake/port_fake.h"
+#include "tests/unit/check.h"
+
+/* The guest memory the front-end describes: one region, a page into its
+ * fd (mmap_offset), at user address RAM_UVA in the front-end. */
+#define RAM_GPA 0x40000000ull
+#define RAM_UVA 0x7f1200000000ull
+#define RAM_SIZE 0x40000ull
+#define RAM_OFF 0x1000ull
+/* Ring q at Q_GPA(q): desc, then avail at +0x800, used at +0xa00. */
+#define QNUM 16u
+#define Q_GPA(q) (RAM_GPA + 0x1000ull * (q))
+#define AVAIL_OFF 0x800ull
+#define USED_OFF 0xa00ull
+#define BUF_GPA (RAM_GPA + 0x10000ull)
+#define UVA(gpa) ((gpa) - RAM_GPA + RAM_UVA)
+
+static struct vu_dev dev;
+static struct vu_msg msg;
+static struct vq_chain chain;
+static int sock;
+static int memfd;
+static uint8_t *ram; /* our address of RAM_GPA */
+static int kick[2], call[2];
+
+static uint8_t *host(uint64_t gpa)
+{
+	return ram + (gpa - RAM_GPA);
+}
+
+/* ---- messages -------------------------------------------------------- */
+
+/* Build the request in `msg` as vu_rx_read would leave it, dispatch it. */
+static int req(uint32_t request, uint32_t flags, const void *p, uint32_t size,
+	       const int *fds, unsigned nfds)
+{
+	memset(&msg, 0, sizeof(msg));
+	msg.hdr.request = request;
+	msg.hdr.flags = flags | VU_VERSION;
+	msg.hdr.size = size;
+	if (size > 0)
+		memcpy(msg.p.bytes, p, size);
+	for (unsigned i = 0; i < CFG_MAX_MSG_FDS; i++)
+		msg.fds[i] = i < nfds ? fds[i] : -1;
+	msg.nfds = nfds;
+	return be_dispatch(&dev, &msg);
+}
+
+static int req_u64(uint32_t request, uint32_t flags, uint64_t v)
+{
+	return req(request, flags, &v, sizeof(v), NULL, 0);
+}
+
+static int req_state(uint32_t request, uint32_t index, uint32_t num)
+{
+	struct vu_state s = {index, num};
+	return req(request, 0, &s, sizeof(s), NULL, 0);
+}
+
+/* SET_VRING_ADDR with the given front-end (user) addresses. */
+static int req_addr_at(uint32_t index, uint64_t desc, uint64_t avail,
+		       uint64_t used, uint32_t flags)
+{
+	struct vu_addr a = {index, flags, desc, used, avail, 0};
+	return req(VU_SET_VRING_ADDR, 0, &a, sizeof(a), NULL, 0);
+}
+
+static int req_addr(uint32_t q)
+{
+	return req_addr_at(q, UVA(Q_GPA(q)), UVA(Q_GPA(q) + AVAIL_OFF),
+			   UVA(Q_GPA(q) + USED_OFF), 0);
+}
+
+/* SET_VRING_KICK / CALL / ERR: payload v, fd if >= 0. */
+static int req_fd(uint32_t request, uint64_t v, int fd)
+{
+	return req(request, 0, &v, sizeof(v), &fd, fd >= 0 ? 1 : 0);
+}
+
+/* SET_MEM_TABLE payload: count n, then n regions; size computed from
+ * `size_regions` so a mismatch can be built. */
+static uint32_t mem_payload(uint8_t *out, uint32_t n, const struct vu_region *r,
+			    unsigned size_regions)
+{
+	struct vu_memhdr h = {n, 0};
+
+	memcpy(out, &h, sizeof(h));
+	if (size_regions > 0)
+		memcpy(out + sizeof(h), r, size_regions * sizeof(*r));
+	return (uint32_t)(sizeof(h) + size_regions * sizeof(*r));
+}
+
+static int req_mem(const struct vu_region *r, unsigned n, const int *fds,
+		   unsigned nfds)
+{
+	static uint8_t p[CFG_MSG_PAYLOAD_MAX];
+	uint32_t size = mem_payload(p, n, r, n);
+	return req(VU_SET_MEM_TABLE, 0, p, size, fds, nfds);
+}
+
+/* The region table of this test's guest, with the fd `fd`. */
+static int req_mem_ram(int fd)
+{
+	struct vu_region r = {RAM_GPA, RAM_SIZE, RAM_UVA, RAM_OFF};
+	return req_mem(&r, 1, &fd, 1);
+}
+
+/* ---- setup and teardown ----------------------------------------------- */
+
+static void setup(void)
+{
+	struct dev_opts o = {
+		.path = "/fake",
+		.role = DEV_BACKEND,
+		.listen = true,
+		.action = ACT_ECHO,
+	};
+
+	fake_reset();
+	CHECK_EQ_I(dev_open(&dev, 0, &o), 0);
+	CHECK(fake_fd_kind(dev.lfd) == FAKE_LISTEN);
+	sock = fake_sock();
+	dev.fd = sock;
+	memfd = -1;
+	ram = NULL;
+	kick[0] = kick[1] = call[0] = call[1] = -1;
+}
+
+/* Close the device: afterwards no fd may be open, no mapping live, nothing
+ * closed twice or misused. */
+static void teardown(void)
+{
+	check_note("teardown");
+	dev_close(&dev);
+	CHECK_EQ_U(fake_fd_open_count(), 0);
+	CHECK_EQ_U(fake_maps_live(), 0);
+	CHECK_EQ_U(fake_double_close, 0);
+	CHECK_EQ_U(fake_misuse, 0);
+	CHECK_EQ_U(fake_unlinks, 1);
+	check_note(NULL);
+}
+
+/* Features (VERSION_1, PROTOCOL_FEATURES, + extra) and protocol features. */
+static void negotiate(uint64_t extra, uint64_t proto)
+{
+	check_note("negotiate");
+	CHECK_EQ_I(req_u64(VU_SET_FEATURES, 0,
+			   VU_BIT(VIRTIO_F_VERSION_1) |
+				   VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES) | extra),
+		   0);
+	CHECK_EQ_I(req_u64(VU_SET_PROTOCOL_FEATURES, 0, proto), 0);
+	CHECK_EQ_I(req(VU_SET_OWNER, 0, NULL, 0, NULL, 0), 0);
+	check_note(NULL);
+}
+
+static void mem_table(void)
+{
+	check_note("mem_table");
+	memfd = fake_memfd(RAM_OFF + RAM_SIZE);
+	ram = fake_memfd_base(memfd) + RAM_OFF;
+	CHECK_EQ_I(req_mem_ram(memfd), 0);
+	check_note(NULL);
+}
+
+/* Ring q of QNUM entries: size, base, addresses, kick, call, enable. */
+static void ring(uint32_t q)
+{
+	check_note("ring");
+	CHECK_EQ_I(req_state(VU_SET_VRING_NUM, q, QNUM), 0);
+	CHECK_EQ_I(req_state(VU_SET_VRING_BASE, q, 0), 0);
+	CHECK_EQ_I(req_addr(q), 0);
+	kick[q] = fake_evt();
+	call[q] = fake_evt();
+	CHECK_EQ_I(req_fd(VU_SET_VRING_KICK, q, kick[q]), 0);
+	CHECK_EQ_I(req_fd(VU_SET_VRING_CALL, q, call[q]), 0);
+	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, q, 1), 0);
+	CHECK(be_ring_ready(&dev.q[q]));
+	check_note(NULL);
+}
+
+/* Everything up to two running rings. */
+static void configure(void)
+{
+	negotiate(0, VU_BIT(VU_PROTO_F_REPLY_ACK));
+	mem_table();
+	ring(0);
+	ring(1);
+}
+
+/* A request refused: < 0, the error line names `what`, every fd it carried
+ * closed, no mapping left behind. */
+static void reject(const char *what, uint32_t request, uint32_t flags,
+		   const void *p, uint32_t size, const int *fds, unsigned nfds)
+{
+	unsigned maps = fake_maps_live();
+
+	check_note(what);
+	fake_log_clear();
+	CHECK(req(request, flags, p, size, fds, nfds) < 0);
+	CHECK_STR_HAS(fake_last_error(), what);
+	for (unsigned i = 0; i < nfds; i++)
+		CHECK(!fake_fd_is_open(fds[i]));
+	CHECK_EQ_U(msg.nfds, 0);
+	CHECK_EQ_U(fake_maps_live(), maps);
+	CHECK_EQ_U(fake_double_close, 0);
+	check_note(NULL);
+}
+
+static void reject_state(const char *what, uint32_t request, uint32_t index,
+			 uint32_t num)
+{
+	struct vu_state s = {index, num};
+	reject(what, request, 0, &s, sizeof(s), NULL, 0);
+}
+
+static void reject_u64(const char *what, uint32_t request, uint64_t v,
+		       const int *fds, unsigned nfds)
+{
+	reject(what, request, 0, &v, sizeof(v), fds, nfds);
+}
+
+/* ---- the handshake ----------------------------------------------------- */
+
+/* The order QEMU uses; every reply and every piece of state checked. */
+static void test_handshake(void)
+{
+	const struct fake_sent *s;
+	struct vu_state st;
+
+	setup();
+	/* GET_FEATURES: a reply with the request number, REPLY flag, u64 */
+	CHECK_EQ_I(req(VU_GET_FEATURES, 0, NULL, 0, NULL, 0), 0);
+	CHECK_EQ_U(fake_sent_count(), 1);
+	s = fake_sent_last();
+	CHECK_EQ_I(s->sock, sock);
+	CHECK_EQ_U(s->hdr.request, VU_GET_FEATURES);
+	CHECK_EQ_U(s->hdr.flags, VU_VERSION | VU_FLAG_REPLY);
+	CHECK_EQ_U(s->hdr.size, 8);
+	CHECK_EQ_U(s->p.u64, BE_FEATURES);
+	CHECK(s->p.u64 & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES));
+	CHECK_EQ_U(s->nfds, 0);
+
+	CHECK_EQ_I(req(VU_GET_PROTOCOL_FEATURES, 0, NULL, 0, NULL, 0), 0);
+	s = fake_sent_last();
+	CHECK_EQ_U(fake_sent_count(), 2);
+	CHECK_EQ_U(s->hdr.request, VU_GET_PROTOCOL_FEATURES);
+	CHECK_EQ_U(s->p.u64, BE_PROTOCOL_FEATURES);
+
+	CHECK_EQ_I(req_u64(VU_SET_PROTOCOL_FEATURES, 0,
+			   VU_BIT(VU_PROTO_F_REPLY_ACK) | VU_BIT(VU_PROTO_F_MQ)),
+		   0);
+	CHECK_EQ_U(dev.proto, VU_BIT(VU_PROTO_F_REPLY_ACK) | VU_BIT(VU_PROTO_F_MQ));
+	CHECK(dev.proto_set);
+	CHECK_EQ_U(fake_sent_count(), 2); /* no NEED_REPLY: no ack */
+
+	CHECK_EQ_I(req(VU_GET_QUEUE_NUM, 0, NULL, 0, NULL, 0), 0);
+	CHECK_EQ_U(fake_sent_last()->hdr.request, VU_GET_QUEUE_NUM);
+	CHECK_EQ_U(fake_sent_last()->p.u64, CFG_MAX_QUEUES);
+
+	/* vhost-user.rst REPLY_ACK: NEED_REPLY gets a u64 0 on success */
+	CHECK_EQ_I(req(VU_SET_OWNER, VU_FLAG_NEED_REPLY, NULL, 0, NULL, 0), 0);
+	CHECK(dev.owner);
+	CHECK_EQ_U(fake_sent_count(), 4);
+	s = fake_sent_last();
+	CHECK_EQ_U(s->hdr.request, VU_SET_OWNER);
+	CHECK_EQ_U(s->hdr.flags, VU_VERSION | VU_FLAG_REPLY);
+	CHECK_EQ_U(s->hdr.size, 8);
+	CHECK_EQ_U(s->p.u64, 0);
+	/* a request with a reply of its own gets only that one */
+	CHECK_EQ_I(req(VU_GET_FEATURES, VU_FLAG_NEED_REPLY, NULL, 0, NULL, 0), 0);
+	CHECK_EQ_U(fake_sent_count(), 5);
+	CHECK_EQ_U(fake_sent_last()->p.u64, BE_FEATURES);
+
+	CHECK_EQ_I(req_u64(VU_SET_FEATURES, VU_FLAG_NEED_REPLY, BE_FEATURES), 0);
+	CHECK_EQ_U(dev.features, BE_FEATURES);
+	CHECK_EQ_U(fake_sent_count(), 6);
+	CHECK_EQ_U(fake_sent_last()->p.u64, 0);
+
+	/* SET_MEM_TABLE: mapped, the fd closed (the mapping holds it) */
+	memfd = fake_memfd(RAM_OFF + RAM_SIZE);
+	ram = fake_memfd_base(memfd) + RAM_OFF;
+	CHECK_EQ_I(req_mem_ram(memfd), 0);
+	CHECK_EQ_U(dev.mem.n, 1);
+	CHECK_EQ_U(fake_maps_live(), 1);
+	CHECK(!fake_fd_is_open(memfd));
+	CHECK(dev.mem.r[0].host == ram);
+	CHECK_EQ_U(dev.mem.r[0].gpa, RAM_GPA);
+	CHECK_EQ_U(dev.mem.r[0].uva, RAM_UVA);
+
+	/* the rings */
+	for (uint32_t q = 0; q < 2; q++) {
+		struct vu_queue *vq = &dev.q[q];
+
+		CHECK_EQ_I(req_state(VU_SET_VRING_NUM, q, QNUM), 0);
+		CHECK_EQ_U(vq->num, QNUM);
+		CHECK_EQ_I(req_state(VU_SET_VRING_BASE, q, 3), 0);
+		CHECK_EQ_U(vq->base, 3);
+		CHECK(!vq->attached);
+		CHECK_EQ_I(req_addr(q), 0);
+		CHECK(vq->attached); /* size, addresses and memory known */
+		CHECK(vq->ring.desc == (void *)host(Q_GPA(q)));
+		CHECK(vq->ring.avail == (void *)host(Q_GPA(q) + AVAIL_OFF));
+		CHECK(vq->ring.used == (void *)host(Q_GPA(q) + USED_OFF));
+		CHECK_EQ_U(vq->ring.num, QNUM);
+		CHECK_EQ_U(vq->ring.last_avail, 3);
+		CHECK(!vq->started);
+		kick[q] = fake_evt();
+		call[q] = fake_evt();
+		CHECK_EQ_I(req_fd(VU_SET_VRING_KICK, q, kick[q]), 0);
+		CHECK_EQ_I(vq->kick_fd, kick[q]);
+		CHECK(fake_fd_is_open(kick[q])); /* kept, not closed */
+		CHECK(vq->started);
+		CHECK(!vq->polled);
+		CHECK_EQ_I(req_fd(VU_SET_VRING_CALL, q, call[q]), 0);
+		CHECK_EQ_I(vq->call_fd, call[q]);
+		CHECK(fake_fd_is_open(call[q]));
+		/* "Ring states": disabled until SET_VRING_ENABLE, since
+		 * PROTOCOL_FEATURES was negotiated */
+		CHECK(!be_ring_enabled(&dev, vq));
+		CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, q, 1), 0);
+		CHECK(be_ring_enabled(&dev, vq));
+		CHECK(be_ring_ready(vq));
+	}
+	CHECK_EQ_U(fake_sent_count(), 6); /* no NEED_REPLY, no acks */
+
+	/* a second CALL replaces (and closes) the first */
+	{
+		int c2 = fake_evt();
+		CHECK_EQ_I(req_fd(VU_SET_VRING_CALL, 1, c2), 0);
+		CHECK(!fake_fd_is_open(call[1]));
+		CHECK_EQ_I(dev.q[1].call_fd, c2);
+	}
+	/* ERR fd kept too */
+	{
+		int e = fake_evt();
+		CHECK_EQ_I(req_fd(VU_SET_VRING_ERR, 0, e), 0);
+		CHECK_EQ_I(dev.q[0].err_fd, e);
+	}
+
+	/* GET_VRING_BASE: the next avail index, and the ring stops */
+	dev.q[1].ring.last_avail = 7; /* as if 4 chains were taken */
+	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 1, 0), 0);
+	s = fake_sent_last();
+	CHECK_EQ_U(s->hdr.request, VU_GET_VRING_BASE);
+	CHECK_EQ_U(s->hdr.flags, VU_VERSION | VU_FLAG_REPLY);
+	CHECK_EQ_U(s->hdr.size, sizeof(struct vu_state));
+	memcpy(&st, s->p.bytes, sizeof(st));
+	CHECK_EQ_U(st.index, 1);
+	CHECK_EQ_U(st.num, 7);
+	CHECK(!dev.q[1].started);
+	CHECK(!be_ring_ready(&dev.q[1]));
+	CHECK(!fake_fd_is_open(kick[1]));
+	CHECK_EQ_I(dev.q[1].kick_fd, -1);
+	CHECK(be_ring_ready(&dev.q[0])); /* the other ring runs on */
+
+	/* restarted with a kick fd, it resumes where it stopped */
+	kick[1] = fake_evt();
+	CHECK_EQ_I(req_fd(VU_SET_VRING_KICK, 1, kick[1]), 0);
+	CHECK(be_ring_ready(&dev.q[1]));
+	CHECK_EQ_U(dev.q[1].ring.last_avail, 7);
+
+	/* a new kick fd on a running ring replaces (and closes) the old */
+	{
+		int k2 = fake_evt();
+		CHECK_EQ_I(req_fd(VU_SET_VRING_KICK, 1, k2), 0);
+		CHECK(!fake_fd_is_open(kick[1]));
+		CHECK_EQ_I(dev.q[1].kick_fd, k2);
+		CHECK(be_ring_ready(&dev.q[1]));
+		CHECK_EQ_U(dev.q[1].ring.last_avail, 7);
+	}
+	/* SET_VRING_ENABLE 0 disables again */
+	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, 1, 0), 0);
+	CHECK(!be_ring_enabled(&dev, &dev.q[1]));
+	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, 1, 1), 0);
+
+	/* NOFD: no kick fd, the ring is polled (vhost-user.rst) */
+	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 0, 0), 0);
+	CHECK_EQ_I(req_fd(VU_SET_VRING_KICK, VU_VRING_NOFD | 0, -1), 0);
+	CHECK(dev.q[0].polled);
+	CHECK(dev.q[0].started);
+	CHECK_EQ_I(dev.q[0].kick_fd, -1);
+	CHECK_EQ_U(fake_error_count(), 0);
+	teardown();
+}
+
+/* The same handshake, arriving on the socket through the loop's path
+ * (dev_event -> vu_rx_read -> be_dispatch -> vu_rx_reset). */
+static void test_through_socket(void)
+{
+	static uint8_t wire[VU_HDR_SIZE + CFG_MSG_PAYLOAD_MAX];
+	struct vu_region r = {RAM_GPA, RAM_SIZE, RAM_UVA, RAM_OFF};
+	struct vu_hdr h = {VU_SET_MEM_TABLE, VU_VERSION, 0};
+	struct watch w;
+	uint32_t size;
+
+	setup();
+	w = (struct watch){&dev, dev.gen, W_CONN, 0};
+	memfd = fake_memfd(RAM_OFF + RAM_SIZE);
+	size = mem_payload(wire + VU_HDR_SIZE, 1, &r, 1);
+	h.size = size;
+	memcpy(wire, &h, VU_HDR_SIZE);
+	fake_sock_push(sock, wire, 5, NULL, 0);
+	fake_sock_push(sock, wire + 5, VU_HDR_SIZE + size - 5, &memfd, 1);
+	h = (struct vu_hdr){VU_GET_QUEUE_NUM, VU_VERSION, 0};
+	fake_sock_push(sock, &h, VU_HDR_SIZE, NULL, 0);
+	dev_event(&w, PORT_POLLIN, 0);
+	CHECK_EQ_U(dev.mem.n, 1);
+	CHECK(!fake_fd_is_open(memfd));
+	CHECK_EQ_U(fake_sent_count(), 1);
+	CHECK_EQ_U(fake_sent_last()->p.u64, CFG_MAX_QUEUES);
+	CHECK_EQ_U(dev.rx.have, 0);
+	CHECK_EQ_I(dev.fd, sock);
+
+	/* a violation drops the connection with everything it brought */
+	{
+		int e = fake_evt();
+		uint64_t v = 0;
+
+		h = (struct vu_hdr){VU_SET_FEATURES, VU_VERSION, 8};
+		memcpy(wire, &h, VU_HDR_SIZE);
+		memcpy(wire + VU_HDR_SIZE, &v, 8);
+		fake_sock_push(sock, wire, VU_HDR_SIZE + 8, &e, 1);
+		dev_event(&w, PORT_POLLIN, 0);
+		CHECK(!fake_fd_is_open(e));
+		CHECK(!fake_fd_is_open(sock));
+		CHECK_EQ_I(dev.fd, -1);
+		CHECK_EQ_U(dev.violations, 1);
+		CHECK_EQ_U(dev.mem.n, 0);
+		CHECK_EQ_U(fake_maps_live(), 0);
+		CHECK_STR_HAS(fake_last_error(), "came with 1 fds, expected 0");
+	}
+	teardown();
+}
+
+/* ---- rejections: framing of the payload --------------------------------- */
+
+static void test_reject_size(void)
+{
+	uint8_t z[64] = {0};
+	int e;
+
+	setup();
+	reject("payload of 4 bytes, expected 8", VU_SET_FEATURES, 0, z, 4,
+	       NULL, 0);
+	reject("payload of 8 bytes, expected 0", VU_GET_FEATURES, 0, z, 8,
+	       NULL, 0);
+	reject("payload of 12 bytes, expected 8", VU_SET_VRING_NUM, 0, z, 12,
+	       NULL, 0);
+	reject("payload of 32 bytes, expected 40", VU_SET_VRING_ADDR, 0, z, 32,
+	       NULL, 0);
+	e = fake_evt();
+	reject("payload of 4 bytes, expected 8", VU_SET_VRING_KICK, 0, z, 4, &e,
+	       1);
+	e = fake_memfd(4096);
+	reject("has no region count", VU_SET_MEM_TABLE, 0, z, 4, &e, 1);
+	CHECK_EQ_U(fake_sent_count(), 0);
+	teardown();
+}
+
+static void test_reject_fd_count(void)
+{
+	uint8_t p[CFG_MSG_PAYLOAD_MAX];
+	struct vu_region r = {RAM_GPA, RAM_SIZE, RAM_UVA, RAM_OFF};
+	int e[2];
+
+	setup();
+	e[0] = fake_evt();
+	reject_u64("SET_FEATURES came with 1 fds, expected 0", VU_SET_FEATURES,
+		   BE_FEATURES, e, 1);
+	CHECK_EQ_U(dev.features, 0); /* not applied */
+	reject_u64("SET_VRING_KICK came with 0 fds, expected 1",
+		   VU_SET_VRING_KICK, 0, NULL, 0);
+	CHECK(!dev.q[0].started);
+	e[0] = fake_evt();
+	reject_u64("SET_VRING_KICK came with 1 fds, expected 0",
+		   VU_SET_VRING_KICK, VU_VRING_NOFD, e, 1);
+	CHECK(!dev.q[0].started);
+	e[0] = fake_evt();
+	e[1] = fake_evt();
+	reject_u64("SET_VRING_CALL came with 2 fds, expected 1",
+		   VU_SET_VRING_CALL, 0, e, 2);
+	CHECK_EQ_I(dev.q[0].call_fd, -1);
+	e[0] = fake_evt();
+	reject_u64("SET_VRING_ERR came with 1 fds, expected 0",
+		   VU_SET_VRING_ERR, VU_VRING_NOFD | 1, e, 1);
+	e[0] = fake_memfd(RAM_OFF + RAM_SIZE);
+	e[1] = fake_memfd(RAM_OFF + RAM_SIZE);
+	reject("SET_MEM_TABLE came with 2 fds, expected 1", VU_SET_MEM_TABLE, 0,
+	       p, mem_payload(p, 1, &r, 1), e, 2);
+	reject("SET_MEM_TABLE came with 0 fds, expected 1", VU_SET_MEM_TABLE, 0,
+	       p, mem_payload(p, 1, &r, 1), NULL, 0);
+	CHECK_EQ_U(dev.mem.n, 0);
+	CHECK_EQ_U(fake_maps_made, 0);
+	teardown();
+}
+
+/* CVE-2020-10723: the queue index is 32 bits on the wire; checking its
+ * low 8 bits (or truncating before the check) lets 0x100 reach queue 0. */
+static void test_reject_queue_index(void)
+{
+	struct vu_addr a = {0x100, 0, 0, 0, 0, 0};
+	int e;
+
+	setup();
+	negotiate(0, 0);
+	mem_table();
+	reject_state("queue index 256", VU_SET_VRING_NUM, 0x100, QNUM);
+	CHECK_EQ_U(dev.q[0].num, 0);
+	reject_state("queue index 256", VU_SET_VRING_BASE, 0x100, 5);
+	CHECK_EQ_U(dev.q[0].base, 0);
+	reject("queue index 256", VU_SET_VRING_ADDR, 0, &a, sizeof(a), NULL, 0);
+	CHECK(!dev.q[0].addr_set);
+	reject_state("queue index 256", VU_SET_VRING_ENABLE, 0x100, 1);
+	CHECK(!dev.q[0].enabled);
+	reject_state("queue index 256", VU_GET_VRING_BASE, 0x100, 0);
+	reject_state("queue index 4294967295", VU_SET_VRING_NUM, 0xffffffffu,
+		     QNUM);
+	reject_state("queue index", VU_SET_VRING_NUM, CFG_MAX_QUEUES, QNUM);
+	CHECK_EQ_U(fake_sent_count(), 0); /* GET_VRING_BASE sent nothing */
+
+	/* kick/call/err: the index is the low 8 bits, CFG_MAX_QUEUES is
+	 * already one too many */
+	e = fake_evt();
+	reject_u64("queue index", VU_SET_VRING_KICK, CFG_MAX_QUEUES, &e, 1);
+	e = fake_evt();
+	reject_u64("queue index 255", VU_SET_VRING_CALL, 0xff, &e, 1);
+	e = fake_evt();
+	reject_u64("queue index", VU_SET_VRING_ERR, CFG_MAX_QUEUES, &e, 1);
+	reject_u64("queue index", VU_SET_VRING_KICK,
+		   VU_VRING_NOFD | CFG_MAX_QUEUES, NULL, 0);
+	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++) {
+		CHECK(!dev.q[q].started);
+		CHECK_EQ_I(dev.q[q].call_fd, -1);
+		CHECK_EQ_I(dev.q[q].err_fd, -1);
+	}
+	teardown();
+}
+
+/* The kick/call/err payload is an index in bits 0-7 and NOFD in bit 8;
+ * anything else is unknown (vhost-user.rst "SET_VRING_KICK"). */
+static void test_reject_vring_fd_bits(void)
+{
+	int e;
+
+	setup();
+	e = fake_evt();
+	reject_u64("unknown bits", VU_SET_VRING_KICK, 0x200, &e, 1);
+	e = fake_evt();
+	reject_u64("unknown bits", VU_SET_VRING_KICK, 1ull << 32, &e, 1);
+	e = fake_evt();
+	reject_u64("unknown bits", VU_SET_VRING_CALL, (1ull << 63) | 1, &e, 1);
+	reject_u64("unknown bits", VU_SET_VRING_CALL,
+		   0x400 | VU_VRING_NOFD, NULL, 0);
+	e = fake_evt();
+	reject_u64("unknown bits", VU_SET_VRING_ERR, 0x8000, &e, 1);
+	CHECK(!dev.q[0].started);
+	CHECK_EQ_I(dev.q[0].call_fd, -1);
+	CHECK_EQ_I(dev.q[0].err_fd, -1);
+	teardown();
+}
+
+/* ---- rejections: the memory table ---------------------------------------- */
+
+/* One SET_MEM_TABLE refused while an earlier table is live: that table
+ * stays as it was. */
+static void reject_mem(const char *what, uint32_t n, const struct vu_region *r,
+		       unsigned size_regions, const int *fds, unsigned nfds)
+{
+	static uint8_t p[CFG_MSG_PAYLOAD_MAX];
+	uint8_t *host0 = dev.mem.r[0].host;
+
+	reject(what, VU_SET_MEM_TABLE, 0, p, mem_payload(p, n, r, size_regions),
+	       fds, nfds);
+	CHECK_EQ_U(dev.mem.n, 1);
+	CHECK(dev.mem.r[0].host == host0);
+	CHECK_EQ_U(dev.mem_next.n, 0);
+}
+
+static void test_reject_mem_table(void)
+{
+	static struct vu_region r[VU_MAX_TABLE_REGIONS + 1];
+	int fds[CFG_MAX_MSG_FDS];
+
+	setup();
+	negotiate(0, 0);
+	mem_table(); /* the live table the bad ones must leave alone */
+	CHECK_EQ_U(fake_maps_live(), 1);
+
+	/* 9 regions (the baseline table holds 8) */
+	for (unsigned i = 0; i < VU_MAX_TABLE_REGIONS + 1; i++)
+		r[i] = (struct vu_region){0x100000ull * i, 0x1000,
+					   0x7f0000000000ull + 0x100000ull * i, 0};
+	for (unsigned i = 0; i < CFG_MAX_MSG_FDS; i++)
+		fds[i] = fake_memfd(0x1000);
+	reject_mem("9 regions", 9, r, 9, fds, CFG_MAX_MSG_FDS);
+
+	/* nregions says 2, the payload holds 1, and the other way round */
+	fds[0] = fake_memfd(0x1000);
+	reject_mem("of 2 regions has 40 bytes, expected 72", 2, r, 1, fds, 1);
+	fds[0] = fake_memfd(0x1000);
+	fds[1] = fake_memfd(0x1000);
+	reject_mem("of 1 regions has 72 bytes, expected 40", 1, r, 2, fds, 2);
+
+	/* gpa + size wraps 2^64; the same for uva and mmap_offset */
+	r[0] = (struct vu_region){0ull - 0x1000, 0x2000, 0x100000, 0};
+	fds[0] = fake_memfd(0x2000);
+	reject_mem("wraps 2^64", 1, r, 1, fds, 1);
+	r[0] = (struct vu_region){0x100000, 0x2000, 0ull - 0x1000, 0};
+	fds[0] = fake_memfd(0x2000);
+	reject_mem("wraps 2^64", 1, r, 1, fds, 1);
+	r[0] = (struct vu_region){0x100000, 0x2000, 0x100000, 0ull - 0x1000};
+	fds[0] = fake_memfd(0x2000);
+	reject_mem("wraps 2^64", 1, r, 1, fds, 1);
+
+	/* mmap_offset + size beyond the fd (would SIGBUS on touch) */
+	r[0] = (struct vu_region){0x100000, 0x2000, 0x100000, 0x1000};
+	fds[0] = fake_memfd(0x2000);
+	reject_mem("needs 0x3000 bytes of its fd, the file has 0x2000", 1, r, 1,
+		   fds, 1);
+
+	/* size 0 */
+	r[0] = (struct vu_region){0x100000, 0, 0x100000, 0};
+	fds[0] = fake_memfd(0x1000);
+	reject_mem("region 0 has size 0", 1, r, 1, fds, 1);
+
+	/* overlapping regions, in gpa and in uva */
+	r[0] = (struct vu_region){0x100000, 0x2000, 0x7f0000000000ull, 0};
+	r[1] = (struct vu_region){0x101fff, 0x1000, 0x7f0000100000ull, 0};
+	fds[0] = fake_memfd(0x2000);
+	fds[1] = fake_memfd(0x1000);
+	reject_mem("overlaps region 0 in guest-physical", 2, r, 2, fds, 2);
+	r[1] = (struct vu_region){0x200000, 0x1000, 0x7f0000001000ull, 0};
+	fds[0] = fake_memfd(0x2000);
+	fds[1] = fake_memfd(0x1000);
+	reject_mem("overlaps region 0 in user address", 2, r, 2, fds, 2);
+
+	/* the second fd cannot be mapped: the first mapping is undone */
+	r[0] = (struct vu_region){0x100000, 0x1000, 0x7f0000000000ull, 0};
+	r[1] = (struct vu_region){0x200000, 0x1000, 0x7f0000100000ull, 0};
+	fds[0] = fake_memfd(0x1000);
+	fds[1] = fake_memfd(0x1000);
+	fake_memfd_set_mappable(fds[1], false);
+	{
+		unsigned made = fake_maps_made;
+		reject_mem("region 1: mmap of 0x1000 bytes failed", 2, r, 2, fds,
+			   2);
+		CHECK_EQ_U(fake_maps_made, made + 1); /* region 0 was mapped */
+		CHECK_EQ_U(fake_maps_live(), 1);      /* ...and unmapped */
+	}
+
+	/* an fd that is no file of memory (eventfd: 0 bytes) */
+	fds[0] = fake_evt();
+	reject_mem("the file has 0x0", 1, r, 1, fds, 1);
+	teardown();
+}
+
+/* ---- rejections: ring set-up ---------------------------------------------- */
+
+/* virtio 1.2 2.7: a power of two, at most 32768 (and our build's max). */
+static void test_reject_vring_num(void)
+{
+	setup();
+	reject_state("not a power of two", VU_SET_VRING_NUM, 0, 3);
+	reject_state("not a power of two", VU_SET_VRING_NUM, 0, 0);
+	reject_state("not a power of two", VU_SET_VRING_NUM, 0,
+		     CFG_QUEUE_SIZE_MAX * 2);
+	reject_state("not a power of two", VU_SET_VRING_NUM, 0, 0x80000000u);
+	reject_state("not a power of two", VU_SET_VRING_NUM, 0, QNUM + 1);
+	CHECK_EQ_U(dev.q[0].num, 0);
+	CHECK_EQ_I(req_state(VU_SET_VRING_NUM, 0, CFG_QUEUE_SIZE_MAX), 0);
+	CHECK_EQ_I(req_state(VU_SET_VRING_NUM, 0, 1), 0);
+	CHECK_EQ_U(dev.q[0].num, 1);
+	teardown();
+
+	/* size and base are fixed while the ring runs */
+	setup();
+	configure();
+	reject_state("while the ring is started", VU_SET_VRING_NUM, 1, 8);
+	reject_state("while the ring is started", VU_SET_VRING_BASE, 1, 8);
+	CHECK_EQ_U(dev.q[1].num, QNUM);
+	CHECK_EQ_U(dev.q[1].ring.num, QNUM);
+	teardown();
+}
+
+/* Ring addresses must lie whole inside the memory table, aligned (virtio
+ * 1.2 2.7: desc 16, avail 2, used 4). */
+static void test_reject_vring_addr(void)
+{
+	const uint64_t d = UVA(Q_GPA(0)), a = UVA(Q_GPA(0) + AVAIL_OFF),
+		       u = UVA(Q_GPA(0) + USED_OFF), end = RAM_UVA + RAM_SIZE;
+	struct vu_addr ad;
+
+	setup();
+	negotiate(0, 0);
+	mem_table();
+	CHECK_EQ_I(req_state(VU_SET_VRING_NUM, 0, QNUM), 0);
+#define BAD_ADDR(what, dd, aa, uu, fl)                                  \
+	do {                                                            \
+		ad = (struct vu_addr){0, fl, dd, uu, aa, 0};            \
+		reject(what, VU_SET_VRING_ADDR, 0, &ad, sizeof(ad), NULL, 0); \
+		CHECK(!dev.q[0].attached);                              \
+	} while (0)
+	BAD_ADDR("not inside guest memory", 0x1000, a, u, 0);
+	BAD_ADDR("not inside guest memory", d, RAM_GPA + AVAIL_OFF, u, 0);
+	BAD_ADDR("not inside guest memory", d, a, end, 0);
+	/* starts inside, runs past the end (16 * 16 bytes of desc) */
+	BAD_ADDR("not inside guest memory", end - 0x80, a, u, 0);
+	BAD_ADDR("not inside guest memory", d, a, end - 0x80, 0);
+	BAD_ADDR("not inside guest memory", d, a, 0ull - 0x40, 0);
+	BAD_ADDR("misaligned", d + 8, a, u, 0);
+	BAD_ADDR("misaligned", d, a + 1, u, 0);
+	BAD_ADDR("misaligned", d, a, u + 2, 0);
+	BAD_ADDR("flags 0x2 unknown", d, a, u, 2);
+#undef BAD_ADDR
+	/* and the good one still works after all that */
+	CHECK_EQ_I(req_addr(0), 0);
+	CHECK(dev.q[0].attached);
+	teardown();
+}
+
+static void test_reject_misc(void)
+{
+	int e;
+
+	setup();
+	/* split ring: the base is a 16-bit avail index */
+	reject_state("does not fit a split ring index", VU_SET_VRING_BASE, 0,
+		     0x10000);
+	CHECK_EQ_I(req_state(VU_SET_VRING_BASE, 0, 0xffff), 0);
+	/* features we did not offer */
+	reject_u64("bits we did not offer", VU_SET_FEATURES,
+		   BE_FEATURES | VU_BIT(VIRTIO_RING_F_INDIRECT_DESC), NULL, 0);
+	reject_u64("bits we did not offer", VU_SET_FEATURES,
+		   VU_BIT(VIRTIO_RING_F_EVENT_IDX), NULL, 0);
+	reject_u64("bits we did not offer", VU_SET_FEATURES, 1ull << 63, NULL,
+		   0);
+	CHECK_EQ_U(dev.features, 0);
+	reject_u64("bits we did not offer", VU_SET_PROTOCOL_FEATURES,
+		   VU_BIT(VU_PROTO_F_CONFIG), NULL, 0);
+	CHECK(!dev.proto_set);
+	/* SET_VRING_ENABLE is 0 or 1 */
+	reject_state("neither 0 nor 1", VU_SET_VRING_ENABLE, 0, 2);
+	CHECK(!dev.q[0].enabled);
+	/* a request with the reply flag is no request */
+	reject("has the reply flag set", VU_GET_FEATURES, VU_FLAG_REPLY, NULL,
+	       0, NULL, 0);
+	e = fake_evt();
+	reject("has the reply flag set", VU_SET_VRING_CALL, VU_FLAG_REPLY,
+	       &(uint64_t){0}, 8, &e, 1);
+	CHECK_EQ_U(fake_sent_count(), 0);
+	teardown();
+}
+
+/* With REPLY_ACK, a refused request with NEED_REPLY is answered non-zero
+ * before the connection goes. */
+static void test_reject_with_ack(void)
+{
+	setup();
+	negotiate(0, VU_BIT(VU_PROTO_F_REPLY_ACK));
+	{
+		struct vu_state s = {0, 3};
+		reject("not a power of two", VU_SET_VRING_NUM,
+		       VU_FLAG_NEED_REPLY, &s, sizeof(s), NULL, 0);
+	}
+	CHECK_EQ_U(fake_sent_count(), 1);
+	CHECK_EQ_U(fake_sent_last()->hdr.request, VU_SET_VRING_NUM);
+	CHECK_EQ_U(fake_sent_last()->hdr.flags, VU_VERSION | VU_FLAG_REPLY);
+	CHECK(fake_sent_last()->p.u64 != 0);
+	teardown();
+}
+
+/* ---- requests we do not implement ------------------------------------------ */
+
+/* Not a violation: refused with an error line, fds closed, connection
+ * kept (0); with REPLY_ACK and NEED_REPLY the answer is non-zero. */
+static void test_unsupported(void)
+{
+	uint64_t log[2] = {0x1000, 0};
+	uint8_t cfg[12 + 16] = {0};
+	int e;
+
+	setup();
+	negotiate(0, 0);
+	e = fake_memfd(0x1000);
+	fake_log_clear();
+	CHECK_EQ_I(req(VU_SET_LOG_BASE, 0, log, sizeof(log), &e, 1), 0);
+	CHECK(!fake_fd_is_open(e));
+	CHECK_STR_HAS(fake_last_error(), "SET_LOG_BASE (6) is not supported");
+	CHECK_EQ_U(fake_sent_count(), 0); /* no REPLY_ACK: no answer */
+
+	fake_log_clear();
+	CHECK_EQ_I(req(VU_GET_CONFIG, 0, cfg, sizeof(cfg), NULL, 0), 0);
+	CHECK_STR_HAS(fake_last_error(), "GET_CONFIG (24) is not supported");
+
+	e = fake_evt();
+	fake_log_clear();
+	CHECK_EQ_I(req(99, 0, cfg, 3, &e, 1), 0);
+	CHECK(!fake_fd_is_open(e));
+	CHECK_STR_HAS(fake_last_error(), "UNKNOWN (99) is not supported");
+	CHECK_EQ_I(req(0, 0, NULL, 0, NULL, 0), 0);
+	CHECK_EQ_I(req(0xffffffffu, 0, NULL, 0, NULL, 0), 0);
+	CHECK_EQ_U(fake_sent_count(), 0);
+
+	/* with REPLY_ACK: a non-zero ack */
+	CHECK_EQ_I(req_u64(VU_SET_PROTOCOL_FEATURES, 0,
+			   VU_BIT(VU_PROTO_F_REPLY_ACK)), 0);
+	e = fake_memfd(0x1000);
+	CHECK_EQ_I(req(VU_SET_LOG_BASE, VU_FLAG_NEED_REPLY, log, sizeof(log),
+		       &e, 1), 0);
+	CHECK(!fake_fd_is_open(e));
+	CHECK_EQ_U(fake_sent_count(), 1);
+	CHECK_EQ_U(fake_sent_last()->hdr.request, VU_SET_LOG_BASE);
+	CHECK_EQ_U(fake_sent_last()->hdr.flags, VU_VERSION | VU_FLAG_REPLY);
+	CHECK_EQ_U(fake_sent_last()->hdr.size, 8);
+	CHECK(fake_sent_last()->p.u64 != 0);
+	CHECK_EQ_I(req(99, VU_FLAG_NEED_REPLY, NULL, 0, NULL, 0), 0);
+	CHECK_EQ_U(fake_sent_count(), 2);
+	CHECK(fake_sent_last()->p.u64 != 0);
+	CHECK_EQ_I(dev.fd, sock);
+	teardown();
+}
+
+/* ---- a new table under live rings; reset ----------------------------------- */
+
+/*
+ * vhost-user.rst allows SET_MEM_TABLE at any time (QEMU sends one on memory
+ * hotplug with the rings running).  The rings must be translated again
+ * against the new table -- here the same guest RAM comes back through a new
+ * fd mapped at a different place -- and must carry on where they were: the
+ * avail index already taken is not forgotten.
+ */
+static void test_mem_table_live(void)
+{
+	struct vqd txq;
+	int fd2;
+	uint8_t *ram2;
+	struct vu_state st;
+
+	setup();
+	configure();
+	/* the driver offers 3 chains on TX; the device takes 2 */
+	vqd_init(&txq, QNUM, host(Q_GPA(1)), host(Q_GPA(1) + AVAIL_OFF),
+		 host(Q_GPA(1) + USED_OFF));
+	for (uint16_t i = 0; i < 3; i++) {
+		txq.desc[i] = (struct vring_desc){BUF_GPA + 0x100 * i, 64, 0, 0};
+		vqd_add(&txq, i);
+	}
+	vqd_publish(&txq);
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, &chain), 1);
+		vq_push(&dev.q[1].ring, chain.head, 0);
+	}
+	vq_publish(&dev.q[1].ring);
+	CHECK_EQ_U(dev.q[1].ring.last_avail, 2);
+
+	/* the same RAM, copied to another place, through a new fd */
+	fd2 = fake_memfd(RAM_OFF + RAM_SIZE);
+	ram2 = fake_memfd_base(fd2) + RAM_OFF;
+	memcpy(ram2 - RAM_OFF, ram - RAM_OFF, RAM_OFF + RAM_SIZE);
+	CHECK_EQ_I(req_mem_ram(fd2), 0);
+	CHECK_EQ_U(fake_maps_live(), 1); /* the old mapping is gone */
+	CHECK(!fake_fd_is_open(fd2));
+	CHECK(dev.mem.r[0].host == ram2);
+	for (unsigned q = 0; q < 2; q++) {
+		check_note(q ? "q1" : "q0");
+		CHECK(dev.q[q].attached);
+		CHECK(be_ring_ready(&dev.q[q]));
+		CHECK(dev.q[q].ring.desc == (void *)(ram2 + 0x1000 * q));
+		CHECK(dev.q[q].ring.used ==
+		      (void *)(ram2 + 0x1000 * q + USED_OFF));
+	}
+	check_note(NULL);
+	ram = ram2;
+	/* where the ring was: chain 2 is next, used->idx 2 */
+	CHECK_EQ_U(dev.q[1].ring.used_idx, 2);
+	CHECK_EQ_U(dev.q[1].ring.last_avail, 2);
+	if (CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, &chain), 1))
+		CHECK_EQ_U(chain.head, 2);
+	/* and GET_VRING_BASE reports it to the front-end */
+	dev.q[1].ring.last_avail = 3; /* the pop above, whatever it took */
+	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 1, 0), 0);
+	memcpy(&st, fake_sent_last()->p.bytes, sizeof(st));
+	CHECK_EQ_U(st.num, 3);
+
+	/* a new table the rings do not fit in is refused */
+	{
+		static uint8_t p[CFG_MSG_PAYLOAD_MAX];
+		struct vu_region r = {RAM_GPA + 0x20000, 0x10000,
+				      RAM_UVA + 0x20000, 0};
+		int fd3 = fake_memfd(0x10000);
+
+		reject("not inside guest memory", VU_SET_MEM_TABLE, 0, p,
+		       mem_payload(p, 1, &r, 1), &fd3, 1);
+	}
+	teardown();
+}
+
+/* The same, for SET_VRING_ADDR on a running ring (QEMU sends it to turn
+ * dirty logging on or off during migration, rings running). */
+static void test_vring_addr_live(void)
+{
+	struct vqd txq;
+
+	setup();
+	configure();
+	vqd_init(&txq, QNUM, host(Q_GPA(1)), host(Q_GPA(1) + AVAIL_OFF),
+		 host(Q_GPA(1) + USED_OFF));
+	txq.desc[0] = (struct vring_desc){BUF_GPA, 64, 0, 0};
+	vqd_add(&txq, 0);
+	vqd_add(&txq, 0);
+	vqd_publish(&txq);
+	CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, &chain), 1);
+	vq_push(&dev.q[1].ring, chain.head, 0);
+	vq_publish(&dev.q[1].ring);
+	CHECK_EQ_I(req_addr(1), 0);
+	CHECK(be_ring_ready(&dev.q[1]));
+	CHECK_EQ_U(dev.q[1].ring.last_avail, 1);
+	teardown();
+}
+
+/*
+ * A table with no regions while rings run (nothing in vhost-user.rst
+ * forbids it; the rings then point nowhere), then the real table again.
+ * Either the empty table is refused, or the rings come back where they
+ * were: the avail index taken must survive the time without memory, as it
+ * survives a direct table change (test_mem_table_live).
+ */
+static void test_mem_table_empty_between(void)
+{
+	static uint8_t p[CFG_MSG_PAYLOAD_MAX];
+	struct vqd txq;
+	struct vu_state st;
+	int rc;
+
+	setup();
+	configure();
+	vqd_init(&txq, QNUM, host(Q_GPA(1)), host(Q_GPA(1) + AVAIL_OFF),
+		 host(Q_GPA(1) + USED_OFF));
+	txq.desc[0] = (struct vring_desc){BUF_GPA, 64, 0, 0};
+	for (unsigned i = 0; i < 3; i++)
+		vqd_add(&txq, 0);
+	vqd_publish(&txq);
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, &chain), 1);
+		vq_push(&dev.q[1].ring, chain.head, 0);
+	}
+	vq_publish(&dev.q[1].ring);
+
+	rc = req(VU_SET_MEM_TABLE, 0, p, mem_payload(p, 0, NULL, 0), NULL, 0);
+	if (rc < 0) {
+		CHECK(rc < 0); /* refused: the rings are untouched */
+		CHECK(be_ring_ready(&dev.q[1]));
+		CHECK_EQ_U(dev.q[1].ring.last_avail, 2);
+		teardown();
+		return;
+	}
+	CHECK_EQ_U(dev.mem.n, 0);
+	CHECK_EQ_U(fake_maps_live(), 0);
+	CHECK(!be_ring_ready(&dev.q[1])); /* nothing to run on */
+
+	/* the memory comes back (same RAM, new fd) */
+	CHECK_EQ_I(req_mem_ram(fake_memfd_alias(memfd)), 0);
+	CHECK(be_ring_ready(&dev.q[1]));
+	CHECK_EQ_U(dev.q[1].ring.used_idx, 2);
+	CHECK_EQ_U(dev.q[1].ring.last_avail, 2);
+	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 1, 0), 0);
+	memcpy(&st, fake_sent_last()->p.bytes, sizeof(st));
+	CHECK_EQ_U(st.num, 2);
+	teardown();
+}
+
+/* RESET_OWNER (deprecated): the session starts over, connection kept. */
+static void test_reset_owner(void)
+{
+	setup();
+	configure();
+	CHECK_EQ_U(fake_maps_live(), 1);
+	CHECK_EQ_I(req(VU_RESET_OWNER, 0, NULL, 0, NULL, 0), 0);
+	for (unsigned q = 0; q < 2; q++) {
+		CHECK(!fake_fd_is_open(kick[q]));
+		CHECK(!fake_fd_is_open(call[q]));
+		CHECK_EQ_I(dev.q[q].kick_fd, -1);
+		CHECK_EQ_I(dev.q[q].call_fd, -1);
+		CHECK_EQ_U(dev.q[q].num, 0);
+		CHECK(!dev.q[q].started);
+		CHECK(!dev.q[q].attached);
+		CHECK(!dev.q[q].enabled);
+	}
+	CHECK_EQ_U(fake_maps_live(), 0);
+	CHECK_EQ_U(dev.mem.n, 0);
+	CHECK_EQ_U(dev.features, 0);
+	CHECK_EQ_U(dev.proto, 0);
+	CHECK(!dev.owner);
+	CHECK_EQ_I(dev.fd, sock);
+	CHECK(fake_fd_is_open(sock));
+	/* and be_reset directly, twice: nothing closed twice */
+	be_reset(&dev);
+	be_reset(&dev);
+	CHECK_EQ_U(fake_double_close, 0);
+	/* the session can start again */
+	configure();
+	CHECK(be_ring_ready(&dev.q[1]));
+	teardown();
+}
+
+/* A reply that cannot be sent is an error of the connection. */
+static void test_reply_fails(void)
+{
+	setup();
+	fake_send_error = -PORT_EPIPE;
+	fake_log_clear();
+	CHECK(req(VU_GET_FEATURES, 0, NULL, 0, NULL, 0) < 0);
+	CHECK_STR_HAS(fake_last_error(), "cannot send the reply");
+	fake_send_error = 0;
+	teardown();
+}
+
+int main(void)
+{
+	RUN(test_handshake);
+	RUN(test_through_socket);
+	RUN(test_reject_size);
+	RUN(test_reject_fd_count);
+	RUN(test_reject_queue_index);
+	RUN(test_reject_vring_fd_bits);
+	RUN(test_reject_mem_table);
+	RUN(test_reject_vring_num);
+	RUN(test_reject_vring_addr);
+	RUN(test_reject_misc);
+	RUN(test_reject_with_ack);
+	RUN(test_unsupported);
+	RUN(test_mem_table_live);
+	RUN(test_vring_addr_live);
+	RUN(test_mem_table_empty_between);
+	RUN(test_reset_owner);
+	RUN(test_reply_fails);
+	return check_summary("test_backend");
+}
