@@ -74,6 +74,26 @@
 #define CFG_FE_MEM_SIZE (4u << 20)
 #endif
 
+/* Tap and AF_PACKET interfaces one process bridges to. */
+#ifndef CFG_MAX_LINKS
+#define CFG_MAX_LINKS 4
+#endif
+
+/* MAC addresses the learning switch remembers, and how long (ms) an
+ * address stays learned without being seen. */
+#ifndef CFG_SWITCH_MACS
+#define CFG_SWITCH_MACS 256
+#endif
+#ifndef CFG_SWITCH_AGE_MS
+#define CFG_SWITCH_AGE_MS 300000
+#endif
+
+/* Capture staging buffer: frames are copied here and written to the pcap
+ * file in large writes, off the per-frame path. */
+#ifndef CFG_PCAP_BUF
+#define CFG_PCAP_BUF (256u << 10)
+#endif
+
 /* ---- derived and checked ---------------------------------------------- */
 
 #define CFG_MAX_QUEUES (2 * CFG_MAX_QUEUE_PAIRS)
@@ -107,6 +127,15 @@
 #endif
 #if CFG_FRAME_MAX < 64 || CFG_FRAME_MAX > 65535
 #error "CFG_FRAME_MAX must be 64..65535"
+#endif
+#if CFG_MAX_LINKS < 0 || CFG_MAX_LINKS > 64
+#error "CFG_MAX_LINKS must be 0..64"
+#endif
+#if CFG_SWITCH_MACS < 4 || (CFG_SWITCH_MACS & (CFG_SWITCH_MACS - 1))
+#error "CFG_SWITCH_MACS must be a power of two, at least 4"
+#endif
+#if CFG_PCAP_BUF < 2 * (CFG_FRAME_MAX + 16)
+#error "CFG_PCAP_BUF must hold at least two records of CFG_FRAME_MAX bytes"
 #endif
 #if CFG_BATCH < 1 || CFG_BATCH > CFG_QUEUE_SIZE_MAX
 #error "CFG_BATCH must be 1..CFG_QUEUE_SIZE_MAX"

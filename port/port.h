@@ -97,6 +97,41 @@ int port_mem_map(int fd, uint64_t len, void **addr);
 /* Unmap a mapping made by port_mem_map. */
 int port_mem_unmap(void *addr, uint64_t len);
 
+/* ---- network interfaces (tap, AF_PACKET) ----------------------------- */
+
+/* One piece of a frame to send. */
+struct port_iov {
+	const void *base;
+	uint32_t len;
+};
+
+/* Open (creating if needed) the tap interface `name` from /dev/net/tun,
+ * IFF_TAP | IFF_NO_PI: each read or write is one whole Ethernet frame with
+ * no extra header.  Non-blocking, close-on-exec. */
+int port_tap_open(const char *name);
+
+/* An AF_PACKET socket bound to the existing interface `ifname`, taking
+ * every protocol (ETH_P_ALL), and not seeing the frames it sends itself
+ * (PACKET_IGNORE_OUTGOING, or filtered by packet type).  Non-blocking,
+ * close-on-exec. */
+int port_packet_open(const char *ifname);
+
+/* Read one frame (tap or packet fd) into buf; a longer frame is cut to len
+ * and its full length returned.  -PORT_EAGAIN when none is waiting. */
+long port_net_recv(int fd, void *buf, uint32_t len);
+
+/* Write one frame made of n pieces (n <= 64).  -PORT_EAGAIN when the
+ * interface cannot take it now (the caller drops and counts it). */
+long port_net_send(int fd, const struct port_iov *iov, unsigned n);
+
+/* ---- files (capture output) ------------------------------------------- */
+
+/* Create or truncate a regular file for writing. */
+int port_file_create(const char *path);
+
+/* Write up to len bytes; returns bytes written (maybe fewer). */
+long port_file_write(int fd, const void *buf, uint32_t len);
+
 /* ---- readiness -------------------------------------------------------- */
 
 #define PORT_POLLIN 0x1u
@@ -123,6 +158,9 @@ int port_poll(struct port_pollfd *fds, unsigned n, int64_t timeout_ns);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t port_now_ns(void);
+
+/* Wall-clock time in nanoseconds since 1970 (capture timestamps only). */
+uint64_t port_wall_ns(void);
 
 /* ---- signals ---------------------------------------------------------- */
 
