@@ -1,5 +1,5 @@
 /*
- * clock.c - monotonic time.
+ * clock.c - monotonic time, and wall-clock time for capture timestamps.
  */
 #define _GNU_SOURCE
 
@@ -14,6 +14,17 @@ uint64_t port_now_ns(void)
 	/* CLOCK_MONOTONIC cannot fail with a valid pointer; the core cannot do
 	 * anything useful with an error anyway, so none is reported. */
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t port_wall_ns(void)
+{
+	struct timespec ts;
+
+	/* Settable, so it may jump either way; only stamps captures.  A clock
+	 * set before 1970 reads as 1970 rather than as a huge unsigned time. */
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || ts.tv_sec < 0)
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

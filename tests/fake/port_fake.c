@@ -28,6 +28,17 @@ struct fake_fd {
 	/* FAKE_LISTEN: sockets the next accepts return */
 	int pending[4];
 	unsigned npending;
+	/* FAKE_NET: interface name, tap or packet, sends blocked, frames
+	 * sent; FAKE_FILE: path */
+	char name[64];
+	bool packet;
+	bool blocked;
+	unsigned net_sent;
+	/* FAKE_FILE: its bytes are file_bytes[start, start + len) */
+	uint32_t start;
+	uint32_t len;
+	uint32_t max_per_write;
+	int write_error;
 };
 
 /* One inbound write of the peer. */
@@ -40,6 +51,17 @@ struct fake_chunk {
 	unsigned nfds;
 	bool fds_given; /* handed to the receiver (or closed) */
 };
+
+/* One frame queued inbound, or logged outbound; the bytes are in the
+ * parallel *_bytes array (not cleared by fake_reset, never read past len). */
+struct fake_frame {
+	bool used;
+	int fd;
+	uint32_t seq; /* inbound: push order; outbound: index on fd */
+	uint32_t len;
+};
+
+#define FAKE_ENAMETOOLONG 36
 
 #define FAKE_CHUNKS 1024
 #define FAKE_CHUNK_BYTES (64u << 10)
@@ -68,6 +90,17 @@ static size_t ram_used;
 
 static struct fake_map maps[FAKE_MAPS];
 
+static struct fake_frame net_in[FAKE_NET_QUEUE];
+static uint8_t net_in_bytes[FAKE_NET_QUEUE][FAKE_NET_FRAME_MAX];
+static uint32_t net_in_seq;
+static struct fake_frame net_out[FAKE_NET_SENT_MAX];
+static uint8_t net_out_bytes[FAKE_NET_SENT_MAX][FAKE_NET_FRAME_MAX];
+static unsigned net_out_n; /* frames logged; the last FAKE_NET_SENT_MAX kept */
+
+static uint8_t file_bytes[FAKE_FILE_BYTES];
+static uint32_t file_used; /* start of the next file's bytes */
+static int file_last = -1;
+
 static unsigned sig_raised;
 static char last_err[1024];
 static unsigned err_count, warn_count;
@@ -80,6 +113,10 @@ int fake_connect_error;
 unsigned fake_unlinks;
 unsigned fake_maps_made;
 uint64_t fake_now;
+uint64_t fake_wall_ns;
+int fake_net_open_error;
+int fake_file_create_error;
+unsigned fake_file_write_calls;
 int fake_poll_result;
 unsigned fake_poll_calls;
 
@@ -95,6 +132,13 @@ void fake_reset(void)
 	memset(ram, 0, ram_used);
 	ram_used = 0;
 	memset(maps, 0, sizeof(maps));
+	memset(net_in, 0, sizeof(net_in));
+	net_in_seq = 0;
+	memset(net_out, 0, sizeof(net_out));
+	net_out_n = 0;
+	memset(file_bytes, 0, file_used);
+	file_used = 0;
+	file_last = -1;
 	sig_raised = 0;
 	last_err[0] = '\0';
 	err_count = warn_count = 0;
@@ -106,6 +150,10 @@ void fake_reset(void)
 	fake_unlinks = 0;
 	fake_maps_made = 0;
 	fake_now = 0;
+	fake_wall_ns = 0;
+	fake_net_open_error = 0;
+	fake_file_create_error = 0;
+	fake_file_write_calls = 0;
 	fake_poll_result = 0;
 	fake_poll_calls = 0;
 }
@@ -201,6 +249,10 @@ void port_fd_close(int fd)
 	f->open = false;
 	if (f->kind == FAKE_SOCK)
 		drop_in_flight(fd);
+	if (f->kind == FAKE_NET) /* the kernel drops what nobody read */
+		for (unsigned i = 0; i < FAKE_NET_QUEUE; i++)
+			if (net_in[i].used && net_in[i].fd == fd)
+				net_in[i].used = false;
 }
 
 int port_fd_size(int fd, uint64_t *size)
@@ -212,7 +264,9 @@ int port_fd_size(int fd, uint64_t *size)
 		return -PORT_EBADF;
 	}
 	/* fstat of a socket or an eventfd says 0 bytes */
-	*size = f->kind == FAKE_MEMFD ? f->size : 0;
+	*size = f->kind == FAKE_MEMFD ? f->size
+		: f->kind == FAKE_FILE ? f->len
+				       : 0;
 	return 0;
 }
 
@@ -593,6 +647,283 @@ int port_mem_unmap(void *addr, uint64_t len)
 	return -PORT_EINVAL;
 }
 
+/* ---- network interfaces ------------------------------------------------------ */
+
+/* Like the Linux port: "" and names with '%' are refused, and so are names
+ * that do not fit IFNAMSIZ (16). */
+static int net_open(const char *name, bool packet)
+{
+	struct fake_fd *f;
+	size_t n;
+	int fd;
+
+	if (name == NULL || name[0] == '\0' || strchr(name, '%') != NULL)
+		return -PORT_EINVAL;
+	n = strlen(name);
+	if (n >= 16)
+		return -FAKE_ENAMETOOLONG;
+	if (fake_net_open_error < 0)
+		return fake_net_open_error;
+	fd = fake_fd_new(FAKE_NET);
+	if (fd < 0)
+		return fd;
+	f = slot(fd);
+	memcpy(f->name, name, n + 1);
+	f->packet = packet;
+	return fd;
+}
+
+int port_tap_open(const char *name)
+{
+	return net_open(name, false);
+}
+
+int port_packet_open(const char *ifname)
+{
+	return net_open(ifname, true);
+}
+
+const char *fake_net_name(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	return f != NULL && f->kind == FAKE_NET ? f->name : "";
+}
+
+bool fake_net_is_packet(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	return f != NULL && f->kind == FAKE_NET && f->packet;
+}
+
+void fake_net_push(int fd, const void *frame, uint32_t len)
+{
+	if (open_slot(fd, FAKE_NET) == NULL)
+		return;
+	if (frame == NULL || len == 0 || len > FAKE_NET_FRAME_MAX) {
+		fake_misuse++;
+		return;
+	}
+	for (unsigned i = 0; i < FAKE_NET_QUEUE; i++) {
+		struct fake_frame *q = &net_in[i];
+
+		if (q->used)
+			continue;
+		q->used = true;
+		q->fd = fd;
+		q->seq = net_in_seq++;
+		q->len = len;
+		memcpy(net_in_bytes[i], frame, len);
+		return;
+	}
+	fake_misuse++; /* queue full: the test pushed too much */
+}
+
+unsigned fake_net_pending(int fd)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < FAKE_NET_QUEUE; i++)
+		n += net_in[i].used && net_in[i].fd == fd;
+	return n;
+}
+
+long port_net_recv(int fd, void *buf, uint32_t len)
+{
+	struct fake_frame *first = NULL;
+	unsigned at = 0;
+
+	if (open_slot(fd, FAKE_NET) == NULL)
+		return -PORT_EBADF;
+	if (buf == NULL && len > 0) {
+		fake_misuse++;
+		return -PORT_EINVAL;
+	}
+	for (unsigned i = 0; i < FAKE_NET_QUEUE; i++) {
+		struct fake_frame *q = &net_in[i];
+
+		if (q->used && q->fd == fd && (first == NULL || q->seq < first->seq)) {
+			first = q;
+			at = i;
+		}
+	}
+	if (first == NULL)
+		return -PORT_EAGAIN;
+	/* port.h: cut to len, the full length returned */
+	if (len > 0)
+		memcpy(buf, net_in_bytes[at], first->len < len ? first->len : len);
+	first->used = false;
+	return (long)first->len;
+}
+
+long port_net_send(int fd, const struct port_iov *iov, unsigned n)
+{
+	struct fake_fd *f = open_slot(fd, FAKE_NET);
+	struct fake_frame *o;
+	uint8_t *out;
+	uint32_t total = 0;
+
+	if (f == NULL)
+		return -PORT_EBADF;
+	if (n == 0 || n > 64 || iov == NULL) {
+		fake_misuse++;
+		return -PORT_EINVAL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if ((iov[i].base == NULL && iov[i].len > 0) ||
+		    iov[i].len > FAKE_NET_FRAME_MAX - total) {
+			fake_misuse++;
+			return iov[i].base == NULL ? -PORT_EINVAL : -PORT_EMSGSIZE;
+		}
+		total += iov[i].len;
+	}
+	if (f->blocked)
+		return -PORT_EAGAIN;
+	o = &net_out[net_out_n % FAKE_NET_SENT_MAX];
+	out = net_out_bytes[net_out_n % FAKE_NET_SENT_MAX];
+	o->used = true;
+	o->fd = fd;
+	o->seq = f->net_sent++;
+	o->len = total;
+	total = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if (iov[i].len > 0)
+			memcpy(out + total, iov[i].base, iov[i].len);
+		total += iov[i].len;
+	}
+	net_out_n++;
+	return (long)total;
+}
+
+unsigned fake_net_sent_count(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	return f != NULL && f->kind == FAKE_NET ? f->net_sent : 0;
+}
+
+const uint8_t *fake_net_sent(int fd, unsigned i, uint32_t *len)
+{
+	if (len != NULL)
+		*len = 0;
+	for (unsigned k = 0; k < FAKE_NET_SENT_MAX; k++) {
+		const struct fake_frame *o = &net_out[k];
+
+		if (o->used && o->fd == fd && o->seq == i) {
+			if (len != NULL)
+				*len = o->len;
+			return net_out_bytes[k];
+		}
+	}
+	return NULL;
+}
+
+void fake_net_block(int fd, bool full)
+{
+	struct fake_fd *f = slot(fd);
+
+	if (f == NULL || f->kind != FAKE_NET) {
+		fake_misuse++;
+		return;
+	}
+	f->blocked = full;
+}
+
+/* ---- files ----------------------------------------------------------------------- */
+
+int port_file_create(const char *path)
+{
+	struct fake_fd *f;
+	size_t n;
+	int fd;
+
+	if (path == NULL || path[0] == '\0')
+		return -PORT_EINVAL;
+	if (fake_file_create_error < 0)
+		return fake_file_create_error;
+	fd = fake_fd_new(FAKE_FILE);
+	if (fd < 0)
+		return fd;
+	f = slot(fd);
+	n = strlen(path);
+	if (n >= sizeof(f->name))
+		n = sizeof(f->name) - 1; /* recorded cut; the file is made */
+	memcpy(f->name, path, n);
+	f->name[n] = '\0';
+	f->start = file_used;
+	file_last = fd;
+	return fd;
+}
+
+int fake_file_last(void)
+{
+	return file_last;
+}
+
+const char *fake_file_path(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	return f != NULL && f->kind == FAKE_FILE ? f->name : "";
+}
+
+long port_file_write(int fd, const void *buf, uint32_t len)
+{
+	struct fake_fd *f = open_slot(fd, FAKE_FILE);
+	uint32_t room;
+
+	if (f == NULL)
+		return -PORT_EBADF;
+	fake_file_write_calls++;
+	if (buf == NULL && len > 0) {
+		fake_misuse++;
+		return -PORT_EINVAL;
+	}
+	if (f->write_error != 0)
+		return f->write_error < 0 ? f->write_error : -f->write_error;
+	if (f->max_per_write > 0 && len > f->max_per_write)
+		len = f->max_per_write;
+	/* only the newest file sits at the end of the buffer and can grow */
+	room = fd == file_last ? FAKE_FILE_BYTES - (f->start + f->len) : 0;
+	if (len > room) {
+		if (room == 0)
+			return -PORT_ENOSPC;
+		len = room;
+	}
+	if (len > 0)
+		memcpy(file_bytes + f->start + f->len, buf, len);
+	f->len += len;
+	file_used = f->start + f->len;
+	return (long)len;
+}
+
+const uint8_t *fake_file_data(int fd, uint32_t *len)
+{
+	const struct fake_fd *f = slot(fd);
+
+	if (f == NULL || f->kind != FAKE_FILE) {
+		if (len != NULL)
+			*len = 0;
+		return NULL;
+	}
+	if (len != NULL)
+		*len = f->len;
+	return file_bytes + f->start;
+}
+
+void fake_file_limit(int fd, uint32_t max_per_write, int error)
+{
+	struct fake_fd *f = slot(fd);
+
+	if (f == NULL || f->kind != FAKE_FILE) {
+		fake_misuse++;
+		return;
+	}
+	f->max_per_write = max_per_write;
+	f->write_error = error;
+}
+
 /* ---- poll, time, signals ---------------------------------------------------- */
 
 int port_poll(struct port_pollfd *fds, unsigned n, int64_t timeout_ns)
@@ -607,6 +938,11 @@ int port_poll(struct port_pollfd *fds, unsigned n, int64_t timeout_ns)
 uint64_t port_now_ns(void)
 {
 	return fake_now;
+}
+
+uint64_t port_wall_ns(void)
+{
+	return fake_wall_ns;
 }
 
 int port_sig_init(void)

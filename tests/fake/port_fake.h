@@ -10,12 +10,15 @@
  *     (bytes, plus fds riding on them) and reads what the core sent back.
  *   - eventfds are counters; memfds are pieces of one static "guest RAM"
  *     array; mappings are recorded so leaks show (fake_maps_live()).
- *   - the clock, signals and poll results are whatever the test sets.
+ *   - a tap or packet fd is a queue of inbound frames the test pushes and a
+ *     log of the frames the core sent; a file is a capture buffer.
+ *   - the clocks, signals and poll results are whatever the test sets.
  *   - port_log keeps the last error line and stays quiet unless the
  *     environment has FAKE_LOG_VERBOSE.
  *
  * Tests call fake_reset() before each case: it forgets every fd, chunk,
- * mapping and counter (and zeroes the guest RAM handed out so far).
+ * frame, file, mapping and counter (and zeroes the guest RAM and file
+ * bytes handed out so far).
  */
 #ifndef TESTS_FAKE_PORT_FAKE_H
 #define TESTS_FAKE_PORT_FAKE_H
@@ -44,6 +47,8 @@ enum fake_kind {
 	FAKE_LISTEN, /* a listening socket */
 	FAKE_EVT,    /* an eventfd */
 	FAKE_MEMFD,  /* shared memory */
+	FAKE_NET,    /* a tap or AF_PACKET fd (port_tap_open, port_packet_open) */
+	FAKE_FILE,   /* a file for writing (port_file_create) */
 };
 
 /* Forget everything (see above). */
@@ -142,9 +147,77 @@ unsigned fake_maps_live(void);
 /* port_mem_map calls that succeeded. */
 extern unsigned fake_maps_made;
 
+/* ---- network interfaces (tap, AF_PACKET) --------------------------------- */
+
+/* Longest frame the fake queues or logs; pushing or sending a longer one
+ * is a misuse (the core never builds frames above CFG_FRAME_MAX). */
+#define FAKE_NET_FRAME_MAX (10u << 10)
+/* Inbound frames queued and not yet received, all fds together. */
+#define FAKE_NET_QUEUE 16
+/* Frames sent that are kept for fake_net_sent, all fds together. */
+#define FAKE_NET_SENT_MAX 32
+
+/* If negative, port_tap_open and port_packet_open fail with it. */
+extern int fake_net_open_error;
+/* The interface name fd was opened with ("" if fd is not a FAKE_NET fd);
+ * kept after close. */
+const char *fake_net_name(int fd);
+/* Opened by port_packet_open (true) or port_tap_open (false). */
+bool fake_net_is_packet(int fd);
+
+/* Queue one inbound frame (0 < len <= FAKE_NET_FRAME_MAX) for fd: the
+ * frames of an fd come out of port_net_recv one per call, in push order,
+ * cut to the caller's buffer with the full length returned; -PORT_EAGAIN
+ * when none is queued.  A full queue or a bad fd counts in fake_misuse.
+ * Frames still queued when fd is closed are dropped. */
+void fake_net_push(int fd, const void *frame, uint32_t len);
+/* Frames queued on fd and not yet received. */
+unsigned fake_net_pending(int fd);
+
+/*
+ * Frames port_net_send sent on fd since the last reset (blocked sends are
+ * not counted).  The log is global: only the last FAKE_NET_SENT_MAX frames
+ * of all fds together are kept, each with its fd and its index on that fd.
+ */
+unsigned fake_net_sent_count(int fd);
+/* Frame i sent on fd (0 = its first since reset), its pieces joined, and
+ * its length in *len (may be NULL); NULL and *len = 0 if fd sent no such
+ * frame or it has dropped out of the log. */
+const uint8_t *fake_net_sent(int fd, unsigned i, uint32_t *len);
+/* While full, port_net_send on fd returns -PORT_EAGAIN (and logs nothing). */
+void fake_net_block(int fd, bool full);
+
+/* ---- files (capture output) -------------------------------------------------- */
+
+/* Bytes all files together can hold. */
+#define FAKE_FILE_BYTES (1u << 20)
+
+/* If negative, port_file_create fails with it. */
+extern int fake_file_create_error;
+/* port_file_write calls so far (all files, failed ones included). */
+extern unsigned fake_file_write_calls;
+/* The fd of the file created last, -1 if none since reset. */
+int fake_file_last(void);
+/* The path fd was created with ("" if fd is not a FAKE_FILE fd). */
+const char *fake_file_path(int fd);
+
+/*
+ * What was written to fd (kept after close): its bytes and their count in
+ * *len (may be NULL); NULL and *len = 0 if fd is not a file.  Files take
+ * consecutive pieces of one FAKE_FILE_BYTES buffer: only the file created
+ * last can grow, so a write to an older one (or past the buffer's end) is
+ * a full disk: short, then -PORT_ENOSPC.
+ */
+const uint8_t *fake_file_data(int fd, uint32_t *len);
+/* From now on, each port_file_write on fd writes at most max_per_write
+ * bytes (0 = no limit) or, if error != 0, fails with error (a negative
+ * errno) and writes nothing. */
+void fake_file_limit(int fd, uint32_t max_per_write, int error);
+
 /* ---- time, signals, poll -------------------------------------------------- */
 
-extern uint64_t fake_now; /* port_now_ns() */
+extern uint64_t fake_now;     /* port_now_ns() */
+extern uint64_t fake_wall_ns; /* port_wall_ns() */
 void fake_raise(unsigned bits); /* PORT_SIG_* for port_sig_take() */
 extern int fake_poll_result;    /* what port_poll returns */
 extern unsigned fake_poll_calls;
