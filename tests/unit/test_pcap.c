@@ -1,0 +1,524 @@
+/*
+ * test_pcap.c - the capture file writer (core/pcap.c) against the fake
+ * port's files.
+ *
+ * Every file is read back with a parser of its own here (pcap-savefile(5)),
+ * not with pcap.c's definitions: the file header's fields, then records
+ * whose incl_len never exceeds the snaplen or orig_len and whose bytes are
+ * exactly the frame's, ending exactly at the end of the file (no record
+ * split).  Then: the size cap counts the headers and stops the capture;
+ * short writes lose nothing that was counted captured; a failing file
+ * makes frames count as not captured, logs once and costs at most one
+ * write per frame; long frames are cut to the snaplen; frames given as
+ * pieces with bytes to skip (a virtio-net header) come out whole.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "core/pcap.h"
+#include "tests/fake/port_fake.h"
+#include "tests/unit/check.h"
+
+#define MAX_RECS 4096
+#define BIG 70000u /* longer than any snaplen */
+
+static struct pcap pc;
+
+/* ---- an independent reader ------------------------------------------------ */
+
+struct rec {
+	uint32_t sec, usec, incl, orig;
+	const uint8_t *data;
+};
+
+static struct parsed {
+	uint32_t magic;
+	uint16_t major, minor;
+	int32_t zone;
+	uint32_t sigfigs, snaplen, network;
+	unsigned n;       /* records */
+	uint64_t payload; /* incl_len bytes of all records */
+	struct rec r[MAX_RECS];
+} f;
+
+static uint32_t rd32(const uint8_t *b)
+{
+	uint32_t v;
+	memcpy(&v, b, 4); /* host order: the magic says so, checked below */
+	return v;
+}
+
+static uint16_t rd16(const uint8_t *b)
+{
+	uint16_t v;
+	memcpy(&v, b, 2);
+	return v;
+}
+
+/* Parse the whole file fd; false (with a failed check saying why) if it
+ * is not a well-formed classic pcap file made only of whole records. */
+static bool parse(int fd)
+{
+	uint32_t len = 0, off;
+	const uint8_t *d = fake_file_data(fd, &len);
+
+	memset(&f, 0, sizeof(f));
+	if (!CHECK(d != NULL) || !CHECK(len >= 24))
+		return false;
+	f.magic = rd32(d);
+	f.major = rd16(d + 4);
+	f.minor = rd16(d + 6);
+	f.zone = (int32_t)rd32(d + 8);
+	f.sigfigs = rd32(d + 12);
+	f.snaplen = rd32(d + 16);
+	f.network = rd32(d + 20);
+	for (off = 24; off < len;) {
+		struct rec *r;
+		if (!CHECK(len - off >= 16)) /* a cut record header */
+			return false;
+		if (!CHECK(f.n < MAX_RECS))
+			return false;
+		r = &f.r[f.n++];
+		r->sec = rd32(d + off);
+		r->usec = rd32(d + off + 4);
+		r->incl = rd32(d + off + 8);
+		r->orig = rd32(d + off + 12);
+		r->data = d + off + 16;
+		off += 16;
+		if (!CHECK(r->incl <= f.snaplen) || !CHECK(r->incl <= r->orig) ||
+		    !CHECK(r->usec < 1000000u))
+			return false;
+		if (!CHECK(r->incl <= len - off)) /* cut record bytes */
+			return false;
+		off += r->incl;
+		f.payload += r->incl;
+	}
+	return true;
+}
+
+/* The header every file here must have. */
+static void check_file_header(void)
+{
+	static const uint8_t magic_le[4] = {0xd4, 0xc3, 0xb2, 0xa1};
+	uint32_t one = 1;
+	uint32_t len = 0;
+	const uint8_t *d = fake_file_data(fake_file_last(), &len);
+
+	CHECK_EQ_U(f.magic, 0xa1b2c3d4u);
+	/* written natively: little-endian on both boards */
+	if (*(const uint8_t *)&one == 1 && CHECK(d != NULL))
+		CHECK(memcmp(d, magic_le, 4) == 0);
+	CHECK_EQ_U(f.major, 2);
+	CHECK_EQ_U(f.minor, 4);
+	CHECK_EQ_I(f.zone, 0);
+	CHECK_EQ_U(f.sigfigs, 0);
+	CHECK_EQ_U(f.snaplen, 65535);
+	CHECK_EQ_U(f.network, 1); /* LINKTYPE_ETHERNET */
+}
+
+/* ---- frames --------------------------------------------------------------- */
+
+static uint8_t frame[BIG];
+
+/* Byte i of frame k: its first 4 bytes are k (so a record names its
+ * frame), then a pattern that differs per frame and per position. */
+static uint8_t pat(uint32_t k, uint32_t i)
+{
+	if (i < 4)
+		return (uint8_t)(k >> (8 * i));
+	return (uint8_t)(k * 31u + i * 7u + (i >> 8));
+}
+
+static void make(uint32_t k, uint32_t len)
+{
+	for (uint32_t i = 0; i < len; i++)
+		frame[i] = pat(k, i);
+}
+
+/* Record r holds the first incl bytes of frame k. */
+static bool rec_is(const struct rec *r, uint32_t k, uint32_t incl,
+		   uint32_t orig)
+{
+	if (!CHECK_EQ_U(r->incl, incl) || !CHECK_EQ_U(r->orig, orig))
+		return false;
+	for (uint32_t i = 0; i < incl; i++)
+		if (r->data[i] != pat(k, i))
+			return CHECK_EQ_U(r->data[i], pat(k, i));
+	return true;
+}
+
+static void setup(void)
+{
+	fake_reset();
+	pcap_init(&pc);
+	fake_wall_ns = 1700000000ull * 1000000000ull + 123456789ull;
+}
+
+/* Everything the fake can tell went right: no leak, no misuse. */
+static void done(void)
+{
+	CHECK_EQ_I(pc.fd, -1);
+	CHECK_EQ_U(fake_fd_open_count(), 0);
+	CHECK_EQ_U(fake_misuse, 0);
+	CHECK_EQ_U(fake_double_close, 0);
+}
+
+/* ---- cases ---------------------------------------------------------------- */
+
+static void test_header_and_records(void)
+{
+	static const uint32_t lens[] = {60, 1514, 1, 0, 9216};
+	const unsigned n = sizeof(lens) / sizeof(lens[0]);
+	uint64_t total = 24;
+	uint32_t len = 99;
+	int fd;
+
+	setup();
+	CHECK_EQ_U(PCAP_SNAPLEN, 65535);
+	if (!CHECK_EQ_I(pcap_open(&pc, "out.pcap", 0), 0))
+		return;
+	fd = fake_file_last();
+	CHECK_EQ_I(pc.fd, fd);
+	CHECK_STR_HAS(fake_file_path(fd), "out.pcap");
+	/* staged, not yet written: frames cost no write of their own */
+	for (unsigned k = 0; k < n; k++) {
+		make(k, lens[k]);
+		fake_wall_ns += 1000001000ull; /* 1 s and 1 us later */
+		pcap_frame_buf(&pc, frame, lens[k]);
+		total += 16 + lens[k];
+	}
+	CHECK(fake_file_data(fd, &len) != NULL);
+	CHECK_EQ_U(len, 0);
+	CHECK_EQ_U(fake_file_write_calls, 0);
+	CHECK_EQ_U(pc.fill, total);
+	CHECK_EQ_U(pc.captured, n);
+	pcap_flush(&pc);
+	CHECK_EQ_U(fake_file_write_calls, 1);
+	CHECK_EQ_U(pc.fill, 0);
+	CHECK_EQ_U(pc.file_bytes, total);
+	pcap_flush(&pc); /* nothing staged: no write */
+	CHECK_EQ_U(fake_file_write_calls, 1);
+	pcap_close(&pc);
+	if (!parse(fd))
+		return;
+	check_file_header();
+	if (!CHECK_EQ_U(f.n, n))
+		return;
+	for (unsigned k = 0; k < n; k++) {
+		uint64_t ns = 1700000000ull * 1000000000ull + 123456789ull +
+			      (k + 1) * 1000001000ull;
+		CHECK_EQ_U(f.r[k].sec, ns / 1000000000u);
+		CHECK_EQ_U(f.r[k].usec, ns % 1000000000u / 1000u);
+		rec_is(&f.r[k], k, lens[k], lens[k]);
+	}
+	fake_file_data(fd, &len);
+	CHECK_EQ_U(len, total);
+	CHECK_EQ_U(24 + 16 * f.n + f.payload, total);
+	CHECK_EQ_U(pc.not_captured, 0);
+	CHECK_EQ_U(fake_error_count(), 0);
+	done();
+}
+
+/* A frame as the data path has it: a 12-byte virtio-net header and the
+ * frame in pieces of any size, some empty. */
+static void test_iov_skip(void)
+{
+	static uint8_t p0[12 + 5], p1[1], p2[300];
+	struct vq_iov iov[4] = {
+		{p0, sizeof(p0)}, {p1, 0}, {p1, sizeof(p1)}, {p2, sizeof(p2)}};
+	const uint32_t flen = 5 + 1 + 300;
+	int fd;
+
+	setup();
+	make(7, flen);
+	memset(p0, 0xee, 12); /* the header: must not show up */
+	memcpy(p0 + 12, frame, 5);
+	memcpy(p1, frame + 5, 1);
+	memcpy(p2, frame + 6, 300);
+	if (!CHECK_EQ_I(pcap_open(&pc, "iov.pcap", 0), 0))
+		return;
+	fd = pc.fd;
+	pcap_frame(&pc, iov, 4, 12, flen);       /* the whole frame */
+	pcap_frame(&pc, iov, 4, 12, 4);          /* only its start */
+	pcap_frame(&pc, iov, 4, 12, flen + 100); /* claims more than there is */
+	pcap_frame(&pc, iov, 4, 12 + flen, 60);  /* skip covers everything */
+	pcap_frame(&pc, iov, 0, 0, 60);          /* no pieces */
+	pcap_frame(&pc, iov, 4, 0, 0);           /* empty */
+	CHECK_EQ_U(pc.captured, 6);
+	pcap_close(&pc);
+	if (!parse(fd))
+		return;
+	check_file_header();
+	if (!CHECK_EQ_U(f.n, 6))
+		return;
+	rec_is(&f.r[0], 7, flen, flen);
+	rec_is(&f.r[1], 7, 4, 4);
+	/* what the pieces hold, with the length claimed kept as orig_len */
+	rec_is(&f.r[2], 7, flen, flen + 100);
+	rec_is(&f.r[3], 7, 0, 60);
+	rec_is(&f.r[4], 7, 0, 60);
+	rec_is(&f.r[5], 7, 0, 0);
+	done();
+}
+
+/* Frames longer than 65535 bytes: incl_len 65535, orig_len the length. */
+static void test_snaplen(void)
+{
+	static uint8_t hdr[12];
+	struct vq_iov iov[3] = {{hdr, sizeof(hdr)}, {frame, 40000},
+				{frame + 40000, BIG - 40000}};
+	int fd;
+
+	setup();
+	make(3, BIG);
+	if (!CHECK_EQ_I(pcap_open(&pc, "big.pcap", 0), 0))
+		return;
+	fd = pc.fd;
+	pcap_frame_buf(&pc, frame, BIG);
+	pcap_frame_buf(&pc, frame, 65535);
+	pcap_frame_buf(&pc, frame, 65536);
+	pcap_frame(&pc, iov, 3, 12, BIG);
+	CHECK_EQ_U(pc.captured, 4);
+	pcap_close(&pc);
+	if (!parse(fd))
+		return;
+	check_file_header();
+	if (!CHECK_EQ_U(f.n, 4))
+		return;
+	rec_is(&f.r[0], 3, 65535, BIG);
+	rec_is(&f.r[1], 3, 65535, 65535);
+	rec_is(&f.r[2], 3, 65535, 65536);
+	rec_is(&f.r[3], 3, 65535, BIG);
+	done();
+}
+
+/* The cap counts the file header and the record headers; the first frame
+ * that does not fit stops the capture for good (no holes). */
+static void test_cap(void)
+{
+	const uint64_t cap = 24 + 2 * (16 + 100) + 50;
+	uint32_t len = 0;
+	int fd;
+
+	setup();
+	if (!CHECK_EQ_I(pcap_open(&pc, "cap.pcap", cap), 0))
+		return;
+	fd = pc.fd;
+	make(0, 100);
+	pcap_frame_buf(&pc, frame, 100);
+	pcap_flush(&pc); /* the cap counts what was written, too */
+	make(1, 100);
+	pcap_frame_buf(&pc, frame, 100);
+	make(2, 100);
+	pcap_frame_buf(&pc, frame, 100); /* 24+3*116 > cap */
+	make(3, 10);
+	pcap_frame_buf(&pc, frame, 10);  /* would fit, but capture stopped */
+	CHECK_EQ_U(pc.captured, 2);
+	CHECK_EQ_U(pc.not_captured, 2);
+	pcap_close(&pc);
+	fake_file_data(fd, &len);
+	CHECK(len <= cap);
+	CHECK_EQ_U(len, 24 + 2 * 116);
+	if (parse(fd) && CHECK_EQ_U(f.n, 2)) {
+		rec_is(&f.r[0], 0, 100, 100);
+		rec_is(&f.r[1], 1, 100, 100);
+	}
+	done();
+
+	/* a file that ends exactly at the cap */
+	setup();
+	if (!CHECK_EQ_I(pcap_open(&pc, "exact.pcap", 24 + 2 * 116), 0))
+		return;
+	fd = pc.fd;
+	pcap_frame_buf(&pc, frame, 100);
+	pcap_frame_buf(&pc, frame, 100);
+	pcap_frame_buf(&pc, frame, 0);
+	CHECK_EQ_U(pc.captured, 2);
+	CHECK_EQ_U(pc.not_captured, 1);
+	pcap_close(&pc);
+	fake_file_data(fd, &len);
+	CHECK_EQ_U(len, 24 + 2 * 116);
+	done();
+
+	/* a cap that cannot hold the file header: refused before any file
+	 * is made */
+	setup();
+	CHECK_EQ_I(pcap_open(&pc, "tiny.pcap", 23), -PORT_EINVAL);
+	CHECK_STR_HAS(fake_last_error(), "tiny.pcap");
+	CHECK_EQ_I(fake_file_last(), -1);
+	pcap_frame_buf(&pc, frame, 10);
+	CHECK_EQ_U(pc.captured + pc.not_captured, 0);
+	done();
+	/* the header alone is fine: every frame is then over the cap */
+	setup();
+	if (!CHECK_EQ_I(pcap_open(&pc, "hdr.pcap", 24), 0))
+		return;
+	fd = pc.fd;
+	pcap_frame_buf(&pc, frame, 0);
+	pcap_close(&pc);
+	CHECK_EQ_U(pc.not_captured, 1);
+	if (parse(fd))
+		CHECK_EQ_U(f.n, 0);
+	done();
+}
+
+/*
+ * A file that takes 200 bytes per write: the buffer fills, frames beyond
+ * it are dropped and counted, and every frame counted captured is in the
+ * file, whole and in order, once everything is flushed.
+ */
+static void test_short_writes(void)
+{
+	static bool taken[2000];
+	const uint32_t frames = 2000;
+	uint64_t before;
+	unsigned want = 0, max_writes = 0;
+	uint32_t len = 0;
+	int fd;
+
+	setup();
+	if (!CHECK_EQ_I(pcap_open(&pc, "short.pcap", 0), 0))
+		return;
+	fd = pc.fd;
+	fake_file_limit(fd, 200, 0);
+	for (uint32_t k = 0; k < frames; k++) {
+		uint32_t flen = 60 + k * 37 % 1455;
+		unsigned calls = fake_file_write_calls;
+		make(k, flen);
+		before = pc.captured;
+		pcap_frame_buf(&pc, frame, flen);
+		taken[k] = pc.captured == before + 1;
+		CHECK(taken[k] || pc.not_captured > 0);
+		if (fake_file_write_calls - calls > max_writes)
+			max_writes = fake_file_write_calls - calls;
+		if (k % 4 == 3)
+			pcap_flush(&pc); /* the loop going to sleep */
+	}
+	CHECK_EQ_U(max_writes, 1); /* a frame costs one write at most */
+	CHECK(pc.not_captured > 0); /* the file could not keep up */
+	CHECK_EQ_U(pc.captured + pc.not_captured, frames);
+	pcap_close(&pc);
+	CHECK_EQ_U(pc.fill, 0);
+	CHECK_EQ_U(fake_error_count(), 0);
+	if (!parse(fd))
+		return;
+	check_file_header();
+	if (!CHECK_EQ_U(f.n, pc.captured))
+		return;
+	for (uint32_t k = 0, i = 0; k < frames; k++) {
+		uint32_t flen = 60 + k * 37 % 1455;
+		if (!taken[k])
+			continue;
+		make(k, flen);
+		if (!rec_is(&f.r[i++], k, flen, flen))
+			break;
+		want++;
+	}
+	CHECK_EQ_U(want, pc.captured);
+	fake_file_data(fd, &len);
+	CHECK_EQ_U(len, pc.file_bytes);
+	CHECK_EQ_U(len, 24 + 16 * f.n + f.payload);
+	done();
+}
+
+/*
+ * A file whose writes fail: frames are staged while the buffer has room,
+ * then counted as not captured; the error is logged once; each frame
+ * tries at most one write.  When the file recovers nothing staged is lost.
+ * A file that never recovers is closed anyway, with one error line.
+ */
+static void test_write_error(void)
+{
+	const uint32_t flen = 1514;
+	const uint32_t fits = (CFG_PCAP_BUF - 24) / (16 + flen);
+	const uint32_t offered = fits + 10;
+	uint32_t k, max_writes = 0;
+	int fd;
+
+	setup();
+	if (!CHECK_EQ_I(pcap_open(&pc, "err.pcap", 0), 0))
+		return;
+	fd = pc.fd;
+	fake_file_limit(fd, 0, -PORT_ENOSPC);
+	for (k = 0; k < offered; k++) {
+		unsigned calls = fake_file_write_calls;
+		make(k, flen);
+		pcap_frame_buf(&pc, frame, flen);
+		if (fake_file_write_calls - calls > max_writes)
+			max_writes = fake_file_write_calls - calls;
+		pcap_flush(&pc);
+	}
+	CHECK_EQ_U(max_writes, 1);
+	CHECK_EQ_U(pc.captured, fits);
+	CHECK_EQ_U(pc.not_captured, offered - fits);
+	CHECK_EQ_I(pc.error, -PORT_ENOSPC);
+	CHECK_EQ_U(pc.file_bytes, 0);
+	CHECK_EQ_U(fake_error_count(), 1); /* once, not per frame */
+	CHECK_STR_HAS(fake_last_error(), "write failed");
+
+	/* the disk has room again */
+	fake_file_limit(fd, 0, 0);
+	pcap_flush(&pc);
+	CHECK_EQ_I(pc.error, 0);
+	CHECK_EQ_U(pc.fill, 0);
+	make(offered, flen);
+	pcap_frame_buf(&pc, frame, flen);
+	CHECK_EQ_U(pc.captured, fits + 1);
+	pcap_close(&pc);
+	if (parse(fd) && CHECK_EQ_U(f.n, fits + 1)) {
+		for (k = 0; k < fits; k++)
+			if (!rec_is(&f.r[k], k, flen, flen))
+				break;
+		rec_is(&f.r[fits], offered, flen, flen);
+	}
+	CHECK_EQ_U(fake_error_count(), 1);
+	done();
+
+	/* it never recovers: close gives up, says so, and closes */
+	setup();
+	if (!CHECK_EQ_I(pcap_open(&pc, "dead.pcap", 0), 0))
+		return;
+	fd = pc.fd;
+	fake_file_limit(fd, 0, -PORT_EPIPE);
+	pcap_frame_buf(&pc, frame, 100);
+	pcap_close(&pc);
+	CHECK_EQ_U(fake_error_count(), 2); /* the write, then the loss */
+	CHECK_STR_HAS(fake_last_error(), "could not be written");
+	CHECK(!fake_fd_is_open(fd));
+	done();
+}
+
+/* Not capturing: nothing happens, nothing is counted. */
+static void test_not_open(void)
+{
+	setup();
+	pcap_frame_buf(&pc, frame, 60);
+	pcap_frame(&pc, NULL, 0, 0, 60);
+	pcap_flush(&pc);
+	pcap_close(&pc);
+	CHECK_EQ_U(pc.captured + pc.not_captured, 0);
+	CHECK_EQ_U(fake_file_write_calls, 0);
+	done();
+
+	/* a file that cannot be made: one error line naming it */
+	setup();
+	fake_file_create_error = -PORT_ENOENT;
+	CHECK_EQ_I(pcap_open(&pc, "/nonexistent/x.pcap", 0), -PORT_ENOENT);
+	CHECK_EQ_U(fake_error_count(), 1);
+	CHECK_STR_HAS(fake_last_error(), "/nonexistent/x.pcap");
+	pcap_frame_buf(&pc, frame, 60);
+	CHECK_EQ_U(pc.captured + pc.not_captured, 0);
+	done();
+}
+
+int main(void)
+{
+	RUN(test_header_and_records);
+	RUN(test_iov_skip);
+	RUN(test_snaplen);
+	RUN(test_cap);
+	RUN(test_short_writes);
+	RUN(test_write_error);
+	RUN(test_not_open);
+	return check_summary("test_pcap");
+}
