@@ -13,6 +13,7 @@
 
 #include "core/backend.h"
 #include "core/frontend.h"
+#include "core/fwd.h"
 #include "core/log.h"
 
 #define NS_PER_MS 1000000ull
@@ -59,6 +60,7 @@ int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o)
 	int rc;
 
 	memset(d, 0, sizeof(*d));
+	d->index = index;
 	d->name[0] = 'd';
 	d->name[1] = 'e';
 	d->name[2] = 'v';
@@ -124,6 +126,8 @@ void dev_disconnect(struct vu_dev *d, const char *why)
 		fe_disconnected(d);
 	d->gen++;
 	d->broken = false;
+	if (d->fwd != NULL)
+		fwd_dev_gone(d->fwd, d);
 	if (d->o.role == DEV_FRONTEND) {
 		if (!d->finished)
 			LOG_INFO("%s: disconnected (%s)\n", d->name, why);
@@ -366,7 +370,13 @@ void dev_print_stats(const struct vu_dev *d)
 			 (unsigned long long)s->drop_norx,
 			 (unsigned long long)s->drop_disabled);
 	}
-	if (d->o.role == DEV_FRONTEND)
+	if (d->o.role == DEV_FRONTEND && d->o.host)
+		LOG_INFO("%s: front-end: pings sent %u, replies intact %u, "
+			 "wrong %u; requests to us answered %u, other frames "
+			 "%u: %s\n", d->name, d->fe.pings, d->fe.received,
+			 d->fe.bad, d->fe.answered, d->fe.ignored,
+			 d->finished && d->exit_code == 0 ? "PASS" : "FAIL");
+	else if (d->o.role == DEV_FRONTEND)
 		LOG_INFO("%s: front-end: sent %u, completed %u, received %u "
 			 "intact, %u wrong: %s\n", d->name, d->fe.sent,
 			 d->fe.tx_done, d->fe.received, d->fe.bad,
@@ -375,4 +385,34 @@ void dev_print_stats(const struct vu_dev *d)
 		LOG_INFO("%s: connections %llu, dropped for bad input %llu\n",
 			 d->name, (unsigned long long)d->connections,
 			 (unsigned long long)d->violations);
+}
+
+void dev_print_line(const struct vu_dev *d)
+{
+	struct q_stats rx = {0}, tx = {0};
+
+	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++) {
+		const struct q_stats *s = &d->q[q].st;
+		struct q_stats *t = q & 1 ? &tx : &rx;
+		t->frames += s->frames;
+		t->bytes += s->bytes;
+		t->kicks += s->kicks;
+		t->calls += s->calls;
+		t->drop_bad += s->drop_bad;
+		t->drop_oversize += s->drop_oversize;
+		t->drop_norx += s->drop_norx;
+		t->drop_disabled += s->drop_disabled;
+	}
+	LOG_INFO("%s: %s, rx %llu frames %llu bytes, tx %llu frames %llu "
+		 "bytes, kicks %llu calls %llu, drops: bad %llu oversize %llu "
+		 "no-rx %llu disabled %llu\n",
+		 d->name, d->fd >= 0 ? "connected" : "waiting",
+		 (unsigned long long)rx.frames, (unsigned long long)rx.bytes,
+		 (unsigned long long)tx.frames, (unsigned long long)tx.bytes,
+		 (unsigned long long)(rx.kicks + tx.kicks),
+		 (unsigned long long)(rx.calls + tx.calls),
+		 (unsigned long long)(rx.drop_bad + tx.drop_bad),
+		 (unsigned long long)(rx.drop_oversize + tx.drop_oversize),
+		 (unsigned long long)(rx.drop_norx + tx.drop_norx),
+		 (unsigned long long)(rx.drop_disabled + tx.drop_disabled));
 }

@@ -16,6 +16,7 @@
 
 #include "core/config.h"
 #include "core/mem.h"
+#include "core/respond.h"
 #include "core/vring.h"
 #include "core/vu_msg.h"
 #include "port/port.h"
@@ -27,9 +28,12 @@ enum dev_role {
 
 /* What a back-end does with the frames the guest transmits. */
 enum dev_action {
-	ACT_ECHO, /* back on the guest's RX queue of the same pair */
-	ACT_DUMP, /* hex dump, then drop */
-	ACT_SINK, /* count, then drop */
+	ACT_ECHO,    /* back on the guest's RX queue of the same pair */
+	ACT_DUMP,    /* hex dump, then drop */
+	ACT_SINK,    /* count, then drop */
+	ACT_RESPOND, /* answer ARP and ping for our address, drop the rest */
+	ACT_LINK,    /* to and from a tap or AF_PACKET interface */
+	ACT_SWITCH,  /* into the learning switch */
 };
 
 struct q_stats {
@@ -59,6 +63,7 @@ struct vu_queue {
 	bool enabled;  /* SET_VRING_ENABLE (or no protocol features) */
 	bool attached; /* ring memory translated into `ring` */
 	bool busy;     /* a batch ended with chains left: come back soon */
+	bool dirty;    /* RX: frames delivered, used ring not yet published */
 	struct q_stats st;
 };
 
@@ -75,6 +80,19 @@ struct dev_opts {
 	bool expect_none;
 	bool no_proto; /* negotiate no protocol features (as vapp did) */
 	bool no_kick;  /* give no kick fds (NOFD): the back-end polls */
+	/* --respond: the address we answer for (back-end ACT_RESPOND, or a
+	 * front-end that answers ARP and ping itself) */
+	bool respond;
+	struct respond_cfg resp;
+	int link; /* ACT_LINK: index in the link table */
+	/* front-end: a small host (--respond) that may --ping a peer: ARP,
+	 * then --frames echo requests */
+	bool host;
+	bool ping;
+	uint8_t ping_ip[4];
+	uint32_t serve_secs; /* front-end: keep answering after the run */
+	bool size_set;       /* --size given (else a default per mode) */
+	bool fe_listen;      /* --listen (front-end only) */
 };
 
 /* The front-end role's progress (frontend.c). */
@@ -98,12 +116,26 @@ struct fe_state {
 	uint32_t bad;       /* frames back, but wrong */
 	uint16_t tx_free[CFG_FE_QUEUE_SIZE]; /* stack of free TX slots */
 	uint32_t n_tx_free;
+	/* --ping */
+	uint8_t peer_mac[6];
+	bool have_peer;     /* ARP answered */
+	uint32_t arp_sent;
+	uint64_t arp_at;    /* next ARP (retry) */
+	uint32_t pings;     /* echo requests sent */
+	uint32_t answered;  /* requests to us we answered */
+	uint32_t ignored;   /* other frames */
+	uint64_t serve_end; /* --serve: answer until then */
+	bool tx_added;      /* frames queued since the last kick */
 	uint64_t deadline;   /* give up waiting at this time */
 	uint64_t grace_end;  /* --expect-none: quiet period end */
 };
 
+struct fwd;
+
 struct vu_dev {
 	char name[8]; /* "dev0" */
+	unsigned index;  /* in the device table (and switch port number) */
+	struct fwd *fwd; /* the forwarding plane it belongs to */
 	struct dev_opts o;
 	int lfd;           /* listening socket, or -1 */
 	int fd;            /* the connection, or -1 */
@@ -137,6 +169,7 @@ enum watch_kind {
 	W_CONN,
 	W_KICK, /* back-end: a queue's kick fd */
 	W_CALL, /* front-end: a queue's call fd */
+	W_LINK, /* a tap or packet interface (dev is NULL, q its index) */
 };
 
 struct watch {
@@ -168,8 +201,11 @@ void dev_tick(struct vu_dev *d, uint64_t now);
  * ready for the next one. */
 void dev_disconnect(struct vu_dev *d, const char *why);
 
-/* One line of counters per device. */
+/* Counters: one line per queue (and the device's totals). */
 void dev_print_stats(const struct vu_dev *d);
+
+/* Counters: the device's totals on one line (--stats). */
+void dev_print_line(const struct vu_dev *d);
 
 /* Close the fds and ring state of queue q (back to "not configured"). */
 void dev_queue_reset(struct vu_dev *d, unsigned q);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/fe_ping.h"
 #include "core/log.h"
 #include "core/net.h"
 #include "core/trace.h"
@@ -101,18 +102,30 @@ int fe_init(struct vu_dev *d)
 {
 	struct fe_state *f = &d->fe;
 	uint32_t hdr = 12; /* the larger header: the layout fits either */
+	uint32_t frame_max;
 	uint64_t need;
 	int rc;
 
 	f->memfd = -1;
 	f->deadline = port_now_ns() + FE_TIMEOUT_NS; /* for a back-end */
-	if (d->o.size < sizeof(arp_request) || d->o.size > CFG_FRAME_MAX) {
+	if ((!d->o.host && d->o.size < sizeof(arp_request)) ||
+	    d->o.size > CFG_FRAME_MAX) {
 		LOG_ERR("%s: --size %u: frames are %u to %u bytes", d->name,
 			d->o.size, (unsigned)sizeof(arp_request),
 			(unsigned)CFG_FRAME_MAX);
 		return -PORT_EINVAL;
 	}
-	f->buf_size = (hdr + d->o.size + 63) / 64 * 64;
+	/* --ping frames carry headers around the payload, and what we answer
+	 * may be as large as a standard frame */
+	frame_max = d->o.host ? d->o.size + 42 : d->o.size;
+	if (d->o.host && frame_max < 1514)
+		frame_max = 1514;
+	if (frame_max > CFG_FRAME_MAX) {
+		LOG_ERR("%s: --size %u makes frames larger than %u bytes",
+			d->name, d->o.size, (unsigned)CFG_FRAME_MAX);
+		return -PORT_EINVAL;
+	}
+	f->buf_size = (hdr + frame_max + 63) / 64 * 64;
 	need = OFF_BUFS + (uint64_t)(FE_NUM + FE_TX_SLOTS) * f->buf_size;
 	f->mem_size = (need + 0x1fffff) & ~0x1fffffull; /* whole 2 MiB */
 	if (f->mem_size > CFG_FE_MEM_SIZE) {
@@ -158,6 +171,11 @@ static void fe_finish(struct vu_dev *d, bool ok, const char *why)
 	d->exit_code = ok ? 0 : 1;
 	if (!ok)
 		LOG_ERR("%s: front-end failed: %s", d->name, why);
+}
+
+void fe_fail(struct vu_dev *d, const char *why)
+{
+	fe_finish(d, false, why);
 }
 
 /* ---- handshake ----------------------------------------------------------- */
@@ -364,6 +382,7 @@ static int fe_advance(struct vu_dev *d, uint64_t now)
 			f->running = true;
 			/* the RX buffers are on the ring: tell the back-end */
 			fe_kick(d, 0, &f->rxq);
+			f->deadline = now + FE_TIMEOUT_NS;
 			fe_pump(d, now);
 			rc = fe_run_over(d, now); /* at once for --frames 0 */
 			if (rc <= 0)
@@ -423,6 +442,11 @@ int fe_connected(struct vu_dev *d, uint64_t now)
 	f->stopping = false;
 	f->sent = f->tx_done = f->received = f->bad = 0;
 	f->grace_end = 0;
+	f->have_peer = false;
+	f->arp_sent = f->pings = f->answered = f->ignored = 0;
+	f->arp_at = 0;
+	f->serve_end = 0;
+	f->tx_added = false;
 	d->features = 0;
 	d->proto = 0;
 	return fe_advance(d, now);
@@ -504,8 +528,16 @@ static int fe_pump(struct vu_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 	uint32_t hdr = (uint32_t)fe_hdr_len(d);
-	bool added = false;
+	bool added = f->tx_added;
 
+	f->tx_added = false;
+	if (d->o.host) {
+		fe_ping_pump(d, now);
+		if (added || f->tx_added)
+			fe_kick(d, 1, &f->txq);
+		f->tx_added = false;
+		return 0;
+	}
 	while (f->sent < d->o.frames && f->n_tx_free > 0) {
 		uint16_t s = f->tx_free[--f->n_tx_free];
 		uint8_t *b = fe_ptr(d, tx_buf_off(d, s));
@@ -519,7 +551,28 @@ static int fe_pump(struct vu_dev *d, uint64_t now)
 	}
 	if (added)
 		fe_kick(d, 1, &f->txq);
-	f->deadline = now + FE_TIMEOUT_NS;
+	return 0;
+}
+
+int fe_send(struct vu_dev *d, const uint8_t *frame, uint32_t len)
+{
+	struct fe_state *f = &d->fe;
+	uint32_t hdr = (uint32_t)fe_hdr_len(d);
+	uint16_t s;
+	uint8_t *b;
+
+	if (f->n_tx_free == 0 || hdr + len > f->buf_size)
+		return -1;
+	s = f->tx_free[--f->n_tx_free];
+	b = fe_ptr(d, tx_buf_off(d, s));
+	memset(b, 0, hdr);
+	memcpy(b + hdr, frame, len);
+	f->txq.desc[2 * s + 1].len = len;
+	vqd_add(&f->txq, (uint16_t)(2 * s));
+	f->sent++;
+	f->tx_added = true;
+	d->q[1].st.frames++;
+	d->q[1].st.bytes += len;
 	return 0;
 }
 
@@ -575,6 +628,17 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 		}
 		hdr = (uint32_t)fe_hdr_len(d);
 		flen = len >= hdr ? len - hdr : 0; /* len is the back-end's */
+		if (flen > f->buf_size - hdr)
+			flen = 0; /* claims more than the buffer: ignore */
+		if (d->o.host) {
+			d->q[0].st.frames++;
+			d->q[0].st.bytes += flen;
+			fe_ping_rx(d, fe_ptr(d, rx_buf_off(d, id)) + hdr, flen);
+			vqd_add(&f->rxq, (uint16_t)id);
+			reposted = true;
+			progress = true;
+			continue;
+		}
 		ok = !d->o.expect_none && fe_check_rx(d, id, len);
 		if (d->o.verbose)
 			LOG_INFO("%s: frame %u came back: %u bytes, %s\n",
@@ -599,8 +663,10 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 	}
 	if (reposted)
 		fe_kick(d, 0, &f->rxq);
-	if (progress)
+	if (progress) {
+		f->deadline = now + FE_TIMEOUT_NS;
 		fe_pump(d, now);
+	}
 	return 0;
 }
 
@@ -611,7 +677,15 @@ static int fe_run_over(struct vu_dev *d, uint64_t now)
 	struct fe_state *f = &d->fe;
 	uint32_t n = d->o.frames;
 
-	if (f->stopping || f->tx_done < n)
+	if (f->stopping)
+		return 0;
+	if (d->o.host) {
+		int r = fe_ping_over(d, now);
+		if (r > 0)
+			f->stopping = true;
+		return r;
+	}
+	if (f->tx_done < n)
 		return 0;
 	if (d->o.expect_none) {
 		if (f->grace_end == 0) {
@@ -651,6 +725,11 @@ uint64_t fe_deadline(const struct vu_dev *d)
 		return UINT64_MAX;
 	if (f->grace_end != 0 && !f->stopping && f->grace_end < f->deadline)
 		return f->grace_end;
+	if (d->o.host && f->running && !f->stopping) {
+		uint64_t t = fe_ping_deadline(d);
+		if (f->serve_end != 0 || t < f->deadline)
+			return t;
+	}
 	return f->deadline;
 }
 
@@ -672,7 +751,12 @@ int fe_tick(struct vu_dev *d, uint64_t now)
 		if (rc != 0)
 			return rc > 0 ? fe_advance(d, now) : rc;
 	}
-	if (f->deadline != 0 && now >= f->deadline) {
+	if (d->o.host && f->running && !f->stopping) {
+		fe_pump(d, now); /* ARP retries */
+		if (d->finished)
+			return -PORT_EPROTO;
+	}
+	if (f->deadline != 0 && now >= f->deadline && f->serve_end == 0) {
 		LOG_ERR("%s: timed out (%s): sent %u, completed %u, received "
 			"%u", d->name,
 			f->waiting ? vu_req_name(f->wait_req) : "frames",

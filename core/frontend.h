@@ -37,6 +37,13 @@ uint64_t fe_deadline(const struct vu_dev *d);
 /* The connection went away (or the run failed): finish with a result. */
 void fe_disconnected(struct vu_dev *d);
 
+/* For the traffic modes (fe_ping.c): queue one frame on TX (kicked at the
+ * end of the round); -1 when no TX slot is free or it is too large. */
+int fe_send(struct vu_dev *d, const uint8_t *frame, uint32_t len);
+
+/* End the run as failed, with a reason. */
+void fe_fail(struct vu_dev *d, const char *why);
+
 /* The test frame number seq of `size` bytes (the sample app's ARP request,
  * padded with a sequence number and a pattern). */
 void fe_make_frame(uint8_t *out, uint32_t size, uint32_t seq);

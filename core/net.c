@@ -11,14 +11,9 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/fwd.h"
 #include "core/iov.h"
 #include "core/log.h"
-
-enum rx_result {
-	RX_DELIVERED,
-	RX_FULL,    /* no RX buffer: nothing taken, try again later */
-	RX_DROPPED, /* counted */
-};
 
 /* Publish the used ring and call the guest if it wants it (virtio 1.2
  * 2.7.7.2). */
@@ -40,48 +35,49 @@ static void cur_in(struct iov_cur *cur, const struct vq_chain *c)
 }
 
 /*
- * Copy one frame (after skipping hdr bytes of src) into the RX queue, with a
- * fresh virtio-net header.  With MRG_RXBUF a frame may take several RX
- * chains, and the first header says how many (num_buffers, 5.1.6.4).
+ * Copy one frame into the RX queue, with a fresh virtio-net header.  With
+ * MRG_RXBUF a frame may take several RX chains, and the first header says
+ * how many (num_buffers, virtio 1.2 5.1.6.4).
  */
-static int rx_put(struct vu_dev *d, struct vu_queue *rx,
-		  const struct vq_chain *src, uint32_t hdr, uint32_t len)
+int net_rx_deliver(struct vu_dev *d, unsigned pair, const struct net_frame *f)
 {
+	struct vu_queue *rx = &d->q[2 * pair];
 	bool mrg = (d->features & VU_BIT(VIRTIO_NET_F_MRG_RXBUF)) != 0;
+	uint32_t hdr = net_hdr_len(d->features);
 	struct vq_chain *first = &d->rx_first;
 	struct iov_cur s, w;
 	uint8_t h[12] = {0};
-	uint32_t left = len, used_first;
+	uint32_t left = f->len, used_first;
 	uint16_t nbufs = 1;
 	int rc;
 
 	if (!be_ring_ready(rx)) {
 		rx->st.drop_norx++;
-		return RX_DROPPED;
+		return NET_DROPPED;
 	}
 	if (!be_ring_enabled(d, rx)) {
 		/* vhost-user.rst "Ring states": no new RX on a disabled ring */
 		rx->st.drop_disabled++;
-		return RX_DROPPED;
+		return NET_DROPPED;
 	}
 	rc = vq_pop(&rx->ring, &d->mem, first);
 	if (rc <= 0)
-		return rc < 0 ? rc : RX_FULL;
+		return rc < 0 ? rc : NET_FULL;
 	if (first->too_long || first->in_bytes < hdr ||
-	    (!mrg && first->in_bytes < hdr + len)) {
+	    (!mrg && first->in_bytes < hdr + f->len)) {
 		/* The guest's buffer cannot take it: give it back untouched
 		 * and drop this frame only. */
 		vq_unpop(&rx->ring, 1);
 		rx->st.drop_oversize++;
-		return RX_DROPPED;
+		return NET_DROPPED;
 	}
-	iov_cur_init(&s, src->iov, src->nout);
-	iov_skip(&s, hdr);
+	iov_cur_init(&s, f->iov, f->n);
+	iov_skip(&s, f->skip);
 	cur_in(&w, first);
 	h[10] = 1; /* num_buffers, fixed below if more are used */
 	iov_from_buf(&w, h, hdr);
 	left -= iov_copy(&w, &s, left);
-	used_first = hdr + (len - left);
+	used_first = hdr + (f->len - left);
 	vq_push(&rx->ring, first->head, used_first);
 
 	while (left > 0) { /* mergeable buffers only */
@@ -95,7 +91,7 @@ static int rx_put(struct vu_dev *d, struct vu_queue *rx,
 			/* Not enough room now: undo it all, frame stays. */
 			vq_unpop(&rx->ring, (uint16_t)(nbufs + (rc > 0)));
 			vq_unpush(&rx->ring, nbufs);
-			return RX_FULL;
+			return NET_FULL;
 		}
 		cur_in(&w, more);
 		k = iov_copy(&w, &s, left);
@@ -110,15 +106,28 @@ static int rx_put(struct vu_dev *d, struct vu_queue *rx,
 		iov_from_buf(&w, nb, 2);
 	}
 	rx->st.frames++;
-	rx->st.bytes += len;
-	return RX_DELIVERED;
+	rx->st.bytes += f->len;
+	rx->dirty = true;
+	fwd_capture(d, f);
+	return NET_DELIVERED;
+}
+
+void net_rx_flush(struct vu_dev *d)
+{
+	for (unsigned q = 0; q < CFG_MAX_QUEUES; q += 2) {
+		if (d->q[q].dirty) {
+			d->q[q].dirty = false;
+			q_flush(&d->q[q]);
+		}
+	}
 }
 
 /* `--dump`: the frame as hex, 16 bytes a line, like the sample app's
  * "chunks:" output. */
-static void dump_frame(const struct vu_dev *d, const struct vq_chain *c,
-		       uint32_t hdr, uint32_t len, uint64_t seq)
+void net_dump_frame(const struct vu_dev *d, const struct net_frame *f,
+		    uint64_t seq)
 {
+	uint32_t len = f->len;
 	static const char hex[] = "0123456789abcdef";
 	struct iov_cur s;
 	uint8_t b[16];
@@ -126,8 +135,8 @@ static void dump_frame(const struct vu_dev *d, const struct vq_chain *c,
 
 	LOG_INFO("%s: frame %llu, %u bytes:\n", d->name,
 		 (unsigned long long)seq, len);
-	iov_cur_init(&s, c->iov, c->nout);
-	iov_skip(&s, hdr);
+	iov_cur_init(&s, f->iov, f->n);
+	iov_skip(&s, f->skip);
 	for (uint32_t off = 0; off < len; off += 16) {
 		struct vq_iov one = {b, sizeof(b)};
 		struct iov_cur dst;
@@ -145,51 +154,45 @@ static void dump_frame(const struct vu_dev *d, const struct vq_chain *c,
 	}
 }
 
-/* Act on one chain the guest transmitted.  Returns RX_* or <0. */
+/* Check one chain the guest transmitted and hand its frame on.  Returns
+ * NET_* or <0. */
 static int tx_frame(struct vu_dev *d, struct vu_queue *tx,
-		    struct vu_queue *rx, const struct vq_chain *c)
+		    const struct vq_chain *c)
 {
 	uint32_t hdr = net_hdr_len(d->features);
-	uint32_t len;
+	struct net_frame frame;
+	int r;
 
 	if (!be_ring_enabled(d, tx)) {
 		/* "Ring states": a disabled TX ring is drained, not sent */
 		tx->st.drop_disabled++;
-		return RX_DROPPED;
+		return NET_DROPPED;
 	}
 	if (c->too_long) {
 		tx->st.drop_oversize++;
-		return RX_DROPPED;
+		return NET_DROPPED;
 	}
 	/* Too short for the virtio-net and Ethernet headers, or writable
 	 * buffers on TX (virtio 1.2 5.1.6.2: TX buffers are device-readable):
 	 * a bad frame, dropped and counted (CVE-2022-2132). */
 	if (c->out_bytes < hdr + NET_ETH_HLEN || c->nin > 0) {
 		tx->st.drop_bad++;
-		return RX_DROPPED;
+		return NET_DROPPED;
 	}
 	if (c->out_bytes - hdr > CFG_FRAME_MAX) {
 		tx->st.drop_oversize++;
-		return RX_DROPPED;
+		return NET_DROPPED;
 	}
-	len = c->out_bytes - hdr;
-	switch (d->o.action) {
-	case ACT_ECHO: {
-		int r = rx_put(d, rx, c, hdr, len);
-		if (r != RX_DELIVERED)
-			return r;
-		break;
+	frame.iov = c->iov;
+	frame.n = c->nout;
+	frame.skip = hdr;
+	frame.len = c->out_bytes - hdr;
+	r = fwd_guest_frame(d, (unsigned)(tx - d->q) / 2, &frame, tx->st.frames);
+	if (r >= 0 && r != NET_FULL) { /* a frame left waiting counts later */
+		tx->st.frames++;
+		tx->st.bytes += frame.len;
 	}
-	case ACT_DUMP:
-		dump_frame(d, c, hdr, len, tx->st.frames);
-		break;
-	case ACT_SINK:
-	default:
-		break;
-	}
-	tx->st.frames++;
-	tx->st.bytes += len;
-	return RX_DELIVERED;
+	return r;
 }
 
 int net_pair_work(struct vu_dev *d, unsigned pair)
@@ -210,10 +213,10 @@ int net_pair_work(struct vu_dev *d, unsigned pair)
 			rc = vq_pop(&tx->ring, &d->mem, c);
 			if (rc <= 0)
 				break;
-			rc = tx_frame(d, tx, rx, c);
+			rc = tx_frame(d, tx, c);
 			if (rc < 0)
 				break;
-			if (rc == RX_FULL) {
+			if (rc == NET_FULL) {
 				/* Echo waits for RX buffers: the guest's RX
 				 * kick brings us back (RX kicks stay on). */
 				vq_unpop(&tx->ring, 1);
@@ -233,6 +236,7 @@ int net_pair_work(struct vu_dev *d, unsigned pair)
 	}
 	tx->busy = rc >= 0 && !stalled && done >= CFG_BATCH;
 	q_flush(tx);
+	rx->dirty = false;
 	q_flush(rx);
 	return rc < 0 ? rc : 0;
 }

@@ -23,9 +23,41 @@ static inline uint32_t net_hdr_len(uint64_t features)
 
 #define NET_ETH_HLEN 14u
 
-/* Move frames on queue pair `pair`: take what the guest transmitted, act on
- * it, publish both used rings and call.  Negative when the guest broke a
- * ring (logged). */
+/* A frame somewhere in memory: len bytes after the first skip bytes of the
+ * pieces iov[0..n) (a guest's TX chain after its virtio-net header, or one
+ * flat buffer). */
+struct net_frame {
+	const struct vq_iov *iov;
+	unsigned n;
+	uint32_t skip;
+	uint32_t len;
+};
+
+enum net_result {
+	NET_DELIVERED,
+	NET_FULL,    /* no RX buffer: nothing taken, the frame may wait */
+	NET_DROPPED, /* counted */
+};
+
+/* Move frames on queue pair `pair`: take what the guest transmitted, hand
+ * each frame to the forwarding plane (fwd.c), publish both used rings and
+ * call.  Negative when the guest broke a ring (logged). */
 int net_pair_work(struct vu_dev *d, unsigned pair);
+
+/*
+ * Put one frame on the guest's RX queue of `pair`, with a fresh virtio-net
+ * header.  NET_FULL changes nothing.  The used ring is published and the
+ * guest called by net_pair_work for its own pair, or by net_rx_flush for
+ * frames that came from elsewhere (another device, a tap).  Negative when
+ * the guest broke its RX ring (logged).
+ */
+int net_rx_deliver(struct vu_dev *d, unsigned pair, const struct net_frame *f);
+
+/* Publish and call every RX queue that net_rx_deliver filled since. */
+void net_rx_flush(struct vu_dev *d);
+
+/* Print a frame as hex, 16 bytes a line (`--dump`); seq numbers it. */
+void net_dump_frame(const struct vu_dev *d, const struct net_frame *f,
+		    uint64_t seq);
 
 #endif /* CORE_NET_H */

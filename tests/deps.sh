@@ -5,11 +5,11 @@
 # prints the exact commands and fails.
 set -euo pipefail
 
-PKGS="make gcc musl-tools musl-dev:arm64 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user file"
+PKGS="make gcc iproute2 iputils-ping tcpdump musl-tools musl-dev:arm64 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user file"
 
 missing() {
 	local t
-	for t in make gcc musl-gcc aarch64-linux-musl-gcc aarch64-linux-gnu-gcc \
+	for t in make gcc ip ping tcpdump musl-gcc aarch64-linux-musl-gcc aarch64-linux-gnu-gcc \
 		aarch64-linux-gnu-nm aarch64-linux-gnu-strip qemu-aarch64 file nm strip; do
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done

@@ -36,6 +36,7 @@ while [ $# -gt 0 ]; do
 done
 
 source tests/e2e/e2e.sh
+source tests/e2e/e2e_net.sh
 
 for i in "${!boards[@]}"; do
 	BOARD=${boards[$i]}
@@ -59,6 +60,7 @@ for i in "${!boards[@]}"; do
 	binary_checks
 	echo "== $BOARD: end to end (${RUN:-native})"
 	e2e_all
+	e2e_net_all
 done
 
 if [ ${#FAILED_NAMES[@]} -gt 0 ]; then
