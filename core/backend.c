@@ -312,6 +312,8 @@ static int be_set_vring_kick(struct vu_dev *d, struct vu_msg *m)
 	 * filled before the switch to vhost (its kick went elsewhere) is
 	 * still served. */
 	q->started = true;
+	/* --generate fills RX without waiting for a first kick */
+	q->busy = d->o.action == ACT_GENERATE;
 	if (!q->attached)
 		return queue_attach(d, (unsigned)(q - d->q));
 	return 0;
@@ -382,6 +384,8 @@ static int be_set_vring_enable(struct vu_dev *d, struct vu_msg *m)
 		return -PORT_EINVAL;
 	}
 	q->enabled = m->p.state.num == 1;
+	if (q->enabled && d->o.action == ACT_GENERATE)
+		q->busy = true;
 	return 0;
 }
 

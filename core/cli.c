@@ -34,6 +34,8 @@ static const char usage_text[] =
 	"      --echo            return them on the guest's RX queue (default)\n"
 	"      --dump            print them as hex, then drop them\n"
 	"      --sink            count and drop\n"
+	"      --generate        count and drop, and fill the guest's RX queue\n"
+	"                        with --size byte frames at full rate\n"
 	"      --respond IP[/N]  answer ARP and ping (and IPv6 neighbour\n"
 	"                        solicitation and ping6 with --ip6) for IP\n"
 	"      --tap NAME        bridge to tap interface NAME (created if needed)\n"
@@ -160,8 +162,10 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 	static const struct {
 		const char *name;
 		enum dev_action act;
-	} acts[] = {{"--echo", ACT_ECHO}, {"--dump", ACT_DUMP},
-		    {"--sink", ACT_SINK}};
+	} acts[] = {{"--echo", ACT_ECHO},
+		    {"--dump", ACT_DUMP},
+		    {"--sink", ACT_SINK},
+		    {"--generate", ACT_GENERATE}};
 
 	for (unsigned k = 0; k < sizeof(acts) / sizeof(acts[0]); k++) {
 		if (strcmp(a, acts[k].name) == 0) {
@@ -365,6 +369,10 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		}
 		if (c->switching && !action_set[i])
 			o->action = ACT_SWITCH;
+		if (o->action == ACT_GENERATE &&
+		    (o->size < 42 || o->size > CFG_FRAME_MAX))
+			return usage_error("--generate needs --size from 42 to "
+					   "CFG_FRAME_MAX", o->path);
 		if (o->action == ACT_RESPOND && !o->respond)
 			return usage_error("--respond needs an address", o->path);
 	}

@@ -333,9 +333,9 @@ void dev_tick(struct vu_dev *d, uint64_t now)
 		rc = fe_tick(d, now);
 	} else {
 		for (unsigned q = 1; q < CFG_MAX_QUEUES && rc >= 0; q += 2) {
-			const struct vu_queue *tx = &d->q[q];
-			if (be_ring_ready(tx) && (tx->polled || tx->busy ||
-						  d->q[q - 1].polled))
+			const struct vu_queue *tx = &d->q[q], *rx = &d->q[q - 1];
+			if ((be_ring_ready(tx) || be_ring_ready(rx)) &&
+			    (tx->polled || tx->busy || rx->polled || rx->busy))
 				rc = be_queue_work(d, q);
 		}
 	}

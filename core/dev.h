@@ -34,6 +34,7 @@ enum dev_action {
 	ACT_RESPOND, /* answer ARP and ping for our address, drop the rest */
 	ACT_LINK,    /* to and from a tap or AF_PACKET interface */
 	ACT_SWITCH,  /* into the learning switch */
+	ACT_GENERATE, /* sink, and fill the guest's RX with --size frames */
 };
 
 struct q_stats {

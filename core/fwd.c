@@ -193,6 +193,7 @@ int fwd_guest_frame(struct vu_dev *d, unsigned pair,
 		switch_frame(f, (uint16_t)d->index, fr, port_now_ns());
 		return NET_DELIVERED;
 	case ACT_SINK:
+	case ACT_GENERATE:
 	default:
 		return NET_DELIVERED;
 	}

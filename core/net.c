@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/frontend.h"
 #include "core/fwd.h"
 #include "core/iov.h"
 #include "core/log.h"
@@ -195,6 +196,38 @@ static int tx_frame(struct vu_dev *d, struct vu_queue *tx,
 	return r;
 }
 
+/* `--generate`: fill the guest's RX ring with one fixed frame, a batch at a
+ * time, for as long as it has buffers (the bench's "rx" direction). */
+static int rx_generate(struct vu_dev *d, unsigned pair)
+{
+	static uint8_t frame[CFG_FRAME_MAX];
+	static uint32_t frame_len;
+	struct vu_queue *rx = &d->q[2 * pair];
+	struct vq_iov one;
+	struct net_frame fr;
+	unsigned k;
+
+	if (frame_len != d->o.size) { /* built once */
+		fe_make_frame(frame, d->o.size, 0);
+		frame_len = d->o.size;
+	}
+	one.base = frame;
+	one.len = frame_len;
+	fr.iov = &one;
+	fr.n = 1;
+	fr.skip = 0;
+	fr.len = frame_len;
+	for (k = 0; k < CFG_BATCH; k++) {
+		int r = net_rx_deliver(d, pair, &fr);
+		if (r < 0)
+			return r;
+		if (r != NET_DELIVERED)
+			break; /* full: the guest's RX kick brings us back */
+	}
+	rx->busy = k == CFG_BATCH;
+	return 0;
+}
+
 int net_pair_work(struct vu_dev *d, unsigned pair)
 {
 	struct vu_queue *rx = &d->q[2 * pair];
@@ -204,8 +237,16 @@ int net_pair_work(struct vu_dev *d, unsigned pair)
 	bool stalled = false;
 	int rc = 0;
 
-	if (!be_ring_ready(tx))
+	if (d->o.action == ACT_GENERATE && be_ring_ready(rx)) {
+		rc = rx_generate(d, pair);
+		if (rc < 0)
+			return rc;
+	}
+	if (!be_ring_ready(tx)) {
+		rx->dirty = false;
+		q_flush(rx);
 		return 0;
+	}
 	/* virtio 1.2 2.7.10: no kicks while we are taking chains anyway */
 	vq_kicks_off(&tx->ring);
 	for (;;) {
