@@ -6,6 +6,11 @@
 set -euo pipefail
 
 PKGS="make gcc iproute2 iputils-ping tcpdump musl-tools musl-dev:arm64 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user file"
+# The interop tests' real peers: QEMU booting a Debian kernel, and DPDK.
+PKGS="$PKGS qemu-system-x86 busybox-static cpio dpdk"
+case $(dpkg --print-architecture 2>/dev/null) in
+amd64) PKGS="$PKGS linux-image-cloud-amd64" ;;
+esac
 
 missing() {
 	local t
@@ -14,6 +19,11 @@ missing() {
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	[ -f /usr/lib/aarch64-linux-musl/libc.a ] || echo "musl-dev:arm64"
+	for t in qemu-system-x86_64 cpio dpdk-testpmd; do
+		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
+	done
+	[ -x /bin/busybox ] || echo "busybox-static"
+	ls /boot/vmlinuz-* >/dev/null 2>&1 || echo "a kernel in /boot"
 }
 
 m=$(missing)

@@ -37,6 +37,7 @@ done
 
 source tests/e2e/e2e.sh
 source tests/e2e/e2e_net.sh
+source tests/interop/qemu.sh
 
 for i in "${!boards[@]}"; do
 	BOARD=${boards[$i]}
@@ -61,6 +62,22 @@ for i in "${!boards[@]}"; do
 	echo "== $BOARD: end to end (${RUN:-native})"
 	e2e_all
 	e2e_net_all
+done
+
+# Real peers, once, with the native binary (the aarch64 one joins in
+# the QEMU scenario that runs it under qemu-aarch64).
+IOP_AARCH64_VHOST=
+for i in "${!boards[@]}"; do
+	[ "${boards[$i]}" = qemu-virt ] && IOP_AARCH64_VHOST=${builds[$i]}/vhost
+done
+for i in "${!boards[@]}"; do
+	[ "${boards[$i]}" = host ] || continue
+	BOARD=host
+	BUILD=${builds[$i]}
+	RUN=
+	VHOST=$BUILD/vhost
+	echo "== interop: QEMU and a Linux guest"
+	interop_qemu_all
 done
 
 if [ ${#FAILED_NAMES[@]} -gt 0 ]; then

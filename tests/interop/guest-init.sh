@@ -1,0 +1,45 @@
+#!/bin/busybox sh
+# /init of the interop guest: a Linux kernel from Debian, busybox, and the
+# virtio-net driver, talking to our back-end through QEMU's vhost-user
+# netdev.  The scenario comes from the kernel command line (vhtest=...).
+# Every line meant for the test starts with "VHTEST ".
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev \
+	virtio_pci failover net_failover virtio_net; do
+	[ -f /lib/modules/$m.ko ] && insmod /lib/modules/$m.ko
+done
+scenario=$(sed -n 's/.*vhtest=\([a-z]*\).*/\1/p' /proc/cmdline)
+# no IPv6 chatter: the counters of both sides must agree frame for frame
+echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6
+echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/class/net/eth0 ] && break; sleep 0.5; done
+ip link set eth0 up
+ip addr add 192.0.2.10/24 dev eth0
+echo "VHTEST up $scenario"
+
+pings() { # SIZE: 20 pings, print how many came back
+	n=$(ping -c 20 -i 0.2 -W 3 -s "$1" 192.0.2.1 2>/dev/null |
+		sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
+	echo "VHTEST ping $1 ${n:-0}/20"
+}
+
+case $scenario in
+ping)
+	for s in 56 1000 1472; do pings $s; done
+	;;
+tap)
+	pings 56
+	echo "VHTEST ready"
+	wget -q -O /tmp/blob http://192.0.2.1:8000/blob
+	echo "VHTEST sha256 $(sha256sum /tmp/blob | cut -d' ' -f1)"
+	sleep 4 # the namespace pings us meanwhile
+	;;
+esac
+sleep 1
+S=/sys/class/net/eth0/statistics
+echo "VHTEST stats tx=$(cat $S/tx_packets) rx=$(cat $S/rx_packets)"
+echo "VHTEST done"
+poweroff -f

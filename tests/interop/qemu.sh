@@ -1,0 +1,163 @@
+# qemu.sh - interop with a real VMM and a real guest: QEMU (TCG) boots a
+# Debian kernel whose virtio-net driver drives our back-end through
+# `-netdev vhost-user`.  Sourced by tests/run.sh (pass/fail, start_bg,
+# wait_for, stop, has, E2E_PIDS, e2e_cleanup, netns_new/netns_cleanup
+# come from the e2e scripts).  Needs: qemu-system-x86_64, a Debian kernel
+# (linux-image-cloud-amd64), busybox-static, cpio; tests/deps.sh installs
+# them.  A missing one is a failure, not a skip.
+
+QEMU=${QEMU:-qemu-system-x86_64}
+IOP_DIR=
+IOP_KERNEL=
+IOP_INITRD=
+
+# The newest installed Debian kernel and an initramfs around it.
+iop_prepare() {
+	local kver root m f
+	IOP_KERNEL=$(ls /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
+	if [ -z "$IOP_KERNEL" ] || ! command -v "$QEMU" >/dev/null ||
+		[ ! -x /bin/busybox ] || ! command -v cpio >/dev/null; then
+		echo "  interop needs $QEMU, a kernel in /boot, busybox-static and cpio (tests/deps.sh)"
+		return 1
+	fi
+	kver=${IOP_KERNEL#/boot/vmlinuz-}
+	root=$IOP_DIR/root
+	mkdir -p "$root"/{bin,proc,sys,dev,tmp,lib/modules}
+	cp /bin/busybox "$root/bin/busybox"
+	for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev \
+		virtio_pci failover net_failover virtio_net; do
+		f=$(find "/lib/modules/$kver" -name "$m.ko" 2>/dev/null | head -n 1)
+		[ -n "$f" ] && cp "$f" "$root/lib/modules/"
+	done
+	[ -f "$root/lib/modules/virtio_net.ko" ] ||
+		grep -q "CONFIG_VIRTIO_NET=y" "/boot/config-$kver" ||
+		{ echo "  no virtio_net module for $kver"; return 1; }
+	cp tests/interop/guest-init.sh "$root/init"
+	IOP_INITRD=$IOP_DIR/initrd.gz
+	(cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$IOP_INITRD"
+}
+
+# iop_qemu LOG SCENARIO CHARDEV_OPTS: boot the guest, wait for it to end
+# (it powers itself off), at most 240 s under TCG.
+iop_qemu() {
+	local log=$1 scenario=$2 chardev=$3
+	timeout 240 "$QEMU" -machine q35,accel=tcg -m 256 -nographic -no-reboot \
+		-kernel "$IOP_KERNEL" -initrd "$IOP_INITRD" \
+		-append "console=ttyS0 quiet panic=-1 vhtest=$scenario" \
+		-object memory-backend-memfd,id=mem,size=256M,share=on \
+		-numa node,memdev=mem \
+		-chardev "socket,id=chr0,$chardev" \
+		-netdev vhost-user,id=net0,chardev=chr0 \
+		-device virtio-net-pci,netdev=net0,mac=52:54:00:12:34:10,vectors=0 \
+		</dev/null >"$log" 2>&1
+}
+
+# The guest's counters must be ours: its TX is our TX queue, its RX ours.
+iop_stats_agree() {
+	local glog=$1 blog=$2 tx rx
+	tx=$(sed -n 's/.*VHTEST stats tx=\([0-9]*\) rx=.*/\1/p' "$glog" | tr -d '\r')
+	rx=$(sed -n 's/.*VHTEST stats tx=[0-9]* rx=\([0-9]*\).*/\1/p' "$glog" | tr -d '\r')
+	echo "  guest tx=$tx rx=$rx; ours: $(grep -E '^dev0 q[01] ' "$blog" | awk '{print $2,$3,$5}' | tr '\n' ' ')"
+	[ -n "$tx" ] && has "$blog" "^dev0 q1 (tx): frames $tx " &&
+		has "$blog" "^dev0 q0 (rx): frames $rx "
+}
+
+iop_pings_ok() {
+	local log=$1 s
+	for s in 56 1000 1472; do
+		grep -q "VHTEST ping $s 20/20" "$log" || { grep VHTEST "$log" | sed 's/^/  | /'; return 1; }
+	done
+}
+
+# 1. the guest pings our --respond address (we listen, QEMU connects)
+i_respond() {
+	local glog=$IOP_DIR/guest1.log
+	be_start --respond 192.0.2.1/24 || return 1
+	iop_qemu "$glog" ping "path=$SOCK" || { tail -n 20 "$glog"; return 1; }
+	stop "$BE" || return 1
+	iop_pings_ok "$glog" && iop_stats_agree "$glog" "$BELOG"
+}
+
+# 3. QEMU is the socket server (and waits for us before booting): we
+# connect with -c
+i_qemu_server() {
+	local glog=$IOP_DIR/guest3.log qpid
+	SOCK=$IOP_DIR/qemu-server.sock
+	BELOG=$IOP_DIR/be-client.log
+	iop_qemu "$glog" ping "path=$SOCK,server=on,wait=on" &
+	qpid=$!
+	E2E_PIDS+=("$qpid")
+	wait_for test -S "$SOCK" || return 1
+	start_bg "$BELOG" -c "$SOCK" --respond 192.0.2.1/24
+	BE=$BG_PID
+	wait "$qpid" || { tail -n 20 "$glog"; return 1; }
+	stop "$BE" || return 1
+	iop_pings_ok "$glog" && iop_stats_agree "$glog" "$BELOG"
+}
+
+# 4. the embedded build: the static aarch64 back-end under qemu-aarch64
+# against the x86 VMM
+i_aarch64_backend() {
+	local glog=$IOP_DIR/guest4.log
+	local RUN=qemu-aarch64 VHOST=${IOP_AARCH64_VHOST:-build/qemu-virt/vhost}
+	[ -x "$VHOST" ] || { echo "  $VHOST missing (build the qemu-virt board)"; return 1; }
+	be_start --respond 192.0.2.1/24 || return 1
+	iop_qemu "$glog" ping "path=$SOCK" || { tail -n 20 "$glog"; return 1; }
+	stop "$BE" || return 1
+	iop_pings_ok "$glog" && iop_stats_agree "$glog" "$BELOG"
+}
+
+# 2. --tap into a namespace: pings both ways, then 16 MiB over TCP
+i_tap() {
+	local glog=$IOP_DIR/guest2.log qpid sum web
+	netns_new || return 1
+	mkdir -p "$IOP_DIR/www"
+	head -c $((16 << 20)) /dev/urandom >"$IOP_DIR/www/blob"
+	sum=$(sha256sum "$IOP_DIR/www/blob" | cut -d' ' -f1)
+	SOCK=$IOP_DIR/tap.sock
+	BELOG=$IOP_DIR/be-tap.log
+	ip netns exec "$NETNS" "$VHOST" -s "$SOCK" --tap vhtap0 >"$BELOG" 2>&1 &
+	BE=$!
+	E2E_PIDS+=("$BE")
+	wait_for test -S "$SOCK" || return 1
+	ip -n "$NETNS" addr add 192.0.2.1/24 dev vhtap0 &&
+		ip -n "$NETNS" link set vhtap0 up || return 1
+	ip netns exec "$NETNS" /bin/busybox httpd -f -p 192.0.2.1:8000 \
+		-h "$IOP_DIR/www" &
+	web=$!
+	E2E_PIDS+=("$web")
+	iop_qemu "$glog" tap "path=$SOCK" &
+	qpid=$!
+	E2E_PIDS+=("$qpid")
+	wait_for grep -q "VHTEST ready" "$glog" || { tail -n 20 "$glog"; return 1; }
+	ip netns exec "$NETNS" ping -c 5 -i 0.3 -W 3 192.0.2.10 >"$IOP_DIR/nsping.log" 2>&1 ||
+		{ cat "$IOP_DIR/nsping.log"; return 1; }
+	wait "$qpid" || { tail -n 20 "$glog"; return 1; }
+	stop "$BE" || return 1
+	grep -q "VHTEST ping 56 20/20" "$glog" &&
+		grep -q "VHTEST sha256 $sum" "$glog" || { grep VHTEST "$glog" | sed 's/^/  | /'; return 1; }
+	iop_stats_agree "$glog" "$BELOG"
+}
+
+interop_qemu_all() {
+	local t
+	E2E_DIR=$(mktemp -d /tmp/vhost-interop.XXXXXX)
+	IOP_DIR=$E2E_DIR
+	if ! iop_prepare; then
+		fail "interop qemu: guest image"
+		e2e_cleanup
+		return
+	fi
+	local keep_kernel=$IOP_KERNEL keep_initrd=$IOP_INITRD
+	for t in i_respond i_tap i_qemu_server i_aarch64_backend; do
+		IOP_KERNEL=$keep_kernel
+		if $t; then pass "interop qemu ${t#i_}"; else
+			fail "interop qemu ${t#i_}"
+			[ -n "${BELOG:-}" ] && [ -f "$BELOG" ] && tail -n 6 "$BELOG" | sed 's/^/  | /'
+		fi
+		for p in "${E2E_PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; { wait "$p"; } 2>/dev/null; done
+		E2E_PIDS=()
+		netns_cleanup
+	done
+	e2e_cleanup
+}
