@@ -3,6 +3,7 @@
 #   make [BOARD=qemu-virt]   static aarch64 binary (the embedded default)
 #   make BOARD=host          native static binary
 #   make test                every test, both boards (installs what it needs)
+#   make test SAN=1          the host board's tests under ASan and UBSan
 #   make check BOARD=x       the tests of one board
 #   make demo                the sample app's scenario, aarch64 under qemu-user
 #   make clean
@@ -18,7 +19,7 @@ include board/$(BOARD)/board.mk
 include toolchain.mk
 
 O ?= build
-BUILD := $(O)/$(BOARD)$(if $(filter 1,$(DEBUG)),-debug)
+BUILD := $(O)/$(BOARD)$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter 1,$(SAN)),-san)
 
 CORE_SRC := $(sort $(wildcard core/*.c))
 PORT_SRC := $(sort $(wildcard port/linux/*.c))
@@ -77,12 +78,21 @@ check: tests
 deps:
 	$(Q)tests/deps.sh
 
-# Both boards, everything, from a fresh machine.
+# Both boards, everything, from a fresh machine.  SAN=1: the host board
+# under ASan and UBSan (the aarch64 binary still joins the interop test).
+ifeq ($(SAN),1)
+test: deps
+	$(Q)$(MAKE) --no-print-directory BOARD=host SAN=1 tests
+	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt SAN= tests
+	$(Q)tests/run.sh --san --board host --build $(O)/host-san \
+		--aarch64 $(O)/qemu-virt/vhost
+else
 test: deps
 	$(Q)$(MAKE) --no-print-directory BOARD=host tests
 	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt tests
 	$(Q)tests/run.sh --board host --build $(O)/host \
 		--board qemu-virt --build $(O)/qemu-virt
+endif
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt all

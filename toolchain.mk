@@ -21,6 +21,21 @@ CFLAGS := -std=c11 $(OPT) $(WARN) -ffunction-sections -fdata-sections \
 CPPFLAGS := -I. -Iboard/$(BOARD) -MMD -MP
 LDFLAGS := -static -Wl,--gc-sections $(BOARD_LDFLAGS) $(EXTRA_LDFLAGS)
 
+# SAN=1: AddressSanitizer and UndefinedBehaviorSanitizer, host board only.
+# Their runtimes need glibc's gcc and a dynamic link (and bring their own
+# allocator), so the static/no-allocator/size checks do not apply there.
+ifeq ($(SAN),1)
+ifneq ($(BOARD),host)
+$(error SAN=1 is for BOARD=host only)
+endif
+CC := gcc
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -g
+CFLAGS := $(filter-out -Wframe-larger-than=% -Wstack-usage=%,$(CFLAGS)) \
+	$(SAN_FLAGS)
+LDFLAGS := -Wl,--gc-sections $(SAN_FLAGS) $(EXTRA_LDFLAGS)
+endif
+
 ifeq ($(V),1)
 Q :=
 else

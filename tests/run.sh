@@ -27,10 +27,14 @@ result() {
 
 boards=()
 builds=()
+SAN=0
+IOP_AARCH64_VHOST=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--board) boards+=("$2"); shift 2 ;;
 	--build) builds+=("$2"); shift 2 ;;
+	--san) SAN=1; shift ;;
+	--aarch64) IOP_AARCH64_VHOST=$2; shift 2 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -57,8 +61,15 @@ for i in "${!boards[@]}"; do
 			fail "$BOARD unit $(basename "$t")"
 		fi
 	done
-	echo "== $BOARD: the linked binary"
-	binary_checks
+	if [ "$SAN" = 1 ]; then
+		# sanitizers: any report aborts the process, so every test
+		# below is also a memory and UB check
+		export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
+		export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	else
+		echo "== $BOARD: the linked binary"
+		binary_checks
+	fi
 	echo "== $BOARD: end to end (${RUN:-native})"
 	e2e_all
 	e2e_net_all
@@ -66,7 +77,6 @@ done
 
 # Real peers, once, with the native binary (the aarch64 one joins in
 # the QEMU scenario that runs it under qemu-aarch64).
-IOP_AARCH64_VHOST=
 for i in "${!boards[@]}"; do
 	[ "${boards[$i]}" = qemu-virt ] && IOP_AARCH64_VHOST=${builds[$i]}/vhost
 done
