@@ -209,8 +209,10 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 		o->respond = true;
 		if (!*t->mac_set)
 			respond_mac_from_ip4(r->ip4, r->mac);
-		if (!*t->action_set)
+		if (!*t->action_set) {
 			o->action = ACT_RESPOND;
+			*t->action_set = true;
+		}
 		return 2;
 	}
 	if (is(a, NULL, "--ip6")) {
