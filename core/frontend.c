@@ -424,10 +424,18 @@ int fe_on_msg(struct vu_dev *d, struct vu_msg *m, uint64_t now)
 	case ST_STOP_RX:
 	case ST_STOP_TX: {
 		unsigned q = f->step - 1 - ST_STOP_RX;
-		uint16_t want = q == 0 ? f->rxq.last_used : f->txq.avail_idx;
-		if (m->p.state.index != q || m->p.state.num != want) {
-			LOG_ERR("%s: GET_VRING_BASE of queue %u: %u, expected %u",
-				d->name, q, m->p.state.num, want);
+		const struct vqd *r = q == 0 ? &f->rxq : &f->txq;
+		/* The next avail index the back-end would take: at least what
+		 * it has returned to us (the used index, which may be past
+		 * what we have read: a back-end that keeps filling RX until
+		 * the stop), at most what we offered.  TX was all consumed. */
+		uint16_t lo = q == 0 ? vqd_used_idx(r) : r->avail_idx;
+		uint16_t hi = r->avail_idx;
+		uint32_t got = m->p.state.num;
+		if (m->p.state.index != q || got > 0xffff ||
+		    (uint16_t)(got - lo) > (uint16_t)(hi - lo)) {
+			LOG_ERR("%s: GET_VRING_BASE of queue %u: %u, expected "
+				"%u..%u", d->name, q, got, lo, hi);
 			fe_finish(d, false, "wrong ring base after stop");
 			return -PORT_EPROTO;
 		}

@@ -264,6 +264,11 @@ bool vqd_publish(struct vqd *d)
 	return !(LE16(LOAD(&d->used->flags)) & VRING_USED_F_NO_NOTIFY);
 }
 
+uint16_t vqd_used_idx(const struct vqd *d)
+{
+	return LE16(LOAD_ACQUIRE(&d->used->idx));
+}
+
 int vqd_get_used(struct vqd *d, uint32_t *id, uint32_t *len)
 {
 	uint16_t idx = LE16(LOAD_ACQUIRE(&d->used->idx));

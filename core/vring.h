@@ -156,4 +156,7 @@ bool vqd_publish(struct vqd *d);
 /* Take one used element: 1 with *id and *len set, 0 if none. */
 int vqd_get_used(struct vqd *d, uint32_t *id, uint32_t *len);
 
+/* The device's used->idx as it is now (acquire). */
+uint16_t vqd_used_idx(const struct vqd *d);
+
 #endif /* CORE_VRING_H */

@@ -42,6 +42,7 @@ done
 source tests/e2e/e2e.sh
 source tests/e2e/e2e_net.sh
 source tests/interop/qemu.sh
+source tests/interop/dpdk.sh
 
 for i in "${!boards[@]}"; do
 	BOARD=${boards[$i]}
@@ -88,6 +89,8 @@ for i in "${!boards[@]}"; do
 	VHOST=$BUILD/vhost
 	echo "== interop: QEMU and a Linux guest"
 	interop_qemu_all
+	echo "== interop: DPDK testpmd, as front-end and as back-end"
+	interop_dpdk_all
 done
 
 if [ ${#FAILED_NAMES[@]} -gt 0 ]; then
