@@ -186,6 +186,10 @@ unsigned dev_watch(struct vu_dev *d, struct port_pollfd *pfd,
 
 	if (d->finished)
 		return 0;
+	/* The connection before the listening socket: a peer that hangs up
+	 * and connects again is seen gone before it is seen new (else the
+	 * new connection would be refused as a second one). */
+	add_watch(pfd, w, &n, max, d, d->fd, W_CONN, 0);
 	add_watch(pfd, w, &n, max, d, d->lfd, W_LISTEN, 0);
 	if (d->fd < 0) {
 		if (d->retry_at != 0)
@@ -194,7 +198,6 @@ unsigned dev_watch(struct vu_dev *d, struct port_pollfd *pfd,
 			lower(deadline, fe_deadline(d));
 		return n;
 	}
-	add_watch(pfd, w, &n, max, d, d->fd, W_CONN, 0);
 	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++) {
 		const struct vu_queue *vq = &d->q[q];
 

@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
@@ -147,23 +148,83 @@ static int hostile_ring(void)
 	return closed_within(5000) ? 0 : 1;
 }
 
-int main(int argc, char **argv)
+static int connect_to(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	sock = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("badpeer: connect");
+		return -1;
+	}
+	return 0;
+}
+
+/* A handshake that hands over memory and ring fds, then a hang-up: n
+ * times, each time waiting until the back-end listens again (the next
+ * connect is accepted and answered). */
+static int soak(const char *path, long n, int midway)
+{
+	const uint64_t size = 1 << 20;
+	int mfd = memfd_create("soak", 0);
+
+	if (mfd < 0 || ftruncate(mfd, size) < 0)
+		return 1;
+	for (long i = 0; i < n; i++) {
+		struct {
+			uint32_t n, pad;
+			uint64_t gpa, size, uva, off;
+		} table = {1, 0, 0, size, 0x7f0000000000ull, 0};
+		int e[2] = {eventfd(0, 0), eventfd(0, 0)};
+		uint64_t v = 0, q = 0;
+
+		if (connect_to(path) < 0)
+			return 1;
+		/* the back-end answers: it is serving this connection */
+		send_msg(1, 1, NULL, 0, NULL, 0);
+		if (reply_u64(1, &v) != 0) {
+			fprintf(stderr, "badpeer: soak %ld: no reply\n", i);
+			return 1;
+		}
+		send_msg(3, 1, NULL, 0, NULL, 0);
+		if (midway) {
+			/* a SET_MEM_TABLE cut short, its fd in flight */
+			uint8_t hdr[12 + 8];
+			struct hdr h = {5, 1, sizeof(table)};
+			memcpy(hdr, &h, 12);
+			memcpy(hdr + 12, &table, 8);
+			send_raw(hdr, sizeof(hdr), &mfd, 1);
+		} else {
+			send_msg(5, 1, &table, sizeof(table), &mfd, 1);
+			send_msg(13, 1, &q, 8, &e[0], 1);
+			send_msg(12, 1, &q, 8, &e[1], 1);
+		}
+		close(e[0]);
+		close(e[1]);
+		close(sock);
+	}
+	close(mfd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
 	const char *s;
 	uint64_t v = 0;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: badpeer SOCKET SCENARIO\n");
+	if (argc < 3) {
+		fprintf(stderr, "usage: badpeer SOCKET SCENARIO [N]\n");
 		return 2;
 	}
 	s = argv[2];
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[1]);
-	sock = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (connect(sock, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		perror("badpeer: connect");
+	if (!strcmp(s, "soak") || !strcmp(s, "soakmid"))
+		return soak(argv[1], argc > 3 ? atol(argv[3]) : 1000,
+			    s[4] == 'm');
+	if (connect_to(argv[1]) < 0)
 		return 1;
-	}
+	if (!strcmp(s, "refused")) /* a connection beyond the table */
+		return closed_within(5000) ? 0 : 1;
 	if (!strcmp(s, "version")) {
 		send_msg(1, 2, NULL, 0, NULL, 0); /* version 2 */
 		return closed_within(5000) ? 0 : 1;

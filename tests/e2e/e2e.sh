@@ -209,6 +209,53 @@ t_bad_input() {
 		has "$BELOG" "dropped for bad input 6" && [ $errs -eq 0 ]
 }
 
+t_soak() {
+	# 10,000 connect-handshake-hang-up cycles, then 1,000 that end in the
+	# middle of a message with an fd in flight: the back-end ends up with
+	# the fds and mappings it started with
+	local fds0 maps0 n=10000 m=1000
+	[ -n "$RUN" ] && n=1000 m=200 # qemu-user is slow; the host run has the full count
+	be_start || return 1
+	sleep 0.3
+	fds0=$(nfds "$BE")
+	maps0=$(nmaps "$BE")
+	timeout 600 $RUN "$BUILD/tools/badpeer" "$SOCK" soak $n || return 1
+	timeout 600 $RUN "$BUILD/tools/badpeer" "$SOCK" soakmid $m || return 1
+	wait_for count_ge "$BELOG" "front-end gone" $((n + m)) || return 1
+	[ "$(nfds "$BE")" -eq "$fds0" ] || { echo "  fds: $fds0 before, $(nfds "$BE") after"; return 1; }
+	[ "$(nmaps "$BE")" -eq "$maps0" ] || { echo "  maps: $maps0 before, $(nmaps "$BE") after"; return 1; }
+	fe -q "$SOCK" --frames 1000 >/dev/null 2>&1 || return 1
+	stop "$BE" && has "$BELOG" "connections $((n + m + 1)),"
+}
+
+t_flood() {
+	# 64 front-ends at once on a full device table: one per socket is
+	# served, every other one is refused with an error line, and the
+	# served ones all finish
+	local i s args=() pids=() n
+	n=$(awk '$1 == "#define" && $2 == "CFG_MAX_DEVICES" {print $3}' "board/$BOARD/board.h")
+	[ -n "$n" ] || n=$(awk '$1 == "#define" && $2 == "CFG_MAX_DEVICES" {print $3; exit}' core/config.h)
+	for i in $(seq 0 $((n - 1))); do args+=(-s "$E2E_DIR/f$i.sock"); done
+	BELOG=$E2E_DIR/be-flood.log
+	start_bg "$BELOG" "${args[@]}"
+	BE=$BG_PID
+	wait_for test -S "$E2E_DIR/f$((n - 1)).sock" || return 1
+	for i in $(seq 0 $((n - 1))); do
+		start_bg "$E2E_DIR/fe$i.log" -q "$E2E_DIR/f$i.sock" --frames 500000
+		pids+=("$BG_PID")
+	done
+	wait_for count_ge "$BELOG" "connected to a front-end" "$n" || return 1
+	for i in $(seq 1 $((64 - n))); do
+		s=$E2E_DIR/f$((i % n)).sock
+		timeout 30 $RUN "$BUILD/tools/badpeer" "$s" refused &
+		pids+=("$!")
+	done
+	for i in "${pids[@]}"; do wait "$i" || return 1; done
+	stop "$BE" || return 1
+	[ "$(count "$BELOG" "refusing a second connection")" -eq $((64 - n)) ] &&
+		[ "$(cat "$E2E_DIR"/fe*.log | grep -c "received 500000 intact, 0 wrong: PASS")" -eq "$n" ]
+}
+
 t_signals() {
 	local sig
 	for sig in TERM INT; do
@@ -267,7 +314,7 @@ e2e_all() {
 	E2E_DIR=$(mktemp -d /tmp/vhost-e2e.XXXXXX)
 	for t in t_echo t_sink t_sink_detects_echo t_dump t_no_protocol_features \
 		t_polled_rings t_frame_sizes t_client_mode t_single_process t_disconnect_midstream \
-		t_second_frontend_refused t_bad_input t_signals t_trace \
+		t_second_frontend_refused t_bad_input t_soak t_flood t_signals t_trace \
 		t_sleeps_when_idle t_cli; do
 		if $t; then pass "$BOARD e2e ${t#t_}"; else
 			fail "$BOARD e2e ${t#t_}"
