@@ -1,6 +1,9 @@
 /*
  * net.c - Ethernet frames in and out: tap interfaces (/dev/net/tun) and
- * AF_PACKET sockets bound to an existing interface.
+ * AF_PACKET sockets bound to an existing interface.  A packet socket
+ * receives through a TPACKET_V3 ring mapped into our memory when the
+ * kernel gives us one (see docs/design.md, "AF_PACKET: plain sockets or
+ * mmap rings"), else through recvfrom(); it always sends with writev().
  */
 #define _GNU_SOURCE
 
@@ -14,10 +17,12 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "port/linux/internal.h"
 #include "port/port.h"
 
 /* <linux/if_tun.h> is not among musl's headers; these are kernel ABI. */
@@ -32,6 +37,71 @@
 #endif
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23 /* Linux 4.20 */
+#endif
+
+/*
+ * TPACKET_V3 receive rings: kernel ABI (<linux/if_packet.h>, which musl
+ * does not have).  The kernel fills blocks of frames; a block is ours
+ * from when its status has TP_STATUS_USER (full, or older than the
+ * retire timeout) until we store TP_STATUS_KERNEL in it again.
+ */
+#ifndef PACKET_RX_RING
+#define PACKET_RX_RING 5
+#endif
+#ifndef PACKET_VERSION
+#define PACKET_VERSION 10
+#endif
+#define NET_TPACKET_V1 0
+#define NET_TPACKET_V3 2
+#define NET_TP_STATUS_KERNEL 0u
+#define NET_TP_STATUS_USER 1u
+
+struct net_tp_req3 { /* struct tpacket_req3 */
+	uint32_t block_size, block_nr, frame_size, frame_nr;
+	uint32_t retire_blk_tov, sizeof_priv, feature_req_word;
+};
+
+struct net_tp_block { /* struct tpacket_block_desc, header v1 */
+	uint32_t version, offset_to_priv;
+	uint32_t block_status, num_pkts, offset_to_first_pkt, blk_len;
+	uint64_t seq_num;
+	uint32_t ts_first[2], ts_last[2];
+};
+
+struct net_tp_hdr { /* struct tpacket3_hdr */
+	uint32_t next_offset, sec, nsec, snaplen, len, status;
+	uint16_t mac, net;
+	uint32_t rxhash, vlan_tci;
+	uint16_t vlan_tpid, pad;
+	uint8_t padding[8];
+};
+
+_Static_assert(sizeof(struct net_tp_req3) == 28, "tpacket_req3");
+_Static_assert(sizeof(struct net_tp_block) == 48, "tpacket_block_desc");
+_Static_assert(sizeof(struct net_tp_hdr) == 48, "tpacket3_hdr");
+
+/* The frame's struct sockaddr_ll follows its header, 16-byte aligned
+ * (TPACKET_ALIGN(sizeof(struct tpacket3_hdr)) is 48). */
+#define NET_TP_SLL_OFF 48u
+
+/*
+ * Ring geometry: 16 blocks of 128 KiB, 2 MiB per packet socket (about
+ * what the 1 MiB SO_RCVBUF of the plain path lets queue).  A block holds
+ * any frame up to 128 KiB less its header, and is a whole number of pages
+ * for 4, 16 and 64 KiB pages.  A block that is not full is handed over
+ * after NET_RING_TOV_MS: the most a frame waits in a quiet ring.
+ */
+#define NET_RING_BLOCK (128u << 10)
+#define NET_RING_BLOCKS 16u
+#define NET_RING_BYTES ((size_t)NET_RING_BLOCK * NET_RING_BLOCKS)
+#define NET_RING_FRAME 2048u /* only for the kernel's arithmetic in V3 */
+#define NET_RING_TOV_MS 1u
+/* Packet sockets that can have a ring at once; more get the plain path. */
+#define NET_RING_MAX 16
+/* 0 (make EXTRA_CFLAGS=-DNET_PACKET_RING=0): never a ring, always the
+ * plain path, for the lower latency of quiet traffic (docs/design.md). */
+#ifndef NET_PACKET_RING
+#define NET_PACKET_RING 1
 #endif
 
 /* Most pieces one frame may be sent in (port.h). */
@@ -52,6 +122,18 @@
  * the bit anew; a stale bit still works (ENOTSOCK falls back to readv).
  */
 static unsigned char pkt_fd_bits[NET_FD_BITS / 8];
+
+/* The receive ring of one packet socket; base NULL: entry unused. */
+struct net_ring {
+	uint8_t *base;
+	int fd;
+	uint32_t blk;  /* the block read next */
+	uint32_t left; /* frames of it not yet read; 0: not taken yet */
+	uint32_t off;  /* offset in it of the next of them */
+};
+
+static struct net_ring rings[NET_RING_MAX];
+static unsigned rings_used;
 
 /*
  * Where a tap frame longer than the caller's buffer spills: tun's read
@@ -80,6 +162,77 @@ static bool maybe_packet(int fd)
 	if (fd >= NET_FD_BITS)
 		return true; /* unknown: probe */
 	return (pkt_fd_bits[fd / 8] >> (fd % 8)) & 1u;
+}
+
+static struct net_ring *ring_of(int fd)
+{
+	if (rings_used == 0)
+		return NULL;
+	for (unsigned i = 0; i < NET_RING_MAX; i++)
+		if (rings[i].base && rings[i].fd == fd)
+			return &rings[i];
+	return NULL;
+}
+
+void net_fd_release(int fd)
+{
+	struct net_ring *r = ring_of(fd);
+
+	if (!r)
+		return;
+	(void)munmap(r->base, NET_RING_BYTES);
+	r->base = NULL;
+	rings_used--;
+}
+
+/*
+ * Give fd (a packet socket, not yet bound) a receive ring.  1: done; 0:
+ * no ring (the kernel, or qemu-user, refused, or all NET_RING_MAX are in
+ * use): fd stays a plain socket; -errno: fd is neither, give it up.
+ */
+static int ring_setup(int fd)
+{
+	struct net_tp_req3 req = {
+		.block_size = NET_RING_BLOCK,
+		.block_nr = NET_RING_BLOCKS,
+		.frame_size = NET_RING_FRAME,
+		.frame_nr = NET_RING_BLOCKS * (NET_RING_BLOCK / NET_RING_FRAME),
+		.retire_blk_tov = NET_RING_TOV_MS,
+	};
+	struct net_ring *r = NULL;
+	int v = NET_TPACKET_V3;
+	void *p;
+
+	if (!NET_PACKET_RING)
+		return 0;
+	for (unsigned i = 0; i < NET_RING_MAX && !r; i++)
+		if (!rings[i].base)
+			r = &rings[i];
+	if (!r)
+		return 0;
+	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0)
+		return 0;
+	if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0)
+		goto plain;
+	p = mmap(NULL, NET_RING_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 0);
+	if (p == MAP_FAILED) {
+		/* A ring of no blocks takes the ring away again. */
+		memset(&req, 0, sizeof(req));
+		if (setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req,
+			       sizeof(req)) < 0)
+			return -errno;
+		goto plain;
+	}
+	r->base = p;
+	r->fd = fd;
+	r->blk = r->left = r->off = 0;
+	rings_used++;
+	return 1;
+plain:
+	v = NET_TPACKET_V1;
+	(void)setsockopt(fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v));
+	return 0;
 }
 
 /* Copy an interface name into ifr, checked: "" and names with '%' (which
@@ -119,6 +272,7 @@ int port_tap_open(const char *name)
 		close(fd);
 		return -e;
 	}
+	net_fd_release(fd); /* a stale entry of a number closed elsewhere */
 	note_fd(fd, false);
 	return fd;
 }
@@ -147,9 +301,18 @@ int port_packet_open(const char *ifname)
 		       sizeof(one)) < 0 &&
 	    errno != ENOPROTOOPT)
 		goto fail;
-	/* Room for bursts; capped by net.core.rmem_max, and the default is
-	 * only slower, not wrong, so a failure is ignored. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	net_fd_release(fd); /* a stale entry of a number closed elsewhere */
+	r = ring_setup(fd);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	/* Without a ring, room for bursts in the socket buffer; capped by
+	 * net.core.rmem_max, and the default is only slower, not wrong, so a
+	 * failure is ignored. */
+	if (r == 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				 sizeof(rcvbuf));
 
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
@@ -161,8 +324,85 @@ int port_packet_open(const char *ifname)
 	return fd;
 fail:
 	e = errno;
+	net_fd_release(fd);
 	close(fd);
 	return -e;
+}
+
+/* Hand r's current block back to the kernel and go on to the next. */
+static void ring_next_block(struct net_ring *r, struct net_tp_block *b)
+{
+	/* Release: our reads of the block are done before the kernel may
+	 * write it again. */
+	__atomic_store_n(&b->block_status, NET_TP_STATUS_KERNEL,
+			 __ATOMIC_RELEASE);
+	r->left = 0;
+	r->blk = (r->blk + 1) % NET_RING_BLOCKS;
+}
+
+/*
+ * One frame from a packet socket's ring, like packet_recv: skipping
+ * outgoing ones, cut to len, its full length returned.  A block goes
+ * back to the kernel as soon as its last frame has been copied out.
+ */
+static long ring_recv(struct net_ring *r, void *buf, uint32_t len)
+{
+	for (unsigned i = 0; i < NET_SKIP_MAX; i++) {
+		uint8_t *blk = r->base + (size_t)r->blk * NET_RING_BLOCK;
+		struct net_tp_block *b = (struct net_tp_block *)(void *)blk;
+		const struct net_tp_hdr *h;
+		const struct sockaddr_ll *sll;
+		uint32_t off, snap, full, n;
+		bool outgoing;
+
+		if (r->left == 0) {
+			if (!(__atomic_load_n(&b->block_status,
+					      __ATOMIC_ACQUIRE) &
+			      NET_TP_STATUS_USER))
+				return -EAGAIN;
+			r->left = b->num_pkts;
+			r->off = b->offset_to_first_pkt;
+			if (r->left == 0) {
+				ring_next_block(r, b);
+				continue;
+			}
+		}
+		/* The kernel's offsets, checked all the same: a frame that
+		 * would reach past its block ends the block. */
+		off = r->off;
+		if (off > NET_RING_BLOCK - NET_TP_SLL_OFF - sizeof(*sll)) {
+			ring_next_block(r, b);
+			continue;
+		}
+		h = (const struct net_tp_hdr *)(const void *)(blk + off);
+		sll = (const struct sockaddr_ll *)(const void *)(blk + off +
+								 NET_TP_SLL_OFF);
+		snap = h->snaplen;
+		full = h->len;
+		if (h->mac > NET_RING_BLOCK - off ||
+		    snap > NET_RING_BLOCK - off - h->mac) {
+			ring_next_block(r, b);
+			continue;
+		}
+		outgoing = sll->sll_pkttype == PACKET_OUTGOING;
+		n = snap < len ? snap : len;
+		if (!outgoing && n)
+			memcpy(buf, blk + off + h->mac, n);
+		r->left--;
+		r->off = off + h->next_offset;
+		if (r->left == 0)
+			ring_next_block(r, b);
+		if (outgoing)
+			continue;
+		/* The ring cuts only frames longer than a block, which no
+		 * Ethernet frame is; should one fit buf but not the ring, it
+		 * shows as too long for buf, so the caller drops it rather
+		 * than take the cut frame for a whole one. */
+		if (snap < full && full <= len)
+			return (long)len + 1;
+		return (long)full;
+	}
+	return -EAGAIN;
 }
 
 /* One frame from a packet socket, skipping those we (or anyone on this
@@ -209,10 +449,15 @@ static long tap_recv(int fd, void *buf, uint32_t len)
 
 long port_net_recv(int fd, void *buf, uint32_t len)
 {
+	struct net_ring *ring;
+
 	if (fd < 0)
 		return -EBADF;
 	if (!buf && len)
 		return -EINVAL;
+	ring = ring_of(fd);
+	if (ring)
+		return ring_recv(ring, buf, len);
 	if (maybe_packet(fd)) {
 		long r = packet_recv(fd, buf, len);
 
