@@ -106,6 +106,14 @@ static int queue_attach(struct vu_dev *d, unsigned qi)
 	desc = mem_uva_range(&d->mem, a->desc, VRING_DESC_BYTES(q->num));
 	avail = mem_uva_range(&d->mem, a->avail, VRING_AVAIL_BYTES(q->num));
 	used = mem_uva_range(&d->mem, a->used, VRING_USED_BYTES(q->num));
+	/* Aligned user addresses are not enough: an odd mmap_offset puts
+	 * them at odd local addresses, where loads would fault or tear. */
+	if (((uintptr_t)desc & 15) || ((uintptr_t)avail & 1) ||
+	    ((uintptr_t)used & 3)) {
+		LOG_ERR("%s: ring memory misaligned in our mapping (region "
+			"mmap_offset not aligned)", q->name);
+		return -PORT_EINVAL;
+	}
 	if (desc == NULL || avail == NULL || used == NULL) {
 		LOG_ERR("%s: ring of %u entries at desc 0x%llx avail 0x%llx "
 			"used 0x%llx is not inside guest memory", q->name,

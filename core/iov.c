@@ -51,8 +51,10 @@ uint32_t iov_copy(struct iov_cur *dst, struct iov_cur *src, uint32_t len)
 			k = rd;
 		if (k > rs)
 			k = rs;
-		memcpy(dst->iov[dst->i].base + dst->off,
-		       src->iov[src->i].base + src->off, k);
+		/* memmove: both sides may be guest memory, and a guest can
+		 * make an RX buffer overlap a TX buffer */
+		memmove(dst->iov[dst->i].base + dst->off,
+			src->iov[src->i].base + src->off, k);
 		dst->off += k;
 		src->off += k;
 		done += k;
