@@ -102,3 +102,125 @@ clean:
 	rm -rf $(O)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ==== fuzzing (tests/fuzz/README) ==========================================
+# Separate from the board builds above: its own compiler, flags and
+# directories, whatever BOARD says.
+#
+#   make fuzz [FUZZ_SECS=60] [FUZZ_TARGETS="fuzz_msg ..."]
+#       Build every tests/fuzz/fuzz_<name>.c with clang, libFuzzer, ASan and
+#       UBSan into $(O)/fuzz/ (core and fake port included, for
+#       FUZZ_BOARD=host), then run each for FUZZ_SECS seconds on a scratch
+#       copy of its seeds (tests/fuzz/corpus/<target>/ is only read).  Fails
+#       on any crash, leak, time-out or failed check.  Debian packages:
+#       clang, libclang-rt-14-dev (libFuzzer, sanitizer runtimes), llvm
+#       (llvm-symbolizer: stack traces with file and line).
+#   make fuzz-build            only build them.
+#   make fuzz-stdin [FUZZ_CC=cc]
+#       The same targets as plain programs that read one input on stdin
+#       (tests/fuzz/fuzz_main.c), built with the host compiler into
+#       $(O)/fuzz-stdin/; then the seeds (but crash-*) are replayed
+#       through them.  AFL++ (Debian package afl++), persistent mode, with
+#       ASan and UBSan:
+#         make fuzz-stdin FUZZ_CC=afl-clang-fast AFL_USE_ASAN=1 AFL_USE_UBSAN=1
+#         AFL_SKIP_CRASHES=1 afl-fuzz -i tests/fuzz/corpus/fuzz_msg \
+#           -o /tmp/afl-fuzz_msg -- build/fuzz-stdin/fuzz_msg
+#       (AFL_SKIP_CRASHES: past the crash-* seeds; add AFL_SKIP_CPUFREQ=1
+#       AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 where the
+#       CPU governor, core_pattern or affinity cannot be set).  Objects do
+#       not track the compiler: `rm -rf build/fuzz-stdin` when switching.
+#   make fuzz-corpus           write the seeds anew (tests/fuzz/mkcorpus.c).
+
+FUZZ_SECS ?= 60
+FUZZ_BOARD ?= host
+FUZZ_CLANG ?= clang
+FUZZ_CC ?= cc
+FUZZ_DIR := $(O)/fuzz
+FUZZ_STDIN_DIR := $(O)/fuzz-stdin
+FUZZ_TARGETS ?= $(filter-out fuzz_util fuzz_main,\
+	$(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c))))
+
+# The project's warnings, less the stack limits (sanitizers grow frames,
+# and clang has no -Wstack-usage).
+FUZZ_WARN := $(filter-out -Wframe-larger-than=% -Wstack-usage=%,$(WARN))
+FUZZ_CPPFLAGS := -I. -Iboard/$(FUZZ_BOARD) -MMD -MP
+# FUZZ_SAN_EXTRA adds to them, e.g. -fno-sanitize=alignment to look past a
+# known misalignment report (with its own O=, objects do not track flags).
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	$(FUZZ_SAN_EXTRA)
+FUZZ_CFLAGS := -std=c11 -O2 -g -fno-omit-frame-pointer $(FUZZ_WARN) $(FUZZ_SAN)
+FUZZ_STDIN_CFLAGS := -std=c11 -O2 -g $(FUZZ_WARN)
+
+# Everything but the fuzz entry points (app.c needs the real loop).
+FUZZ_LIB_SRC := $(filter-out core/app.c,$(CORE_SRC)) $(FAKE_SRC) \
+	tests/fuzz/fuzz_util.c
+FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC))
+FUZZ_STDIN_LIB_OBJ := $(patsubst %.c,$(FUZZ_STDIN_DIR)/obj/%.o,$(FUZZ_LIB_SRC))
+FUZZ_ENTRY_OBJ := $(patsubst %,$(FUZZ_DIR)/obj/tests/fuzz/%.o,$(FUZZ_TARGETS))
+FUZZ_STDIN_ENTRY_OBJ := $(patsubst %,$(FUZZ_STDIN_DIR)/obj/tests/fuzz/%.o,\
+	$(FUZZ_TARGETS) fuzz_main)
+FUZZ_BIN := $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
+FUZZ_STDIN_BIN := $(addprefix $(FUZZ_STDIN_DIR)/,$(FUZZ_TARGETS))
+
+.PHONY: fuzz fuzz-build fuzz-stdin fuzz-corpus
+fuzz: fuzz-build
+	$(Q)tests/fuzz/run.sh --build $(FUZZ_DIR) --secs $(FUZZ_SECS) \
+		$(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# clang, libFuzzer and the sanitizer runtimes are there (once per build
+# directory), else a fix-it message instead of a link error.
+$(FUZZ_DIR)/.tools-ok:
+	@mkdir -p $(dir $@)
+	$(Q)printf 'int LLVMFuzzerTestOneInput(const char *d, long n);\n%s\n' \
+		'int LLVMFuzzerTestOneInput(const char *d, long n) { (void)d; return (int)n * 0; }' \
+		>$(FUZZ_DIR)/tools-check.c
+	$(Q)$(FUZZ_CLANG) -fsanitize=fuzzer,address,undefined \
+		$(FUZZ_DIR)/tools-check.c -o $(FUZZ_DIR)/tools-check 2>/dev/null || { \
+		echo "fuzz: '$(FUZZ_CLANG) -fsanitize=fuzzer,address,undefined' cannot" \
+		"link; on Debian: apt-get install clang libclang-rt-14-dev llvm" >&2; \
+		exit 1; }
+	$(Q)touch $@
+
+# Libraries with coverage instrumentation only; libFuzzer's main at the link.
+$(FUZZ_DIR)/obj/%.o: %.c | $(FUZZ_DIR)/.tools-ok
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CLANG) $(FUZZ_CPPFLAGS) $(FUZZ_CFLAGS) \
+		-fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $^ -o $@
+
+# The replay leaves out the crash-* seeds: a build without sanitizers may
+# run through them silently, one with them stops (make fuzz runs them).
+fuzz-stdin: $(FUZZ_STDIN_BIN)
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		seeds=$$(ls tests/fuzz/corpus/$$t/* | grep -v '/crash-'); \
+		echo "  REPLAY  $$t: $$(echo "$$seeds" | wc -l) seeds"; \
+		$(FUZZ_STDIN_DIR)/$$t $$seeds || exit 1; \
+	done
+
+$(FUZZ_STDIN_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_STDIN_CFLAGS) -c $< -o $@
+
+$(FUZZ_STDIN_DIR)/fuzz_%: $(FUZZ_STDIN_DIR)/obj/tests/fuzz/fuzz_%.o \
+		$(FUZZ_STDIN_DIR)/obj/tests/fuzz/fuzz_main.o $(FUZZ_STDIN_LIB_OBJ)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_STDIN_CFLAGS) $^ -o $@
+
+fuzz-corpus: $(FUZZ_STDIN_DIR)/mkcorpus
+	$(Q)$< tests/fuzz/corpus
+
+$(FUZZ_STDIN_DIR)/mkcorpus: tests/fuzz/mkcorpus.c
+	@mkdir -p $(dir $@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CPPFLAGS) $(FUZZ_STDIN_CFLAGS) $< -o $@
+
+.SECONDARY: $(FUZZ_LIB_OBJ) $(FUZZ_STDIN_LIB_OBJ) $(FUZZ_ENTRY_OBJ) \
+	$(FUZZ_STDIN_ENTRY_OBJ)
+
+-include $(shell find $(FUZZ_DIR) $(FUZZ_STDIN_DIR) -name '*.d' 2>/dev/null)

@@ -1,0 +1,396 @@
+/*
+ * fuzz_ring.c - the split ring walker (core/vring.c) and the virtio-net
+ * data path (core/net.c, echo mode) over a guest memory image that is all
+ * fuzzed: descriptor tables, avail and used rings, buffers.
+ *
+ * Only split rings (virtio 1.2 section 2.7): packed rings (2.8,
+ * VIRTIO_F_RING_PACKED) are not implemented in the core yet.  When they
+ * are, this target grows a packed mode (a bit of byte 1) over the same
+ * memory image.
+ *
+ * Guest memory, three regions from three memfds (so a buffer that runs
+ * from A into B is two pieces in our memory, as in test_vring.c):
+ *   A  gpa 0x10000, 8 KiB, mmap_offset 0
+ *   B  gpa 0x12000, 8 KiB, right after A in guest-physical space;
+ *      mmap_offset 0x1000 (the first page of its file is no guest memory
+ *      and is poisoned)
+ *   T  gpa 2^64 - 4 KiB, 4 KiB: the top of the address space
+ * Rings in A, for num <= 64 (larger rings overlap each other, which a
+ * hostile guest may do too):
+ *   ring 0: desc A+0x000, avail A+0x400, used A+0x500
+ *   ring 1: desc A+0x800, avail A+0xc00, used A+0xd00
+ *   buffers anywhere (A+0x1000 onwards in the seeds)
+ *
+ * Input:
+ *   [0]      ring size 1 << (byte % 9): 1 to 256
+ *   [1]      the device of part 2: bit 0 VERSION_1, bit 1 MRG_RXBUF,
+ *            bit 2 PROTOCOL_FEATURES (then bit 3 enables RX and bit 4 TX);
+ *            bit 5: TX has no kick fd (polled), bit 6: RX neither;
+ *            bit 7: no call fds
+ *   [2..7]   u16 next avail index to take: part 1, RX, TX
+ *   [8..63]  28 operations of 2 bytes (op, arg), read by both parts
+ *   [64..]   guest memory: A, then T, then B (zeros where the input ends;
+ *            B last, as the seeds use it least)
+ *
+ * Part 1, the bare ring (ring 0 layout) with vq_* calls in the order the
+ * script says: pop, push, publish, need_call, unpop, kicks off/on, the
+ * guest moving avail->idx, vq_avail.  Every chain popped is checked: head
+ * below num, pieces inside guest memory (and addressable for ASan), byte
+ * counts that add up.  A ring error ends part 1 (the device would drop the
+ * connection).
+ *
+ * Part 2, a back-end configured through be_dispatch (RX = queue 0 on ring
+ * 0, TX = queue 1 on ring 1) over a fresh copy of the same memory: the
+ * script's net_pair_work, dev_tick, kicks and avail->idx moves.  After each
+ * step that did not break the ring: every chain taken went back on the used
+ * ring exactly once, all published.
+ */
+#include <string.h>
+
+#include "core/backend.h"
+#include "core/dev.h"
+#include "core/net.h"
+#include "core/vring.h"
+#include "tests/fuzz/fuzz.h"
+
+#define A_GPA 0x10000ull
+#define B_GPA 0x12000ull
+#define T_GPA (0ull - 0x1000)
+#define AB_SIZE 0x2000ull
+#define T_SIZE 0x1000ull
+#define B_OFF 0x1000ull
+#define UVA_A 0x7f0000010000ull
+#define UVA_B 0x7f0000020000ull
+#define UVA_T 0x7f0010000000ull
+
+#define RING_DESC(r) (0x800ull * (r))
+#define RING_AVAIL(r) (0x800ull * (r) + 0x400)
+#define RING_USED(r) (0x800ull * (r) + 0x500)
+
+#define HDR_SIZE 64u
+#define N_OPS 28u
+
+static struct mem_table mem;
+static struct vq vq;
+static struct vq_chain chain;
+static struct vu_dev dev;
+static struct vu_msg msg;
+static uint8_t *host_a, *host_b, *host_t;
+static int fd_a, fd_b, fd_t;
+
+/* ---- memory ------------------------------------------------------------ */
+
+static void make_memory(void)
+{
+	fd_a = fz_memfd(AB_SIZE);
+	fd_b = fz_memfd(B_OFF + AB_SIZE);
+	fd_t = fz_memfd(T_SIZE);
+	FZ_CHECK(fd_a >= 0 && fd_b >= 0 && fd_t >= 0);
+	host_a = fake_memfd_base(fd_a);
+	host_b = fake_memfd_base(fd_b) + B_OFF;
+	host_t = fake_memfd_base(fd_t);
+	fz_poison(fake_memfd_base(fd_b), B_OFF);
+}
+
+/* The guest memory image: A, T, B from the input, zeros after it. */
+static void load_image(const uint8_t *img, size_t n)
+{
+	uint8_t *parts[3] = {host_a, host_t, host_b};
+	const size_t sizes[3] = {AB_SIZE, T_SIZE, AB_SIZE};
+
+	for (unsigned i = 0; i < 3; i++) {
+		size_t k = n < sizes[i] ? n : sizes[i];
+
+		if (k > 0)
+			memcpy(parts[i], img, k);
+		memset(parts[i] + k, 0, sizes[i] - k);
+		img += k;
+		n -= k;
+	}
+}
+
+static void regions(struct vu_region r[3])
+{
+	r[0] = (struct vu_region){A_GPA, AB_SIZE, UVA_A, 0};
+	r[1] = (struct vu_region){B_GPA, AB_SIZE, UVA_B, B_OFF};
+	r[2] = (struct vu_region){T_GPA, T_SIZE, UVA_T, 0};
+}
+
+/* ---- part 1: the ring alone ----------------------------------------------- */
+
+/* What vq_pop promises of a chain it returns. */
+static void check_chain(const struct vq_chain *c, uint32_t num)
+{
+	uint64_t out = 0, in = 0;
+
+	FZ_CHECK(c->head < num);
+	FZ_CHECK((unsigned)c->nout + c->nin <= CFG_CHAIN_SEGS);
+	for (unsigned i = 0; i < (unsigned)c->nout + c->nin; i++) {
+		const struct vq_iov *v = &c->iov[i];
+
+		FZ_CHECK(v->len > 0);
+		FZ_CHECK(fz_in_table(&mem, v->base, v->len));
+		fz_check_addressable(v->base, v->len);
+		if (i < c->nout)
+			out += v->len;
+		else
+			in += v->len;
+	}
+	if (!c->too_long) {
+		FZ_CHECK(out == c->out_bytes);
+		FZ_CHECK(in == c->in_bytes);
+	} else {
+		FZ_CHECK((unsigned)c->nout + c->nin == CFG_CHAIN_SEGS);
+	}
+}
+
+/* Chains taken and not yet pushed, oldest first, with their writable
+ * bytes (a push may not say more was written).  A guest that reuses heads
+ * can have more than num out at once: the script's length bounds it. */
+static uint16_t pend_head[N_OPS];
+static uint32_t pend_in[N_OPS];
+
+static void part_ring(const uint8_t *ops, uint32_t num, uint16_t base)
+{
+	struct vring_avail *avail = (void *)(host_a + RING_AVAIL(0));
+	unsigned npend = 0;
+	int fd[3];
+	struct vu_region r[3];
+
+	regions(r);
+	fd[0] = fd_a;
+	fd[1] = fd_b;
+	fd[2] = fd_t;
+	memset(&mem, 0, sizeof(mem));
+	FZ_CHECK(mem_table_map(&mem, r, 3, fd, "fuzz") == 0);
+	/* the mappings hold the memory; part 2 makes new fds over it */
+	for (unsigned i = 0; i < 3; i++)
+		port_fd_close(fd[i]);
+	memset(&vq, 0, sizeof(vq));
+	vq.name = "fuzz q";
+	vq_attach(&vq, num, (void *)(host_a + RING_DESC(0)), avail,
+		  (void *)(host_a + RING_USED(0)), base);
+
+	for (unsigned k = 0; k < N_OPS; k++) {
+		uint8_t op = ops[2 * k], arg = ops[2 * k + 1];
+		int rc;
+
+		switch (op % 8) {
+		case 0:
+			rc = vq_pop(&vq, &mem, &chain);
+			if (rc < 0)
+				goto out; /* the device drops the guest */
+			if (rc == 0)
+				break;
+			check_chain(&chain, num);
+			pend_head[npend] = chain.head;
+			pend_in[npend++] = chain.in_bytes;
+			break;
+		case 1:
+			if (npend == 0)
+				break;
+			vq_push(&vq, pend_head[0],
+				(uint32_t)arg * 64u < pend_in[0]
+					? (uint32_t)arg * 64u
+					: pend_in[0]);
+			memmove(pend_head, pend_head + 1,
+				--npend * sizeof(pend_head[0]));
+			memmove(pend_in, pend_in + 1, npend * sizeof(pend_in[0]));
+			break;
+		case 2:
+			vq_publish(&vq);
+			break;
+		case 3:
+			(void)vq_need_call(&vq);
+			break;
+		case 4: {
+			unsigned n = arg % (npend + 1);
+
+			vq_unpop(&vq, (uint16_t)n);
+			npend -= n;
+			break;
+		}
+		case 5:
+			if (arg & 1)
+				(void)vq_kicks_on(&vq);
+			else
+				vq_kicks_off(&vq);
+			break;
+		case 6:
+			/* the guest publishes (or scribbles) */
+			avail->idx = (uint16_t)(avail->idx + arg);
+			break;
+		default:
+			(void)vq_avail(&vq);
+			break;
+		}
+	}
+out:
+	mem_table_unmap(&mem);
+}
+
+/* ---- part 2: the device --------------------------------------------------- */
+
+static int req(uint32_t request, const void *p, uint32_t size, int fd)
+{
+	memset(&msg, 0, sizeof(msg));
+	msg.hdr.request = request;
+	msg.hdr.flags = VU_VERSION;
+	msg.hdr.size = size;
+	memcpy(msg.p.bytes, p, size);
+	for (unsigned i = 0; i < CFG_MAX_MSG_FDS; i++)
+		msg.fds[i] = -1;
+	msg.fds[0] = fd;
+	msg.nfds = fd >= 0 ? 1 : 0;
+	return be_dispatch(&dev, &msg);
+}
+
+static void ring_setup(uint32_t q, uint32_t num, uint16_t base, bool nokick,
+		       bool nocall, bool enable)
+{
+	struct vu_state s = {q, num};
+	struct vu_addr a = {q, 0, UVA_A + RING_DESC(q), UVA_A + RING_USED(q),
+			    UVA_A + RING_AVAIL(q), 0};
+	uint64_t v;
+
+	FZ_CHECK(req(VU_SET_VRING_NUM, &s, sizeof(s), -1) == 0);
+	s.num = base;
+	FZ_CHECK(req(VU_SET_VRING_BASE, &s, sizeof(s), -1) == 0);
+	FZ_CHECK(req(VU_SET_VRING_ADDR, &a, sizeof(a), -1) == 0);
+	v = q | (nokick ? VU_VRING_NOFD : 0);
+	FZ_CHECK(req(VU_SET_VRING_KICK, &v, 8, nokick ? -1 : fz_evt()) == 0);
+	v = q | (nocall ? VU_VRING_NOFD : 0);
+	FZ_CHECK(req(VU_SET_VRING_CALL, &v, 8, nocall ? -1 : fz_evt()) == 0);
+	if (enable) {
+		s.num = 1;
+		FZ_CHECK(req(VU_SET_VRING_ENABLE, &s, sizeof(s), -1) == 0);
+	}
+	FZ_CHECK(be_ring_ready(&dev.q[q]));
+}
+
+/* Where each ring started: every chain taken since must be on the used
+ * ring, published. */
+static uint16_t start_avail[2], start_used[2];
+
+static void check_accounting(void)
+{
+	for (unsigned q = 0; q < 2; q++) {
+		const struct vq *r = &dev.q[q].ring;
+
+		FZ_CHECK((uint16_t)(r->last_avail - start_avail[q]) ==
+			 (uint16_t)(r->used_idx - start_used[q]));
+		FZ_CHECK(r->published == r->used_idx);
+		FZ_CHECK(!dev.q[q].dirty);
+	}
+}
+
+static void part_device(const uint8_t *hdr, const uint8_t *ops, uint32_t num)
+{
+	uint8_t mode = hdr[1];
+	uint64_t features = 0, zero = 0;
+	bool proto = (mode & 4) != 0;
+	struct vu_region r[3];
+	uint8_t mt[sizeof(struct vu_memhdr) + sizeof(r)];
+	struct vu_memhdr mh = {3, 0};
+	int fds[3];
+
+	if (mode & 1)
+		features |= VU_BIT(VIRTIO_F_VERSION_1);
+	if (mode & 2)
+		features |= VU_BIT(VIRTIO_NET_F_MRG_RXBUF);
+	if (proto)
+		features |= VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES);
+
+	fz_dev_open(&dev);
+	FZ_CHECK(req(VU_SET_FEATURES, &features, 8, -1) == 0);
+	if (proto)
+		FZ_CHECK(req(VU_SET_PROTOCOL_FEATURES, &zero, 8, -1) == 0);
+	/* the same memory as part 1, through new fds (SET_MEM_TABLE takes
+	 * one message of 3 fds: sent one at a time here) */
+	regions(r);
+	memcpy(mt, &mh, sizeof(mh));
+	memcpy(mt + sizeof(mh), r, sizeof(r));
+	fds[0] = fz_memfd_alias(fd_a);
+	fds[1] = fz_memfd_alias(fd_b);
+	fds[2] = fz_memfd_alias(fd_t);
+	memset(&msg, 0, sizeof(msg));
+	msg.hdr.request = VU_SET_MEM_TABLE;
+	msg.hdr.flags = VU_VERSION;
+	msg.hdr.size = sizeof(mt);
+	memcpy(msg.p.bytes, mt, sizeof(mt));
+	for (unsigned i = 0; i < CFG_MAX_MSG_FDS; i++)
+		msg.fds[i] = i < 3 ? fds[i] : -1;
+	msg.nfds = 3;
+	FZ_CHECK(be_dispatch(&dev, &msg) == 0);
+	ring_setup(0, num, (uint16_t)(hdr[4] | hdr[5] << 8), mode & 0x40,
+		   mode & 0x80, !proto || (mode & 8));
+	ring_setup(1, num, (uint16_t)(hdr[6] | hdr[7] << 8), mode & 0x20,
+		   mode & 0x80, !proto || (mode & 0x10));
+	for (unsigned q = 0; q < 2; q++) {
+		start_avail[q] = dev.q[q].ring.last_avail;
+		start_used[q] = dev.q[q].ring.used_idx;
+	}
+	fz_check_dev(&dev);
+
+	for (unsigned k = 0; k < N_OPS && dev.fd >= 0; k++) {
+		uint8_t op = ops[2 * k], arg = ops[2 * k + 1];
+		unsigned q = arg & 1;
+		struct vring_avail *avail =
+			(void *)(host_a + RING_AVAIL(q));
+		struct watch w = {&dev, dev.gen, W_KICK, (uint8_t)q};
+
+		switch (op % 4) {
+		case 0:
+			if (net_pair_work(&dev, 0) < 0) {
+				dev_disconnect(&dev, "bad ring");
+				break;
+			}
+			check_accounting();
+			break;
+		case 1:
+			dev_tick(&dev, 0);
+			if (dev.fd >= 0)
+				check_accounting();
+			break;
+		case 2:
+			avail->idx = (uint16_t)(avail->idx + (arg >> 1));
+			break;
+		default:
+			if (dev.q[q].kick_fd < 0)
+				break;
+			port_evt_signal(dev.q[q].kick_fd);
+			dev_event(&w, PORT_POLLIN, 0);
+			if (dev.fd >= 0)
+				check_accounting();
+			break;
+		}
+		fz_check_dev(&dev);
+	}
+	if (fz_verbose())
+		dev_print_stats(&dev);
+	dev_close(&dev);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t hdr[HDR_SIZE] = {0};
+	const uint8_t *img;
+	size_t img_len;
+	uint32_t num;
+
+	fz_begin();
+	memcpy(hdr, data, size < HDR_SIZE ? size : HDR_SIZE);
+	num = 1u << (hdr[0] % 9);
+	make_memory();
+
+	img = size > HDR_SIZE ? data + HDR_SIZE : data;
+	img_len = size > HDR_SIZE ? size - HDR_SIZE : 0;
+	load_image(img, img_len);
+	part_ring(hdr + 8, num, (uint16_t)(hdr[2] | hdr[3] << 8));
+
+	load_image(img, img_len);
+	part_device(hdr, hdr + 8, num);
+
+	fz_check_clean();
+	return 0;
+}
