@@ -9,6 +9,10 @@
 #   make clean
 # Knobs: V=1 (show commands), DEBUG=1, O=dir (output), CROSS_COMPILE=prefix.
 
+# The sanitizer build is native only (toolchain.mk).
+ifeq ($(SAN),1)
+BOARD ?= host
+endif
 BOARD ?= qemu-virt
 BOARDS := $(notdir $(wildcard board/*))
 ifeq ($(filter $(BOARD),$(BOARDS)),)
