@@ -40,46 +40,21 @@ t_respond() {
 	has "$BELOG" "q1 (tx): frames 603 " && has "$BELOG" "q0 (rx): frames 603 "
 }
 
-t_tap() {
-	local fepid
-	netns_new || return 1
-	SOCK=$E2E_DIR/tap.sock
-	BELOG=$E2E_DIR/be-tap.log
-	ip netns exec "$NETNS" $RUN "$VHOST" -s "$SOCK" --tap vhtap0 >"$BELOG" 2>&1 &
+# A back-end inside the namespace, bridged by `$@` (--tap NAME or --packet
+# IFNAME): sets SOCK, BE, BELOG.
+bridge_backend() {
+	SOCK=$E2E_DIR/bridge.sock
+	BELOG=$E2E_DIR/be-bridge.log
+	ip netns exec "$NETNS" $RUN "$VHOST" -s "$SOCK" "$@" >"$BELOG" 2>&1 &
 	BE=$!
 	E2E_PIDS+=("$BE")
-	wait_for test -S "$SOCK" || return 1
-	ip -n "$NETNS" addr add 192.0.2.1/24 dev vhtap0 &&
-		ip -n "$NETNS" link set vhtap0 up || return 1
-	# the front-end pings the namespace's kernel, and stays to be pinged
-	start_bg "$E2E_DIR/fe.log" -q "$SOCK" --respond 192.0.2.2/24 \
-		--ping 192.0.2.1 --frames 500 --serve 5
-	fepid=$BG_PID
-	wait_for has "$E2E_DIR/fe.log" "192.0.2.1 is at" || return 1
-	ip netns exec "$NETNS" ping -c 5 -i 0.2 -W 2 192.0.2.2 >"$E2E_DIR/ping.log" 2>&1 ||
-		{ cat "$E2E_DIR/ping.log"; return 1; }
-	wait "$fepid" || { cat "$E2E_DIR/fe.log"; return 1; }
-	fe_line "$E2E_DIR/fe.log" | grep -q "replies intact 500, wrong 0" || return 1
-	# the namespace's 5 pings were answered (its ARP too, unless it
-	# learned our address from our own request)
-	fe_line "$E2E_DIR/fe.log" | grep -qE "answered ([5-9]|[1-9][0-9]+)," || return 1
-	stop "$BE" || return 1
-	grep -qE "^tap vhtap0: rx [1-9][0-9]* frames" "$BELOG" || return 1
-	netns_cleanup
+	wait_for test -S "$SOCK"
 }
 
-t_packet() {
+# Through the bridge, both ways: the front-end (192.0.2.2) pings the
+# namespace's kernel (192.0.2.1), and stays to be pinged by it.
+bridge_ping_both_ways() {
 	local fepid
-	netns_new || return 1
-	ip -n "$NETNS" link add vhva type veth peer name vhvb &&
-		ip -n "$NETNS" addr add 192.0.2.1/24 dev vhvb &&
-		ip -n "$NETNS" link set vhva up && ip -n "$NETNS" link set vhvb up || return 1
-	SOCK=$E2E_DIR/pkt.sock
-	BELOG=$E2E_DIR/be-pkt.log
-	ip netns exec "$NETNS" $RUN "$VHOST" -s "$SOCK" --packet vhva >"$BELOG" 2>&1 &
-	BE=$!
-	E2E_PIDS+=("$BE")
-	wait_for test -S "$SOCK" || return 1
 	start_bg "$E2E_DIR/fe.log" -q "$SOCK" --respond 192.0.2.2/24 \
 		--ping 192.0.2.1 --frames 500 --serve 5
 	fepid=$BG_PID
@@ -88,8 +63,27 @@ t_packet() {
 		{ cat "$E2E_DIR/ping.log"; return 1; }
 	wait "$fepid" || { cat "$E2E_DIR/fe.log"; return 1; }
 	fe_line "$E2E_DIR/fe.log" | grep -q "replies intact 500, wrong 0" || return 1
-	fe_line "$E2E_DIR/fe.log" | grep -qE "answered ([5-9]|[1-9][0-9]+)," || return 1
-	stop "$BE" || return 1
+	# the namespace's 5 pings were answered (its ARP too, unless it
+	# learned our address from our own request)
+	fe_line "$E2E_DIR/fe.log" | grep -qE "answered ([5-9]|[1-9][0-9]+),"
+}
+
+t_tap() {
+	netns_new && bridge_backend --tap vhtap0 || return 1
+	ip -n "$NETNS" addr add 192.0.2.1/24 dev vhtap0 &&
+		ip -n "$NETNS" link set vhtap0 up || return 1
+	bridge_ping_both_ways && stop "$BE" || return 1
+	grep -qE "^tap vhtap0: rx [1-9][0-9]* frames" "$BELOG" || return 1
+	netns_cleanup
+}
+
+t_packet() {
+	netns_new || return 1
+	ip -n "$NETNS" link add vhva type veth peer name vhvb &&
+		ip -n "$NETNS" addr add 192.0.2.1/24 dev vhvb &&
+		ip -n "$NETNS" link set vhva up && ip -n "$NETNS" link set vhvb up || return 1
+	bridge_backend --packet vhva && bridge_ping_both_ways && stop "$BE" || return 1
+	grep -qE "^packet vhva: rx [1-9][0-9]* frames" "$BELOG" || return 1
 	netns_cleanup
 }
 
