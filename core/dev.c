@@ -88,6 +88,7 @@ int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o)
 		if (rc < 0) {
 			LOG_ERR("%s: cannot listen on %s (error %d)", d->name,
 				o->path, -rc);
+			fe_release(d); /* a front-end's memory, made above */
 			return rc;
 		}
 		d->lfd = rc;
