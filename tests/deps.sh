@@ -6,8 +6,9 @@
 set -euo pipefail
 
 PKGS="make gcc iproute2 iputils-ping tcpdump musl-tools musl-dev:arm64 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user file"
-# The interop tests' real peers: QEMU booting a Debian kernel, and DPDK.
-PKGS="$PKGS qemu-system-x86 busybox-static cpio dpdk"
+# The interop tests' real peers: QEMU booting a Debian kernel, and DPDK
+# (testpmd is in dpdk in older 22.11 point releases, in dpdk-dev in newer).
+PKGS="$PKGS qemu-system-x86 busybox-static cpio dpdk dpdk-dev"
 case $(dpkg --print-architecture 2>/dev/null) in
 amd64) PKGS="$PKGS linux-image-cloud-amd64" ;;
 esac
