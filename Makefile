@@ -58,6 +58,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(filter-out $(BUILD)/obj/core/app.o,$(CORE_OBJ
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ -o $@
 
+# Tests of the Linux port itself (no fake: they talk to the OS).
+PORT_TEST_SRC := $(sort $(wildcard tests/port/test_*.c))
+PORT_TEST_BIN := $(patsubst tests/port/%.c,$(BUILD)/tests/%,$(PORT_TEST_SRC))
+$(BUILD)/tests/test_port_%: tests/port/test_port_%.c $(filter-out $(BUILD)/obj/port/linux/main.o,$(PORT_OBJ))
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ -o $@
+
 # Test tools for the end-to-end tests (plain libc programs).
 TOOL_SRC := $(sort $(wildcard tests/e2e/*.c))
 TOOL_BIN := $(patsubst tests/e2e/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
@@ -66,7 +74,7 @@ $(BUILD)/tools/%: tests/e2e/%.c
 	@$(if $(Q),echo "  TOOL    $@")
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror $(BOARD_CFLAGS) -static $< -o $@
 
-tests: all $(UNIT_BIN) $(TOOL_BIN)
+tests: all $(UNIT_BIN) $(PORT_TEST_BIN) $(TOOL_BIN)
 
 # The fake port's objects are shared by every unit test: keep them.
 .SECONDARY: $(FAKE_OBJ)

@@ -1,12 +1,19 @@
 /*
  * log.c - formatted output without the heap: errors and warnings go out at
  * once on stderr, information is batched for stdout.
+ *
+ * The formatting is our own (fmt_v below), not vsnprintf: it knows the
+ * conversions the core uses (%d %i %u %x %X %s %c %p %%, with the 0 flag,
+ * a width, a precision for %s, and the l, ll and z lengths) and nothing of
+ * floating point, which keeps libc's whole printf engine out of the static
+ * binary.  An unknown conversion is printed as it stands.
  */
 #define _GNU_SOURCE
 
 #include <errno.h>
 #include <poll.h>
-#include <stdio.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -44,6 +51,141 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
+/* Output cursor: bytes past the end of the buffer are counted, not
+ * written, so the caller can tell that the line was cut. */
+struct out {
+	char *p;
+	size_t len, cap;
+};
+
+static void put(struct out *o, char c)
+{
+	if (o->len < o->cap)
+		o->p[o->len] = c;
+	o->len++;
+}
+
+static void put_pad(struct out *o, char c, int n)
+{
+	while (n-- > 0)
+		put(o, c);
+}
+
+/* One integer conversion: v in base 10 or 16, sign and padding. */
+static void put_num(struct out *o, unsigned long long v, bool neg,
+		    unsigned base, bool upper, bool zero, bool left, int width)
+{
+	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = digits[v % base];
+		v /= base;
+	} while (v != 0);
+	width -= n + (neg ? 1 : 0);
+	zero &= !left;
+	if (neg && zero)
+		put(o, '-');
+	if (!left && width > 0)
+		put_pad(o, zero ? '0' : ' ', width);
+	if (neg && !zero)
+		put(o, '-');
+	while (n > 0)
+		put(o, tmp[--n]);
+	if (left && width > 0)
+		put_pad(o, ' ', width);
+}
+
+/* vsnprintf for the conversions above; returns the full length. */
+static size_t fmt_v(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+	struct out o = {buf, 0, cap};
+
+	for (const char *f = fmt; *f != '\0'; f++) {
+		const char *start = f;
+		bool zero = false, left = false;
+		int width = 0, prec = -1, lng = 0;
+		long long sv;
+		unsigned long long uv;
+
+		if (*f != '%') {
+			put(&o, *f);
+			continue;
+		}
+		for (f++; *f == '0' || *f == '-'; f++) {
+			zero |= *f == '0';
+			left |= *f == '-';
+		}
+		for (; *f >= '0' && *f <= '9'; f++)
+			width = width * 10 + (*f - '0');
+		if (*f == '.') {
+			prec = 0;
+			for (f++; *f >= '0' && *f <= '9'; f++)
+				prec = prec * 10 + (*f - '0');
+		}
+		for (; *f == 'l' || *f == 'z'; f++)
+			lng = *f == 'z' ? 1 : lng + 1;
+		switch (*f) {
+		case 'd':
+		case 'i':
+			sv = lng >= 2 ? va_arg(ap, long long)
+			     : lng == 1 ? va_arg(ap, long)
+					: va_arg(ap, int);
+			uv = sv < 0 ? 0ull - (unsigned long long)sv
+				    : (unsigned long long)sv;
+			put_num(&o, uv, sv < 0, 10, false, zero, left, width);
+			break;
+		case 'u':
+		case 'x':
+		case 'X':
+			uv = lng >= 2 ? va_arg(ap, unsigned long long)
+			     : lng == 1 ? va_arg(ap, unsigned long)
+					: va_arg(ap, unsigned);
+			put_num(&o, uv, false, *f == 'u' ? 10 : 16, *f == 'X',
+				zero, left, width);
+			break;
+		case 'p':
+			put(&o, '0');
+			put(&o, 'x');
+			put_num(&o, (uintptr_t)va_arg(ap, void *), false, 16,
+				false, false, false, 0);
+			break;
+		case 'c':
+			put(&o, (char)va_arg(ap, int));
+			break;
+		case 's': {
+			const char *s = va_arg(ap, const char *);
+			size_t n = 0;
+
+			if (s == NULL)
+				s = "(null)";
+			while (s[n] != '\0' && (prec < 0 || n < (size_t)prec))
+				n++;
+			if (!left && width > (int)n)
+				put_pad(&o, ' ', width - (int)n);
+			for (size_t i = 0; i < n; i++)
+				put(&o, s[i]);
+			if (left && width > (int)n)
+				put_pad(&o, ' ', width - (int)n);
+			break;
+		}
+		case '%':
+			put(&o, '%');
+			break;
+		default: /* not ours: print it as it stands */
+			for (; start <= f && *start != '\0'; start++)
+				put(&o, *start);
+			if (*f == '\0')
+				f--;
+			break;
+		}
+	}
+	if (cap > 0)
+		buf[o.len < cap ? o.len : cap - 1] = '\0';
+	return o.len;
+}
+
 void port_log_flush(void)
 {
 	size_t n = out_len;
@@ -57,18 +199,15 @@ void port_log(enum port_log_level level, const char *fmt, ...)
 	const char *prefix = level == PORT_LOG_ERR    ? "vhost: error: "
 			     : level == PORT_LOG_WARN ? "vhost: warning: "
 						      : "";
-	size_t plen = strlen(prefix), len;
+	size_t plen = strlen(prefix), len, n;
 	va_list ap;
-	int n;
 
 	/* The prefix goes once, before the first line of the message. */
 	memcpy(line, prefix, plen);
 	va_start(ap, fmt);
-	n = vsnprintf(line + plen, sizeof(line) - plen, fmt, ap);
+	n = fmt_v(line + plen, sizeof(line) - plen, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return; /* encoding error: nothing sensible to print */
-	len = plen + (size_t)n;
+	len = plen + n;
 	if (len + 1 >= sizeof(line) &&
 	    (len >= sizeof(line) || line[len - 1] != '\n')) {
 		/* Truncated (or no room for the '\n'): mark it, and end the

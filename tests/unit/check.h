@@ -9,6 +9,7 @@
  *   CHECK_EQ_U(a, b)        unsigned compare, prints both values in hex too
  *   CHECK_EQ_I(a, b)        signed compare (return codes: -PORT_EPROTO ...)
  *   CHECK_STR_HAS(s, part)  s contains part (error lines name the problem)
+ *   CHECK_STR_EQ(s, want)   s equals want
  *   RUN(fn)                 runs a case; a case that checks nothing fails
  *   check_note(text)        names the sub-case in later failure lines
  *
@@ -91,6 +92,20 @@ static inline int check_str_has(const char *s, const char *part,
 	return 1;
 }
 
+static inline int check_str_eq(const char *s, const char *want,
+			       const char *es, const char *file, int line)
+{
+	check_n++;
+	if (s == NULL || strcmp(s, want) != 0) {
+		check_failed++;
+		check_where(file, line);
+		fprintf(stderr, "%s is \"%s\", expected \"%s\"\n", es,
+			s ? s : "(null)", want);
+		return 0;
+	}
+	return 1;
+}
+
 #define CHECK(cond) check_report((cond) ? 1 : 0, __FILE__, __LINE__, #cond)
 #define CHECK_EQ_U(a, b)                                                     \
 	check_eq_u((unsigned long long)(a), (unsigned long long)(b), #a, #b, \
@@ -99,6 +114,8 @@ static inline int check_str_has(const char *s, const char *part,
 	check_eq_i((long long)(a), (long long)(b), #a, #b, __FILE__, __LINE__)
 #define CHECK_STR_HAS(s, part) \
 	check_str_has((s), (part), #s, __FILE__, __LINE__)
+#define CHECK_STR_EQ(s, want) \
+	check_str_eq((s), (want), #s, __FILE__, __LINE__)
 
 static inline void check_note(const char *sub)
 {
