@@ -56,16 +56,24 @@ static void loop_once(unsigned ndev, uint64_t stats_at)
 	port_log_flush();
 	r = port_poll(pfd, n, timeout);
 	now = port_now_ns();
+	/* What a device's peer causes is logged under that device's rate
+	 * limit (log.h). */
 	for (unsigned i = 0; r > 0 && i < n; i++) {
 		if (!pfd[i].revents)
 			continue;
-		if (watches[i].kind == W_LINK)
+		if (watches[i].kind == W_LINK) {
 			fwd_link_readable(&fwd, watches[i].q);
-		else
-			dev_event(&watches[i], pfd[i].revents, now);
+			continue;
+		}
+		log_scope(&watches[i].dev->loglim);
+		dev_event(&watches[i], pfd[i].revents, now);
+		log_scope(NULL);
 	}
-	for (unsigned i = 0; i < ndev; i++)
+	for (unsigned i = 0; i < ndev; i++) {
+		log_scope(&devs[i].loglim);
 		dev_tick(&devs[i], now);
+		log_scope(NULL);
+	}
 	fwd_flush(&fwd);
 }
 

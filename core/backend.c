@@ -43,6 +43,10 @@ static int be_get_protocol_features(struct vu_dev *, struct vu_msg *);
 static int be_set_protocol_features(struct vu_dev *, struct vu_msg *);
 static int be_get_queue_num(struct vu_dev *, struct vu_msg *);
 static int be_set_vring_enable(struct vu_dev *, struct vu_msg *);
+static int be_set_log_base(struct vu_dev *, struct vu_msg *);
+static int be_set_log_fd(struct vu_dev *, struct vu_msg *);
+static int be_get_inflight_fd(struct vu_dev *, struct vu_msg *);
+static int be_set_inflight_fd(struct vu_dev *, struct vu_msg *);
 
 static const struct be_req be_table[VU_REQ_MAX] = {
 #define BE_ENTRY(n, name, sz, fd, h) [n] = {sz, fd, h},
@@ -78,24 +82,100 @@ static struct vu_queue *queue_of(struct vu_dev *d, const struct vu_msg *m,
 	return &d->q[index];
 }
 
+static bool packed_rings(const struct vu_dev *d)
+{
+	return (d->features & VU_BIT(VIRTIO_F_RING_PACKED)) != 0;
+}
+
+/* The base a ring starts from: SET_VRING_BASE's, or the start of a fresh
+ * ring (packed wrap counters start at 1, virtio 1.2 2.8.1). */
+static uint32_t queue_base(const struct vu_dev *d, const struct vu_queue *q)
+{
+	if (q->base_set)
+		return q->base;
+	return packed_rings(d) ? VQ_BASE_PACKED_INIT : 0;
+}
+
+/*
+ * Migration (vhost-user.rst): with VHOST_F_LOG_ALL negotiated and a log
+ * mapped, ring writes are logged where the ring's VHOST_VRING_F_LOG says:
+ * a split used ring at log_guest_addr, which must lie inside the log; a
+ * packed ring's descriptor and device event areas at their own guest
+ * addresses.
+ */
+static int queue_log(struct vu_dev *d, struct vu_queue *q)
+{
+	struct vq *r = &q->ring;
+	bool on = (d->features & VU_BIT(VHOST_F_LOG_ALL)) &&
+		  d->dlog.bits != NULL;
+
+	r->log = on ? &d->dlog : NULL;
+	r->used_gpa = UINT64_MAX;
+	r->device_gpa = UINT64_MAX;
+	if (!on || !q->attached || !(q->addr.flags & VU_VRING_F_LOG))
+		return 0;
+	if (r->packed) {
+		/* translated from our mapping: inside guest memory */
+		mem_local_to_gpa(&d->mem, r->pdesc, &r->used_gpa);
+		mem_local_to_gpa(&d->mem, r->device_evt, &r->device_gpa);
+	} else {
+		r->used_gpa = q->addr.log;
+	}
+	if (!dirty_covers(&d->dlog, r->used_gpa,
+			  r->packed ? VRING_PACKED_BYTES(q->num)
+				    : VRING_USED_BYTES(q->num)) ||
+	    (r->packed && !dirty_covers(&d->dlog, r->device_gpa, 4))) {
+		LOG_ERR("%s: ring logged at 0x%llx: past the end of the log "
+			"(%llu bytes)", q->name,
+			(unsigned long long)r->used_gpa,
+			(unsigned long long)d->dlog.size);
+		r->used_gpa = r->device_gpa = UINT64_MAX;
+		return -PORT_EINVAL;
+	}
+	return 0;
+}
+
 /* Translate the ring addresses of q, once its size, its addresses and the
  * memory table are all known.  Returns <0 if they do not fit in memory. */
 static int queue_attach(struct vu_dev *d, unsigned qi)
 {
 	struct vu_queue *q = &d->q[qi];
 	const struct vu_addr *a = &q->addr;
-	void *desc, *avail, *used;
+	bool packed = packed_rings(d);
+	/* virtio 1.2 2.7 and 2.8.10: sizes and alignments of the parts */
+	uint64_t dsz = packed ? VRING_PACKED_BYTES(q->num)
+			      : VRING_DESC_BYTES(q->num);
+	uint64_t asz = packed ? VRING_EVENT_BYTES : VRING_AVAIL_BYTES(q->num);
+	uint64_t usz = packed ? VRING_EVENT_BYTES : VRING_USED_BYTES(q->num);
+	uint64_t amask = packed ? 3 : 1;
+	struct vq_config cfg;
+	const char *why;
+	int rc;
+
 	/* A ring that moves (new memory table, new addresses) or goes away
 	 * for a while carries on where it was, not at the old SET_VRING_BASE
 	 * value: keep its position in base. */
 	if (q->attached) {
-		q->base = q->ring.last_avail;
+		net_queue_flush(q); /* nothing pushed may be lost */
+		q->base = vq_base(&q->ring);
+		q->base_set = true;
 		q->attached = false;
+		q->ring.inflight = NULL;
 	}
 	if (q->num == 0 || !q->addr_set || d->mem.n == 0)
 		return 0;
-	/* virtio 1.2 2.7: alignment 16, 2 and 4. */
-	if ((a->desc & 15) || (a->avail & 1) || (a->used & 3)) {
+	if (!packed && (q->num & (q->num - 1))) {
+		LOG_ERR("%s: split ring of %u entries: not a power of two",
+			q->name, q->num);
+		return -PORT_EINVAL;
+	}
+	why = vq_base_check(packed, q->num, queue_base(d, q));
+	if (why != NULL) {
+		LOG_ERR("%s: SET_VRING_BASE 0x%x %s", q->name,
+			queue_base(d, q), why);
+		return -PORT_EINVAL;
+	}
+	if ((a->desc & 15) || (a->avail & amask) || (a->used & 3)) {
 		LOG_ERR("%s: ring addresses misaligned (desc 0x%llx avail "
 			"0x%llx used 0x%llx)", q->name,
 			(unsigned long long)a->desc,
@@ -103,18 +183,10 @@ static int queue_attach(struct vu_dev *d, unsigned qi)
 			(unsigned long long)a->used);
 		return -PORT_EINVAL;
 	}
-	desc = mem_uva_range(&d->mem, a->desc, VRING_DESC_BYTES(q->num));
-	avail = mem_uva_range(&d->mem, a->avail, VRING_AVAIL_BYTES(q->num));
-	used = mem_uva_range(&d->mem, a->used, VRING_USED_BYTES(q->num));
-	/* Aligned user addresses are not enough: an odd mmap_offset puts
-	 * them at odd local addresses, where loads would fault or tear. */
-	if (((uintptr_t)desc & 15) || ((uintptr_t)avail & 1) ||
-	    ((uintptr_t)used & 3)) {
-		LOG_ERR("%s: ring memory misaligned in our mapping (region "
-			"mmap_offset not aligned)", q->name);
-		return -PORT_EINVAL;
-	}
-	if (desc == NULL || avail == NULL || used == NULL) {
+	cfg.desc = mem_uva_range(&d->mem, a->desc, dsz);
+	cfg.driver = mem_uva_range(&d->mem, a->avail, asz);
+	cfg.device = mem_uva_range(&d->mem, a->used, usz);
+	if (cfg.desc == NULL || cfg.driver == NULL || cfg.device == NULL) {
 		LOG_ERR("%s: ring of %u entries at desc 0x%llx avail 0x%llx "
 			"used 0x%llx is not inside guest memory", q->name,
 			q->num, (unsigned long long)a->desc,
@@ -122,8 +194,36 @@ static int queue_attach(struct vu_dev *d, unsigned qi)
 			(unsigned long long)a->used);
 		return -PORT_EINVAL;
 	}
-	vq_attach(&q->ring, q->num, desc, avail, used, q->base);
+	/* Aligned user addresses are not enough: an odd mmap_offset puts
+	 * them at odd local addresses, where loads would fault or tear. */
+	if (((uintptr_t)cfg.desc & 15) || ((uintptr_t)cfg.driver & amask) ||
+	    ((uintptr_t)cfg.device & 3)) {
+		LOG_ERR("%s: ring memory misaligned in our mapping (region "
+			"mmap_offset not aligned)", q->name);
+		return -PORT_EINVAL;
+	}
+	cfg.num = q->num;
+	cfg.packed = packed;
+	cfg.indirect = (d->features & VU_BIT(VIRTIO_RING_F_INDIRECT_DESC)) != 0;
+	cfg.base = queue_base(d, q);
+	vq_attach(&q->ring, &cfg);
 	q->attached = true;
+	rc = queue_log(d, q);
+	if (rc == 0)
+		rc = inflight_attach(&q->ring, &q->iq, &d->inflight, qi);
+	if (rc < 0)
+		q->attached = false;
+	return rc;
+}
+
+/* After the log or the inflight region changed: every live ring again. */
+static int queues_reattach(struct vu_dev *d)
+{
+	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++) {
+		int rc = queue_attach(d, i);
+		if (rc < 0)
+			return rc;
+	}
 	return 0;
 }
 
@@ -133,6 +233,10 @@ void be_reset(struct vu_dev *d)
 		dev_queue_reset(d, i);
 	mem_table_unmap(&d->mem);
 	mem_table_unmap(&d->mem_next);
+	dirty_unmap(&d->dlog);
+	port_fd_close(d->log_fd);
+	d->log_fd = -1;
+	inflight_unmap(&d->inflight);
 	d->features = 0;
 	d->proto = 0;
 	d->proto_set = false;
@@ -156,8 +260,18 @@ static int be_set_features(struct vu_dev *d, struct vu_msg *m)
 			(unsigned long long)BE_FEATURES);
 		return -PORT_EINVAL;
 	}
+	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++) {
+		if (d->q[i].attached &&
+		    ((f ^ d->features) & VU_BIT(VIRTIO_F_RING_PACKED))) {
+			LOG_ERR("%s: SET_FEATURES changes the ring layout of "
+				"live rings", d->name);
+			return -PORT_EINVAL;
+		}
+	}
+	/* QEMU turns VHOST_F_LOG_ALL on and off while the rings run
+	 * (vhost-user.rst "Migration"): their logging follows. */
 	d->features = f;
-	return 0;
+	return queues_reattach(d);
 }
 
 static int be_set_owner(struct vu_dev *d, struct vu_msg *m)
@@ -187,7 +301,11 @@ static int be_set_mem_table(struct vu_dev *d, struct vu_msg *m)
 	if (rc < 0)
 		return rc;
 	/* Only now drop the old table: rings may be live on it
-	 * (vhost-user.rst allows a new table at any time). */
+	 * (vhost-user.rst allows a new table at any time).  What they have
+	 * pushed is handed over while the old table still maps it. */
+	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
+		if (d->q[i].attached)
+			net_queue_flush(&d->q[i]);
 	mem_table_unmap(&d->mem);
 	d->mem = d->mem_next;
 	memset(&d->mem_next, 0, sizeof(d->mem_next));
@@ -207,9 +325,12 @@ static int be_set_vring_num(struct vu_dev *d, struct vu_msg *m)
 
 	if (q == NULL)
 		return -PORT_EINVAL;
-	if (num == 0 || num > CFG_QUEUE_SIZE_MAX || (num & (num - 1))) {
-		LOG_ERR("%s: SET_VRING_NUM %u: not a power of two from 1 to %u",
-			q->name, num, (unsigned)CFG_QUEUE_SIZE_MAX);
+	/* virtio 1.2 2.7: a split ring's size is a power of two (checked
+	 * when it is attached: the layout may not be negotiated yet); 2.8:
+	 * a packed ring's is any size up to 32768. */
+	if (num == 0 || num > CFG_QUEUE_SIZE_MAX) {
+		LOG_ERR("%s: SET_VRING_NUM %u: the size is 1 to %u", q->name,
+			num, (unsigned)CFG_QUEUE_SIZE_MAX);
 		return -PORT_EINVAL;
 	}
 	if (q->started) {
@@ -236,14 +357,100 @@ static int be_set_vring_addr(struct vu_dev *d, struct vu_msg *m)
 	return queue_attach(d, m->p.addr.index);
 }
 
+/* ---- migration log and inflight region ---------------------------------- */
+
+/* A request that needs a protocol feature the front-end did not set:
+ * refused, the connection kept. */
+static int needs_proto(struct vu_dev *d, const struct vu_msg *m, unsigned bit,
+		       const char *feature)
+{
+	if (d->proto & VU_BIT(bit))
+		return 0;
+	LOG_ERR("%s: %s needs protocol feature %s, not negotiated", d->name,
+		vu_req_name(m->hdr.request), feature);
+	return -PORT_ENOTSUP;
+}
+
+static int be_set_log_base(struct vu_dev *d, struct vu_msg *m)
+{
+	int rc = needs_proto(d, m, VU_PROTO_F_LOG_SHMFD, "LOG_SHMFD");
+
+	if (rc < 0)
+		return rc;
+	/* the mapping holds the log; the fd is closed by the caller */
+	rc = dirty_map(&d->dlog, m->fds[0], m->p.log.size, m->p.log.offset,
+		       d->name);
+	if (rc == 0)
+		rc = queues_reattach(d);
+	if (rc < 0)
+		return rc;
+	/* vhost-user.rst "Communication": with LOG_SHMFD, a reply */
+	return reply_u64(d, m, 0);
+}
+
+static int be_set_log_fd(struct vu_dev *d, struct vu_msg *m)
+{
+	if (m->hdr.size > 8) {
+		LOG_ERR("%s: SET_LOG_FD with a payload of %u bytes", d->name,
+			m->hdr.size);
+		return -PORT_EPROTO;
+	}
+	port_fd_close(d->log_fd);
+	d->log_fd = vu_msg_take_fd(m, 0);
+	return 0;
+}
+
+static int be_get_inflight_fd(struct vu_dev *d, struct vu_msg *m)
+{
+	struct vu_inflight reply;
+	int rc = needs_proto(d, m, VU_PROTO_F_INFLIGHT_SHMFD, "INFLIGHT_SHMFD");
+	int fd;
+
+	if (rc < 0)
+		return rc;
+	/* the old region goes: no ring may point into it meanwhile */
+	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
+		d->q[i].ring.inflight = NULL;
+	fd = inflight_create(&d->inflight, &m->p.inflight, packed_rings(d),
+			     &reply, d->name);
+	if (fd < 0)
+		return fd;
+	rc = vu_send(d->fd, m->hdr.request, VU_FLAG_REPLY, &reply,
+		     sizeof(reply), &fd, 1);
+	port_fd_close(fd); /* the front-end has its copy, we the mapping */
+	if (rc < 0) {
+		LOG_ERR("%s: cannot send the reply to GET_INFLIGHT_FD (error "
+			"%d)", d->name, -rc);
+		return rc;
+	}
+	rc = queues_reattach(d);
+	return rc < 0 ? rc : 1;
+}
+
+static int be_set_inflight_fd(struct vu_dev *d, struct vu_msg *m)
+{
+	int rc = needs_proto(d, m, VU_PROTO_F_INFLIGHT_SHMFD, "INFLIGHT_SHMFD");
+
+	if (rc < 0)
+		return rc;
+	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
+		d->q[i].ring.inflight = NULL;
+	rc = inflight_map(&d->inflight, m->fds[0], &m->p.inflight,
+			  packed_rings(d), d->name);
+	if (rc < 0)
+		return rc; /* a violation: the connection goes */
+	return queues_reattach(d);
+}
+
 static int be_set_vring_base(struct vu_dev *d, struct vu_msg *m)
 {
 	struct vu_queue *q = queue_of(d, m, m->p.state.index);
 
 	if (q == NULL)
 		return -PORT_EINVAL;
-	/* Split ring: the next avail index, 16 bits. */
-	if (m->p.state.num > 0xffff) {
+	/* Split: the next avail index.  Packed: both indices and their wrap
+	 * counters.  Checked against the size when the ring is attached. */
+	if (!packed_rings(d) && m->p.state.num > 0xffff) {
 		LOG_ERR("%s: SET_VRING_BASE %u does not fit a split ring index",
 			q->name, m->p.state.num);
 		return -PORT_EINVAL;
@@ -253,7 +460,8 @@ static int be_set_vring_base(struct vu_dev *d, struct vu_msg *m)
 		return -PORT_EINVAL;
 	}
 	q->attached = false; /* attach afresh at the new base */
-	q->base = (uint16_t)m->p.state.num;
+	q->base = m->p.state.num;
+	q->base_set = true;
 	return queue_attach(d, m->p.state.index);
 }
 
@@ -266,11 +474,16 @@ static int be_get_vring_base(struct vu_dev *d, struct vu_msg *m)
 
 	if (q == NULL)
 		return -PORT_EINVAL;
-	/* vhost-user.rst "Ring states": this stops the ring.  Everything we
-	 * took is already in the used ring (chains complete in one pass). */
+	/* vhost-user.rst "Ring states": this stops the ring.  Chains
+	 * complete in one pass, but frames delivered from elsewhere this
+	 * round may wait for their publish: hand them over first. */
 	st.index = index;
-	st.num = q->attached ? q->ring.last_avail : q->base;
-	q->base = (uint16_t)st.num;
+	if (q->attached)
+		net_queue_flush(q);
+	st.num = q->attached ? vq_base(&q->ring) : queue_base(d, q);
+	q->base = st.num;
+	q->base_set = true;
+	q->ring.inflight = NULL;
 	q->started = false;
 	q->attached = false;
 	q->busy = false;
@@ -407,6 +620,8 @@ static int fds_expected(struct vu_dev *d, const struct vu_msg *m,
 	switch (e->fd_rule) {
 	case VU_FD_VRING:
 		return (m->p.u64 & VU_VRING_NOFD) ? 0 : 1;
+	case VU_FD_ONE:
+		return 1;
 	case VU_FD_REGIONS:
 		if (m->hdr.size < sizeof(struct vu_memhdr)) {
 			LOG_ERR("%s: SET_MEM_TABLE payload of %u bytes has no "

@@ -9,11 +9,14 @@
 #include "core/dev.h"
 
 /* Virtio and protocol features this back-end offers. */
-#define BE_FEATURES                                                  \
-	(VU_BIT(VIRTIO_F_VERSION_1) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF) | \
-	 VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES))
-#define BE_PROTOCOL_FEATURES \
-	(VU_BIT(VU_PROTO_F_MQ) | VU_BIT(VU_PROTO_F_REPLY_ACK))
+#define BE_FEATURES                                                       \
+	(VU_BIT(VIRTIO_F_VERSION_1) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF) |      \
+	 VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES) |                           \
+	 VU_BIT(VIRTIO_F_RING_PACKED) | VU_BIT(VIRTIO_RING_F_INDIRECT_DESC) | \
+	 VU_BIT(VIRTIO_NET_F_CSUM) | VU_BIT(VHOST_F_LOG_ALL))
+#define BE_PROTOCOL_FEATURES                                  \
+	(VU_BIT(VU_PROTO_F_MQ) | VU_BIT(VU_PROTO_F_REPLY_ACK) | \
+	 VU_BIT(VU_PROTO_F_LOG_SHMFD) | VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD))
 
 /*
  * Handle one complete request.  Every fd the message carried is kept or

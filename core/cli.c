@@ -56,6 +56,9 @@ static const char usage_text[] =
 	"                        sample app did)\n"
 	"      --no-kick         give the back-end no kick fds (NOFD flag): it\n"
 	"                        must poll the rings\n"
+	"      --packed          use packed rings (VIRTIO_F_RING_PACKED)\n"
+	"      --indirect        send each TX frame as an indirect table\n"
+	"                        (VIRTIO_RING_F_INDIRECT_DESC)\n"
 	"\n"
 	"Both:\n"
 	"      --mac XX:XX:XX:XX:XX:XX   our MAC (default 52:54:00 + the IP's\n"
@@ -195,6 +198,14 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 	}
 	if (is(a, NULL, "--no-kick")) {
 		o->no_kick = true;
+		return 1;
+	}
+	if (is(a, NULL, "--packed")) {
+		o->packed = true;
+		return 1;
+	}
+	if (is(a, NULL, "--indirect")) {
+		o->indirect = true;
 		return 1;
 	}
 	if (is(a, NULL, "--listen")) {

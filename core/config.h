@@ -54,6 +54,13 @@
 #define CFG_FRAME_MAX 9216
 #endif
 
+/* RX buffers one frame may take with MRG_RXBUF (virtio 1.2 5.1.6.4); a
+ * frame that needs more (a guest with tiny buffers) is dropped as
+ * oversize. */
+#ifndef CFG_RX_BUFS
+#define CFG_RX_BUFS 64
+#endif
+
 /* Chains handled per queue per wake-up before the loop looks at other fds. */
 #ifndef CFG_BATCH
 #define CFG_BATCH 64
@@ -92,6 +99,16 @@
  * file in large writes, off the per-frame path. */
 #ifndef CFG_PCAP_BUF
 #define CFG_PCAP_BUF (256u << 10)
+#endif
+
+/* The lines a peer can cause (errors, warnings, connects and
+ * disconnects): CFG_LOG_BURST at once, then CFG_LOG_RATE a second, per
+ * device (log.h). */
+#ifndef CFG_LOG_BURST
+#define CFG_LOG_BURST 20
+#endif
+#ifndef CFG_LOG_RATE
+#define CFG_LOG_RATE 10
 #endif
 
 /* ---- derived and checked ---------------------------------------------- */
@@ -136,6 +153,12 @@
 #endif
 #if CFG_PCAP_BUF < 2 * (CFG_FRAME_MAX + 16)
 #error "CFG_PCAP_BUF must hold at least two records of CFG_FRAME_MAX bytes"
+#endif
+#if CFG_RX_BUFS < 1 || CFG_RX_BUFS > 0xffff
+#error "CFG_RX_BUFS must be 1..65535 (num_buffers is 16 bits)"
+#endif
+#if CFG_LOG_BURST < 1 || CFG_LOG_RATE < 1 || CFG_LOG_RATE > 1000000000
+#error "CFG_LOG_BURST and CFG_LOG_RATE must be at least 1 (lines, lines a second)"
 #endif
 #if CFG_BATCH < 1 || CFG_BATCH > CFG_QUEUE_SIZE_MAX
 #error "CFG_BATCH must be 1..CFG_QUEUE_SIZE_MAX"

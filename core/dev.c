@@ -50,7 +50,10 @@ void dev_queue_reset(struct vu_dev *d, unsigned qi)
 	q->kick_fd = q->call_fd = q->err_fd = -1;
 	q->num = 0;
 	q->base = 0;
+	q->base_set = false;
 	q->addr_set = false;
+	q->ring.inflight = NULL;
+	q->ring.log = NULL;
 	memset(&q->addr, 0, sizeof(q->addr));
 	q->polled = q->started = q->enabled = q->attached = q->busy = false;
 }
@@ -70,8 +73,10 @@ int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o)
 		d->name[4] = (char)('0' + index % 10);
 	}
 	d->o = *o;
+	d->loglim.who = d->name;
 	d->lfd = -1;
 	d->fd = -1;
+	d->log_fd = -1;
 	d->fe.memfd = -1;
 	vu_rx_init(&d->rx);
 	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++) {
@@ -107,7 +112,7 @@ static void conn_up(struct vu_dev *d, int fd, uint64_t now)
 	d->connections++;
 	d->retry_at = 0;
 	d->said_waiting = false;
-	LOG_INFO("%s: connected to %s %s\n", d->name,
+	LOG_PEER("%s: connected to %s %s\n", d->name,
 		 d->o.role == DEV_BACKEND ? "a front-end on" : "a back-end on",
 		 d->o.path);
 	if (d->o.role == DEV_FRONTEND && fe_connected(d, now) < 0)
@@ -131,14 +136,14 @@ void dev_disconnect(struct vu_dev *d, const char *why)
 		fwd_dev_gone(d->fwd, d);
 	if (d->o.role == DEV_FRONTEND) {
 		if (!d->finished)
-			LOG_INFO("%s: disconnected (%s)\n", d->name, why);
+			LOG_PEER("%s: disconnected (%s)\n", d->name, why);
 		return;
 	}
 	if (d->o.listen) {
-		LOG_INFO("%s: front-end gone (%s); listening again on %s\n",
+		LOG_PEER("%s: front-end gone (%s); listening again on %s\n",
 			 d->name, why, d->o.path);
 	} else {
-		LOG_INFO("%s: front-end gone (%s); reconnecting to %s\n",
+		LOG_PEER("%s: front-end gone (%s); reconnecting to %s\n",
 			 d->name, why, d->o.path);
 		d->retry_at = port_now_ns() + CFG_RECONNECT_MS * NS_PER_MS;
 	}

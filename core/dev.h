@@ -15,6 +15,9 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "core/dirty.h"
+#include "core/inflight.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/respond.h"
 #include "core/vring.h"
@@ -53,7 +56,8 @@ struct vu_queue {
 	struct vq ring;
 	char name[20]; /* "dev0 q1", for error lines */
 	uint32_t num;  /* SET_VRING_NUM; 0 until set */
-	uint16_t base; /* SET_VRING_BASE */
+	uint32_t base; /* SET_VRING_BASE, or where the ring stopped */
+	bool base_set;
 	bool addr_set;
 	struct vu_addr addr; /* SET_VRING_ADDR, as received */
 	int kick_fd;
@@ -65,6 +69,7 @@ struct vu_queue {
 	bool attached; /* ring memory translated into `ring` */
 	bool busy;     /* a batch ended with chains left: come back soon */
 	bool dirty;    /* RX: frames delivered, used ring not yet published */
+	struct inflight_q iq; /* inflight tracking (vring.h vq->inflight) */
 	struct q_stats st;
 };
 
@@ -81,6 +86,8 @@ struct dev_opts {
 	bool expect_none;
 	bool no_proto; /* negotiate no protocol features (as vapp did) */
 	bool no_kick;  /* give no kick fds (NOFD): the back-end polls */
+	bool packed;   /* packed rings (VIRTIO_F_RING_PACKED) */
+	bool indirect; /* TX frames as indirect tables */
 	/* --respond: the address we answer for (back-end ACT_RESPOND, or a
 	 * front-end that answers ARP and ping itself) */
 	bool respond;
@@ -153,6 +160,9 @@ struct vu_dev {
 	bool owner;
 	struct mem_table mem;
 	struct mem_table mem_next; /* a new table, mapped before the swap */
+	struct dirty_log dlog;     /* SET_LOG_BASE */
+	int log_fd;                /* SET_LOG_FD, -1 if none */
+	struct inflight inflight;  /* GET/SET_INFLIGHT_FD */
 	struct vu_queue q[CFG_MAX_QUEUES];
 	/* scratch for the data path: one TX chain, the first RX chain of a
 	 * frame (its header gets num_buffers last), the others */
@@ -160,6 +170,7 @@ struct vu_dev {
 	struct fe_state fe;
 	uint64_t connections;
 	uint64_t violations;
+	struct log_limit loglim; /* the lines its peer can cause (log.h) */
 };
 
 /* ---- the loop's view of a device (dev.c) ------------------------------ */

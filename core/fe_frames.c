@@ -94,7 +94,7 @@ int fe_send(struct vu_dev *d, const uint8_t *frame, uint32_t len)
 	b = fe_ptr(d, tx_buf_off(d, s));
 	memset(b, 0, hdr);
 	memcpy(b + hdr, frame, len);
-	f->txq.desc[2 * s + 1].len = len;
+	tx_frame_desc(d, s)->len = len;
 	vqd_add(&f->txq, (uint16_t)(2 * s));
 	f->sent++;
 	f->tx_added = true;
@@ -134,9 +134,9 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 	uint32_t hdr, flen;
 	int rc;
 
-	while ((rc = vqd_get_used(&f->txq, &id, &len)) > 0) {
-		if (id >= FE_NUM || (id & 1) || f->n_tx_free >= FE_TX_SLOTS ||
-		    f->tx_done >= f->sent) {
+	while ((rc = vqd_get_used(&f->txq, &id, &len)) != 0) {
+		if (rc < 0 || id >= FE_NUM || (id & 1) ||
+		    f->n_tx_free >= FE_TX_SLOTS || f->tx_done >= f->sent) {
 			LOG_ERR("%s: back-end returned TX id %u, not one we "
 				"offered", d->name, id);
 			fe_finish(d, false, "bad used element on TX");
@@ -146,8 +146,8 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 		f->tx_done++;
 		progress = true;
 	}
-	while ((rc = vqd_get_used(&f->rxq, &id, &len)) > 0) {
-		if (id >= FE_NUM) {
+	while ((rc = vqd_get_used(&f->rxq, &id, &len)) != 0) {
+		if (rc < 0 || id >= FE_NUM) {
 			LOG_ERR("%s: back-end returned RX id %u >= %u", d->name,
 				id, FE_NUM);
 			fe_finish(d, false, "bad used element on RX");

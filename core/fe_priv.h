@@ -47,6 +47,23 @@ static inline uint64_t fe_uva(const struct vu_dev *d, uint64_t off)
 	return (uint64_t)(uintptr_t)fe_ptr(d, off);
 }
 
+/* Indirect tables (--indirect): two descriptors per TX slot, after the
+ * buffers. */
+static inline uint64_t tx_table_off(const struct vu_dev *d, uint32_t s)
+{
+	return OFF_BUFS + (uint64_t)(FE_NUM + FE_TX_SLOTS) * d->fe.buf_size +
+	       32ull * s;
+}
+
+/* The descriptor that holds TX slot s's frame (its length changes). */
+static inline struct vring_desc *tx_frame_desc(struct vu_dev *d, uint32_t s)
+{
+	if (d->o.indirect)
+		return (struct vring_desc *)(void *)fe_ptr(d, tx_table_off(d, s)) +
+		       1;
+	return &d->fe.txq.desc[2 * s + 1];
+}
+
 /* RX buffer i, then TX slot s. */
 static inline uint64_t rx_buf_off(const struct vu_dev *d, uint32_t i)
 {

@@ -69,7 +69,8 @@ int fe_init(struct vu_dev *d)
 		return -PORT_EINVAL;
 	}
 	f->buf_size = (hdr + frame_max + 63) / 64 * 64;
-	need = OFF_BUFS + (uint64_t)(FE_NUM + FE_TX_SLOTS) * f->buf_size;
+	need = OFF_BUFS + (uint64_t)(FE_NUM + FE_TX_SLOTS) * f->buf_size +
+	       32ull * FE_TX_SLOTS; /* the --indirect tables */
 	f->mem_size = (need + 0x1fffff) & ~0x1fffffull; /* whole 2 MiB */
 	if (f->mem_size > CFG_FE_MEM_SIZE) {
 		LOG_ERR("%s: --size %u needs %llu bytes of shared memory, the "
@@ -124,24 +125,29 @@ void fe_fail(struct vu_dev *d, const char *why)
 /* ---- handshake ----------------------------------------------------------- */
 
 
-/* Lay the rings out and offer every RX buffer and no TX yet. */
+/* Lay the rings out and offer every RX buffer and no TX yet.  Split:
+ * descriptor table, avail ring, used ring (64-byte aligned); packed:
+ * descriptor ring, driver and device event areas. */
 static void fe_setup_rings(struct vu_dev *d)
 {
 	struct fe_state *f = &d->fe;
+	bool packed = (d->features & VU_BIT(VIRTIO_F_RING_PACKED)) != 0;
 	uint64_t qoff[2] = {OFF_RX_RING, OFF_TX_RING};
 	struct vqd *r[2] = {&f->rxq, &f->txq};
 
 	memset(f->mem, 0, OFF_BUFS);
 	for (unsigned q = 0; q < 2; q++) {
 		uint64_t o = qoff[q];
-		uint64_t avail = o + VRING_DESC_BYTES(FE_NUM);
-		uint64_t used = (avail + VRING_AVAIL_BYTES(FE_NUM) + 63) / 64 * 64;
-		vqd_init(r[q], FE_NUM, fe_ptr(d, o), fe_ptr(d, avail),
-			 fe_ptr(d, used));
+		uint64_t drv = o + VRING_DESC_BYTES(FE_NUM);
+		uint64_t dev = packed ? drv + VRING_EVENT_BYTES
+				      : (drv + VRING_AVAIL_BYTES(FE_NUM) + 63) /
+						64 * 64;
+		vqd_init(r[q], FE_NUM, packed, fe_ptr(d, o), fe_ptr(d, drv),
+			 fe_ptr(d, dev));
 		d->q[q].addr.index = q;
 		d->q[q].addr.desc = fe_uva(d, o);
-		d->q[q].addr.avail = fe_uva(d, avail);
-		d->q[q].addr.used = fe_uva(d, used);
+		d->q[q].addr.avail = fe_uva(d, drv);
+		d->q[q].addr.used = fe_uva(d, dev);
 	}
 	for (uint32_t i = 0; i < FE_NUM; i++) {
 		struct vring_desc *dd = &f->rxq.desc[i];
@@ -152,10 +158,32 @@ static void fe_setup_rings(struct vu_dev *d)
 	}
 	for (uint32_t s = 0; s < FE_TX_SLOTS; s++) {
 		struct vring_desc *h = &f->txq.desc[2 * s];
-		h->addr = FE_GPA_BASE + tx_buf_off(d, s);
+		uint64_t buf = FE_GPA_BASE + tx_buf_off(d, s);
+
+		if (d->o.indirect) {
+			/* one descriptor naming a table of two */
+			h = (struct vring_desc *)(void *)fe_ptr(d,
+							       tx_table_off(d, s));
+			f->txq.desc[2 * s].addr = FE_GPA_BASE + tx_table_off(d, s);
+			f->txq.desc[2 * s].len = 32;
+			f->txq.desc[2 * s].flags = VRING_DESC_F_INDIRECT;
+		}
+		if (d->o.indirect && packed) {
+			/* 2.8.7: a packed table is used in order, every
+			 * entry, with no flag but WRITE */
+			struct vring_packed_desc *p = (void *)h;
+
+			p[0] = (struct vring_packed_desc){
+				buf, (uint32_t)fe_hdr_len(d), 0, 0};
+			p[1] = (struct vring_packed_desc){
+				buf + fe_hdr_len(d), d->o.size, 0, 0};
+			f->tx_free[s] = (uint16_t)(FE_TX_SLOTS - 1 - s);
+			continue;
+		}
+		h->addr = buf;
 		h->len = (uint32_t)fe_hdr_len(d);
 		h->flags = VRING_DESC_F_NEXT;
-		h->next = (uint16_t)(2 * s + 1);
+		h->next = d->o.indirect ? 1 : (uint16_t)(2 * s + 1);
 		h[1].addr = h->addr + h->len;
 		h[1].len = d->o.size;
 		h[1].flags = 0;
@@ -216,6 +244,18 @@ static int fe_build(struct vu_dev *d, unsigned st, uint32_t *req,
 		      (VU_BIT(VIRTIO_F_VERSION_1) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF));
 		if (proto)
 			u64 |= VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES);
+		if (d->o.packed)
+			u64 |= VU_BIT(VIRTIO_F_RING_PACKED);
+		if (d->o.indirect)
+			u64 |= VU_BIT(VIRTIO_RING_F_INDIRECT_DESC);
+		if (u64 & ~f->offered) {
+			LOG_ERR("%s: the back-end does not offer %s", d->name,
+				(u64 & ~f->offered) & VU_BIT(VIRTIO_F_RING_PACKED)
+					? "packed rings (VIRTIO_F_RING_PACKED)"
+					: "indirect descriptors "
+					  "(VIRTIO_RING_F_INDIRECT_DESC)");
+			return -PORT_ENOTSUP;
+		}
 		d->features = u64;
 		break;
 	case ST_MEM_TABLE: {
@@ -251,6 +291,7 @@ static int fe_build(struct vu_dev *d, unsigned st, uint32_t *req,
 			break;
 		case QS_BASE:
 			*req = VU_SET_VRING_BASE;
+			s.num = vqd_base(q == 0 ? &d->fe.rxq : &d->fe.txq);
 			break;
 		case QS_ADDR:
 			*req = VU_SET_VRING_ADDR;
@@ -330,7 +371,9 @@ int fe_advance(struct vu_dev *d, uint64_t now)
 		rc = fe_build(d, f->step, &m.hdr.request, m.p.bytes,
 			      &m.hdr.size, fds, &m.nfds, &want_reply);
 		if (rc < 0) {
-			fe_finish(d, false, "cannot create an eventfd");
+			fe_finish(d, false, rc == -PORT_ENOTSUP
+						    ? "a feature is missing"
+						    : "cannot create an eventfd");
 			return rc;
 		}
 		if (rc == 1) {
@@ -425,17 +468,16 @@ int fe_on_msg(struct vu_dev *d, struct vu_msg *m, uint64_t now)
 	case ST_STOP_TX: {
 		unsigned q = f->step - 1 - ST_STOP_RX;
 		const struct vqd *r = q == 0 ? &f->rxq : &f->txq;
-		/* The next avail index the back-end would take: at least what
-		 * it has returned to us (the used index, which may be past
-		 * what we have read: a back-end that keeps filling RX until
-		 * the stop), at most what we offered.  TX was all consumed. */
-		uint16_t lo = q == 0 ? vqd_used_idx(r) : r->avail_idx;
-		uint16_t hi = r->avail_idx;
 		uint32_t got = m->p.state.num;
-		if (m->p.state.index != q || got > 0xffff ||
-		    (uint16_t)(got - lo) > (uint16_t)(hi - lo)) {
-			LOG_ERR("%s: GET_VRING_BASE of queue %u: %u, expected "
-				"%u..%u", d->name, q, got, lo, hi);
+		/* The next avail index the back-end would take: at least what
+		 * it has returned to us (which may be past what we have read:
+		 * a back-end that keeps filling RX until the stop), at most
+		 * what we offered.  TX was all consumed. */
+		if (m->p.state.index != q ||
+		    !vqd_base_plausible(r, got, q == 1)) {
+			LOG_ERR("%s: GET_VRING_BASE of queue %u: 0x%x, not where "
+				"the ring can have stopped (we offered up to "
+				"%u)", d->name, q, got, r->avail_idx);
 			fe_finish(d, false, "wrong ring base after stop");
 			return -PORT_EPROTO;
 		}

@@ -148,6 +148,23 @@ void *mem_gpa_range(const struct mem_table *t, uint64_t gpa, uint64_t len)
 	return p != NULL && got == len ? p : NULL;
 }
 
+bool mem_local_to_gpa(const struct mem_table *t, const void *p,
+		      uint64_t *gpa)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	for (unsigned i = 0; i < t->n; i++) {
+		const struct mem_region *m = &t->r[i];
+		uintptr_t off = a - (uintptr_t)m->host;
+
+		if (a >= (uintptr_t)m->host && off < m->size) {
+			*gpa = m->gpa + off;
+			return true;
+		}
+	}
+	return false;
+}
+
 void *mem_uva_range(const struct mem_table *t, uint64_t uva, uint64_t len)
 {
 	if (len == 0)

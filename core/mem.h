@@ -55,6 +55,11 @@ uint8_t *mem_gpa(const struct mem_table *t, uint64_t gpa, uint64_t *len);
 /* The local address of [gpa, gpa+len) only if one region covers all of it. */
 void *mem_gpa_range(const struct mem_table *t, uint64_t gpa, uint64_t len);
 
+/* The guest-physical address of local address p, if p is inside one of
+ * the table's regions. */
+bool mem_local_to_gpa(const struct mem_table *t, const void *p,
+		      uint64_t *gpa);
+
 /* The same for a front-end user address range (ring addresses). */
 void *mem_uva_range(const struct mem_table *t, uint64_t uva, uint64_t len);
 

@@ -23,6 +23,9 @@ static inline uint32_t net_hdr_len(uint64_t features)
 
 #define NET_ETH_HLEN 14u
 
+/* virtio-net header flags (virtio 1.2 5.1.6) */
+#define NET_HDR_F_NEEDS_CSUM 1u
+
 /* A frame somewhere in memory: len bytes after the first skip bytes of the
  * pieces iov[0..n) (a guest's TX chain after its virtio-net header, or one
  * flat buffer). */
@@ -52,6 +55,9 @@ int net_pair_work(struct vu_dev *d, unsigned pair);
  * the guest broke its RX ring (logged).
  */
 int net_rx_deliver(struct vu_dev *d, unsigned pair, const struct net_frame *f);
+
+/* Publish what queue q has pushed, and call the guest if it wants it. */
+void net_queue_flush(struct vu_queue *q);
 
 /* Publish and call every RX queue that net_rx_deliver filled since. */
 void net_rx_flush(struct vu_dev *d);

@@ -22,6 +22,8 @@ struct vu_msg {
 		struct vu_state state;
 		struct vu_addr addr;
 		struct vu_memhdr mem; /* followed by struct vu_region[] */
+		struct vu_log log;
+		struct vu_inflight inflight;
 		uint8_t bytes[CFG_MSG_PAYLOAD_MAX];
 	} p;
 	int fds[CFG_MAX_MSG_FDS]; /* -1 once taken or closed */

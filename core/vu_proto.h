@@ -60,6 +60,22 @@ struct vu_memhdr {
 	uint32_t padding;
 };
 
+/* "Log description" (SET_LOG_BASE with LOG_SHMFD) */
+struct vu_log {
+	uint64_t size;
+	uint64_t offset;
+};
+
+/* "Inflight description" (GET/SET_INFLIGHT_FD; QEMU and DPDK send it
+ * padded to 24 bytes) */
+struct vu_inflight {
+	uint64_t mmap_size;
+	uint64_t mmap_offset;
+	uint16_t num_queues;
+	uint16_t queue_size;
+	uint32_t padding;
+};
+
 /* SET_VRING_KICK / CALL / ERR payload: bits 0-7 the queue index, bit 8 the
  * "no fd" flag (the ring is polled, or calls are not wanted). */
 #define VU_VRING_IDX_MASK 0xffu
@@ -71,11 +87,15 @@ struct vu_memhdr {
 /* ---- feature bits ------------------------------------------------------ */
 
 /* virtio 1.2 5.1.3 and 6 */
+#define VIRTIO_NET_F_CSUM 0
+#define VIRTIO_NET_F_GUEST_CSUM 1
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_RING_F_INDIRECT_DESC 28
 #define VIRTIO_RING_F_EVENT_IDX 29
 #define VIRTIO_F_VERSION_1 32
 #define VIRTIO_F_RING_PACKED 34
+/* vhost-user.rst "Migration": the back-end logs its writes */
+#define VHOST_F_LOG_ALL 26
 /* vhost-user.rst: "VHOST_USER_F_PROTOCOL_FEATURES" */
 #define VHOST_USER_F_PROTOCOL_FEATURES 30
 
@@ -104,12 +124,15 @@ struct vu_memhdr {
 #define VU_SZ_U64 8
 #define VU_SZ_STATE ((int)sizeof(struct vu_state))
 #define VU_SZ_ADDR ((int)sizeof(struct vu_addr))
+#define VU_SZ_LOG ((int)sizeof(struct vu_log))
+#define VU_SZ_INFLIGHT ((int)sizeof(struct vu_inflight))
 
 /* Fd rules, checked before any handler runs. */
 enum vu_fd_rule {
 	VU_FD_NONE,    /* no fd may come */
 	VU_FD_VRING,   /* one fd, none if the payload has VU_VRING_NOFD */
 	VU_FD_REGIONS, /* one per region of the table */
+	VU_FD_ONE,     /* exactly one */
 	VU_FD_ANY,     /* not interpreted: all closed (unsupported requests) */
 };
 
@@ -125,8 +148,8 @@ enum vu_fd_rule {
 	X(3, SET_OWNER, 0, VU_FD_NONE, be_set_owner)                          \
 	X(4, RESET_OWNER, 0, VU_FD_NONE, be_reset_owner)                      \
 	X(5, SET_MEM_TABLE, VU_SZ_VAR, VU_FD_REGIONS, be_set_mem_table)       \
-	X(6, SET_LOG_BASE, VU_SZ_VAR, VU_FD_ANY, 0)                           \
-	X(7, SET_LOG_FD, VU_SZ_VAR, VU_FD_ANY, 0)                             \
+	X(6, SET_LOG_BASE, VU_SZ_LOG, VU_FD_ONE, be_set_log_base)             \
+	X(7, SET_LOG_FD, VU_SZ_VAR, VU_FD_ONE, be_set_log_fd)                 \
 	X(8, SET_VRING_NUM, VU_SZ_STATE, VU_FD_NONE, be_set_vring_num)        \
 	X(9, SET_VRING_ADDR, VU_SZ_ADDR, VU_FD_NONE, be_set_vring_addr)       \
 	X(10, SET_VRING_BASE, VU_SZ_STATE, VU_FD_NONE, be_set_vring_base)     \
@@ -151,8 +174,8 @@ enum vu_fd_rule {
 	X(28, POSTCOPY_ADVISE, VU_SZ_VAR, VU_FD_ANY, 0)                       \
 	X(29, POSTCOPY_LISTEN, VU_SZ_VAR, VU_FD_ANY, 0)                       \
 	X(30, POSTCOPY_END, VU_SZ_VAR, VU_FD_ANY, 0)                          \
-	X(31, GET_INFLIGHT_FD, VU_SZ_VAR, VU_FD_ANY, 0)                       \
-	X(32, SET_INFLIGHT_FD, VU_SZ_VAR, VU_FD_ANY, 0)                       \
+	X(31, GET_INFLIGHT_FD, VU_SZ_INFLIGHT, VU_FD_NONE, be_get_inflight_fd) \
+	X(32, SET_INFLIGHT_FD, VU_SZ_INFLIGHT, VU_FD_ONE, be_set_inflight_fd) \
 	X(33, GPU_SET_SOCKET, VU_SZ_VAR, VU_FD_ANY, 0)                        \
 	X(34, RESET_DEVICE, VU_SZ_VAR, VU_FD_ANY, 0)                          \
 	X(35, VRING_KICK, VU_SZ_VAR, VU_FD_ANY, 0)                            \

@@ -267,9 +267,16 @@ int main(int argc, char **argv)
 		send_raw(h, sizeof(h), NULL, 0);
 		return reply_u64(1, &v) == 0 && (v >> 32 & 1) ? 0 : 1;
 	}
+	if (!strcmp(s, "logflood")) { /* n refused requests, then a check */
+		long n = argc > 3 ? atol(argv[3]) : 1000;
+		for (long i = 0; i < n; i++)
+			send_msg(24, 1, &v, 8, NULL, 0); /* GET_CONFIG */
+		send_msg(1, 1, NULL, 0, NULL, 0);
+		return reply_u64(1, &v) == 0 ? 0 : 1;
+	}
 	if (!strcmp(s, "unsupported")) { /* refused, connection kept */
 		int e = eventfd(0, 0);
-		send_msg(6, 1, &v, 8, &e, 1); /* SET_LOG_BASE */
+		send_msg(24, 1, &v, 8, &e, 1); /* GET_CONFIG */
 		send_msg(1, 1, NULL, 0, NULL, 0);
 		return reply_u64(1, &v) == 0 ? 0 : 1;
 	}

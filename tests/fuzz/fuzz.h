@@ -115,7 +115,8 @@ void fz_check_addressable(const void *p, size_t len);
 void fz_check_clean(void);
 
 /* At any time: nothing closed twice, no misuse, exactly the mappings of the
- * device's table live, and every attached ring inside that table. */
+ * device's table, log and inflight region live, and every attached ring
+ * inside that table. */
 void fz_check_dev(const struct vu_dev *d);
 
 /* A back-end device as dev_open() makes it for a listening socket, in echo

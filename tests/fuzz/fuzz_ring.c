@@ -1,12 +1,9 @@
 /*
- * fuzz_ring.c - the split ring walker (core/vring.c) and the virtio-net
- * data path (core/net.c, echo mode) over a guest memory image that is all
- * fuzzed: descriptor tables, avail and used rings, buffers.
- *
- * Only split rings (virtio 1.2 section 2.7): packed rings (2.8,
- * VIRTIO_F_RING_PACKED) are not implemented in the core yet.  When they
- * are, this target grows a packed mode (a bit of byte 1) over the same
- * memory image.
+ * fuzz_ring.c - the split and packed ring walkers (core/vring.c,
+ * core/vring_packed.c, indirect tables included) and the virtio-net data
+ * path (core/net.c, echo mode) over a guest memory image that is all
+ * fuzzed: descriptor tables and rings, avail and used rings, event areas,
+ * indirect tables, buffers.
  *
  * Guest memory, three regions from three memfds (so a buffer that runs
  * from A into B is two pieces in our memory, as in test_vring.c):
@@ -19,10 +16,15 @@
  * hostile guest may do too):
  *   ring 0: desc A+0x000, avail A+0x400, used A+0x500
  *   ring 1: desc A+0x800, avail A+0xc00, used A+0xd00
+ *   (packed: the descriptor ring, then the driver and device event areas
+ *   in the avail and used places)
  *   buffers anywhere (A+0x1000 onwards in the seeds)
  *
  * Input:
- *   [0]      ring size 1 << (byte % 9): 1 to 256
+ *   [0]      bits 0-3: ring size 1 << (n % 9), 1 to 256; a packed ring
+ *            takes 1 + the whole byte % 64 instead (no power of two
+ *            needed); bit 6: indirect descriptors negotiated; bit 7:
+ *            packed rings
  *   [1]      the device of part 2: bit 0 VERSION_1, bit 1 MRG_RXBUF,
  *            bit 2 PROTOCOL_FEATURES (then bit 3 enables RX and bit 4 TX);
  *            bit 5: TX has no kick fd (polled), bit 6: RX neither;
@@ -33,9 +35,10 @@
  *            B last, as the seeds use it least)
  *
  * Part 1, the bare ring (ring 0 layout) with vq_* calls in the order the
- * script says: pop, push, publish, need_call, unpop, kicks off/on, the
- * guest moving avail->idx, vq_avail.  Every chain popped is checked: head
- * below num, pieces inside guest memory (and addressable for ASan), byte
+ * script says: pop, push, publish, need_call, mark and rewind, kicks
+ * off/on, the guest moving avail->idx (split) or flipping a descriptor's
+ * flags (packed), vq_avail.  Every chain popped is checked: head below num
+ * (split), pieces inside guest memory (and addressable for ASan), byte
  * counts that add up.  A ring error ends part 1 (the device would drop the
  * connection).
  *
@@ -118,12 +121,15 @@ static void regions(struct vu_region r[3])
 
 /* ---- part 1: the ring alone ----------------------------------------------- */
 
+static bool packed, indirect;
+
 /* What vq_pop promises of a chain it returns. */
 static void check_chain(const struct vq_chain *c, uint32_t num)
 {
 	uint64_t out = 0, in = 0;
 
-	FZ_CHECK(c->head < num);
+	FZ_CHECK(packed || c->head < num);
+	FZ_CHECK(!packed || (c->ndesc >= 1 && c->ndesc <= num));
 	FZ_CHECK((unsigned)c->nout + c->nin <= CFG_CHAIN_SEGS);
 	for (unsigned i = 0; i < (unsigned)c->nout + c->nin; i++) {
 		const struct vq_iov *v = &c->iov[i];
@@ -147,13 +153,29 @@ static void check_chain(const struct vq_chain *c, uint32_t num)
 /* Chains taken and not yet pushed, oldest first, with their writable
  * bytes (a push may not say more was written).  A guest that reuses heads
  * can have more than num out at once: the script's length bounds it. */
-static uint16_t pend_head[N_OPS];
-static uint32_t pend_in[N_OPS];
+struct pend {
+	struct vq_chain c; /* only head, ndesc, track and in_bytes matter */
+};
+static struct pend pend[N_OPS], pend_at_mark[N_OPS];
 
-static void part_ring(const uint8_t *ops, uint32_t num, uint16_t base)
+/* A packed descriptor's flags as the guest might flip them. */
+static void scribble_packed(uint32_t num, uint8_t arg)
+{
+	struct vring_packed_desc *d =
+		(void *)(host_a + RING_DESC(0) + 16u * (arg % num));
+
+	d->flags ^= (uint16_t)(arg & 0x80 ? VRING_PACKED_F_AVAIL
+					  : VRING_PACKED_F_USED);
+}
+
+static void part_ring(const uint8_t *ops, uint32_t num, uint32_t base)
 {
 	struct vring_avail *avail = (void *)(host_a + RING_AVAIL(0));
-	unsigned npend = 0;
+	struct vq_config cfg = {num, packed, indirect, host_a + RING_DESC(0),
+				avail, host_a + RING_USED(0), base};
+	unsigned npend = 0, npend_mark = 0;
+	bool marked = false;
+	struct vq_mark mark;
 	int fd[3];
 	struct vu_region r[3];
 
@@ -168,8 +190,7 @@ static void part_ring(const uint8_t *ops, uint32_t num, uint16_t base)
 		port_fd_close(fd[i]);
 	memset(&vq, 0, sizeof(vq));
 	vq.name = "fuzz q";
-	vq_attach(&vq, num, (void *)(host_a + RING_DESC(0)), avail,
-		  (void *)(host_a + RING_USED(0)), base);
+	vq_attach(&vq, &cfg);
 
 	for (unsigned k = 0; k < N_OPS; k++) {
 		uint8_t op = ops[2 * k], arg = ops[2 * k + 1];
@@ -183,33 +204,37 @@ static void part_ring(const uint8_t *ops, uint32_t num, uint16_t base)
 			if (rc == 0)
 				break;
 			check_chain(&chain, num);
-			pend_head[npend] = chain.head;
-			pend_in[npend++] = chain.in_bytes;
+			pend[npend++].c = chain;
 			break;
 		case 1:
-			if (npend == 0)
+			/* the caller's contract: room checked first */
+			if (npend == 0 || !vq_push_room(&vq, 1))
 				break;
-			vq_push(&vq, pend_head[0],
-				(uint32_t)arg * 64u < pend_in[0]
+			vq_push(&vq, &pend[0].c,
+				(uint32_t)arg * 64u < pend[0].c.in_bytes
 					? (uint32_t)arg * 64u
-					: pend_in[0]);
-			memmove(pend_head, pend_head + 1,
-				--npend * sizeof(pend_head[0]));
-			memmove(pend_in, pend_in + 1, npend * sizeof(pend_in[0]));
+					: pend[0].c.in_bytes);
+			memmove(pend, pend + 1, --npend * sizeof(pend[0]));
 			break;
 		case 2:
 			vq_publish(&vq);
+			marked = false; /* no rewinding past a publish */
 			break;
 		case 3:
 			(void)vq_need_call(&vq);
 			break;
-		case 4: {
-			unsigned n = arg % (npend + 1);
-
-			vq_unpop(&vq, (uint16_t)n);
-			npend -= n;
+		case 4:
+			if (!(arg & 1)) {
+				vq_mark(&vq, &mark);
+				memcpy(pend_at_mark, pend, sizeof(pend));
+				npend_mark = npend;
+				marked = true;
+			} else if (marked) {
+				vq_rewind(&vq, &mark);
+				memcpy(pend, pend_at_mark, sizeof(pend));
+				npend = npend_mark;
+			}
 			break;
-		}
 		case 5:
 			if (arg & 1)
 				(void)vq_kicks_on(&vq);
@@ -218,10 +243,14 @@ static void part_ring(const uint8_t *ops, uint32_t num, uint16_t base)
 			break;
 		case 6:
 			/* the guest publishes (or scribbles) */
-			avail->idx = (uint16_t)(avail->idx + arg);
+			if (packed)
+				scribble_packed(num, arg);
+			else
+				avail->idx = (uint16_t)(avail->idx + arg);
 			break;
 		default:
-			(void)vq_avail(&vq);
+			if (!packed)
+				(void)vq_avail(&vq);
 			break;
 		}
 	}
@@ -245,7 +274,7 @@ static int req(uint32_t request, const void *p, uint32_t size, int fd)
 	return be_dispatch(&dev, &msg);
 }
 
-static void ring_setup(uint32_t q, uint32_t num, uint16_t base, bool nokick,
+static void ring_setup(uint32_t q, uint32_t num, uint32_t base, bool nokick,
 		       bool nocall, bool enable)
 {
 	struct vu_state s = {q, num};
@@ -277,11 +306,27 @@ static void check_accounting(void)
 	for (unsigned q = 0; q < 2; q++) {
 		const struct vq *r = &dev.q[q].ring;
 
-		FZ_CHECK((uint16_t)(r->last_avail - start_avail[q]) ==
-			 (uint16_t)(r->used_idx - start_used[q]));
-		FZ_CHECK(r->published == r->used_idx);
+		if (r->packed) {
+			/* every slot taken has been used, all published */
+			FZ_CHECK(r->last_avail == r->used_idx &&
+				 r->avail_wrap == r->used_wrap);
+			FZ_CHECK(r->nshadow == 0);
+		} else {
+			FZ_CHECK((uint16_t)(r->last_avail - start_avail[q]) ==
+				 (uint16_t)(r->used_idx - start_used[q]));
+			FZ_CHECK(r->published == r->used_idx);
+		}
 		FZ_CHECK(!dev.q[q].dirty);
 	}
+}
+
+/* A packed ring's base from two input bytes: both halves the same
+ * (anything else is refused at SET_VRING_BASE time, tested elsewhere). */
+static uint32_t packed_base(uint32_t num, uint16_t v)
+{
+	uint32_t half = ((v & 0x7fffu) % num) | (v & VQ_BASE_WRAP);
+
+	return half | half << 16;
 }
 
 static void part_device(const uint8_t *hdr, const uint8_t *ops, uint32_t num)
@@ -300,6 +345,11 @@ static void part_device(const uint8_t *hdr, const uint8_t *ops, uint32_t num)
 		features |= VU_BIT(VIRTIO_NET_F_MRG_RXBUF);
 	if (proto)
 		features |= VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES);
+	if (packed)
+		features |= VU_BIT(VIRTIO_F_RING_PACKED) |
+			    VU_BIT(VIRTIO_F_VERSION_1);
+	if (indirect)
+		features |= VU_BIT(VIRTIO_RING_F_INDIRECT_DESC);
 
 	fz_dev_open(&dev);
 	FZ_CHECK(req(VU_SET_FEATURES, &features, 8, -1) == 0);
@@ -322,10 +372,13 @@ static void part_device(const uint8_t *hdr, const uint8_t *ops, uint32_t num)
 		msg.fds[i] = i < 3 ? fds[i] : -1;
 	msg.nfds = 3;
 	FZ_CHECK(be_dispatch(&dev, &msg) == 0);
-	ring_setup(0, num, (uint16_t)(hdr[4] | hdr[5] << 8), mode & 0x40,
-		   mode & 0x80, !proto || (mode & 8));
-	ring_setup(1, num, (uint16_t)(hdr[6] | hdr[7] << 8), mode & 0x20,
-		   mode & 0x80, !proto || (mode & 0x10));
+	for (unsigned q = 0; q < 2; q++) {
+		uint16_t b = (uint16_t)(hdr[4 + 2 * q] | hdr[5 + 2 * q] << 8);
+
+		ring_setup(q, num, packed ? packed_base(num, b) : b,
+			   mode & (q ? 0x20 : 0x40), mode & 0x80,
+			   !proto || (mode & (q ? 0x10 : 8)));
+	}
 	for (unsigned q = 0; q < 2; q++) {
 		start_avail[q] = dev.q[q].ring.last_avail;
 		start_used[q] = dev.q[q].ring.used_idx;
@@ -353,7 +406,14 @@ static void part_device(const uint8_t *hdr, const uint8_t *ops, uint32_t num)
 				check_accounting();
 			break;
 		case 2:
-			avail->idx = (uint16_t)(avail->idx + (arg >> 1));
+			if (packed) {
+				struct vring_packed_desc *d = (void *)(
+					host_a + RING_DESC(q) +
+					16u * ((arg >> 1) % num));
+				d->flags ^= VRING_PACKED_F_AVAIL;
+			} else {
+				avail->idx = (uint16_t)(avail->idx + (arg >> 1));
+			}
 			break;
 		default:
 			if (dev.q[q].kick_fd < 0)
@@ -380,13 +440,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fz_begin();
 	memcpy(hdr, data, size < HDR_SIZE ? size : HDR_SIZE);
-	num = 1u << (hdr[0] % 9);
+	packed = (hdr[0] & 0x80) != 0;
+	indirect = (hdr[0] & 0x40) != 0;
+	num = packed ? 1u + hdr[0] % 64u : 1u << ((hdr[0] & 15) % 9);
 	make_memory();
 
 	img = size > HDR_SIZE ? data + HDR_SIZE : data;
 	img_len = size > HDR_SIZE ? size - HDR_SIZE : 0;
 	load_image(img, img_len);
-	part_ring(hdr + 8, num, (uint16_t)(hdr[2] | hdr[3] << 8));
+	part_ring(hdr + 8, num,
+		  packed ? packed_base(num, (uint16_t)(hdr[2] | hdr[3] << 8))
+			 : (uint16_t)(hdr[2] | hdr[3] << 8));
 
 	load_image(img, img_len);
 	part_device(hdr, hdr + 8, num);

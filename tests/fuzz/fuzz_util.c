@@ -199,10 +199,11 @@ void fz_check_dev(const struct vu_dev *d)
 {
 	FZ_CHECK(fake_double_close == 0);
 	FZ_CHECK(fake_misuse == 0);
-	/* the table's mappings, and no other (mem_next is empty between
-	 * requests) */
+	/* the table's mappings, the log's and the inflight region's, and
+	 * no other (mem_next is empty between requests) */
 	FZ_CHECK(d->mem_next.n == 0);
-	FZ_CHECK(fake_maps_live() == d->mem.n);
+	FZ_CHECK(fake_maps_live() == d->mem.n + (d->dlog.map_base != NULL) +
+					     (d->inflight.map_base != NULL));
 	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++) {
 		const struct vu_queue *vq = &d->q[q];
 
@@ -210,6 +211,15 @@ void fz_check_dev(const struct vu_dev *d)
 			continue;
 		/* no ring left pointing into a table that was unmapped */
 		FZ_CHECK(vq->num != 0 && vq->ring.num == vq->num);
+		if (vq->ring.packed) {
+			FZ_CHECK(fz_in_table(&d->mem, vq->ring.pdesc,
+					  VRING_PACKED_BYTES(vq->num)));
+			FZ_CHECK(fz_in_table(&d->mem, vq->ring.driver_evt,
+					  VRING_EVENT_BYTES));
+			FZ_CHECK(fz_in_table(&d->mem, vq->ring.device_evt,
+					  VRING_EVENT_BYTES));
+			continue;
+		}
 		FZ_CHECK(fz_in_table(&d->mem, vq->ring.desc,
 				  VRING_DESC_BYTES(vq->num)));
 		FZ_CHECK(fz_in_table(&d->mem, vq->ring.avail,
@@ -221,6 +231,8 @@ void fz_check_dev(const struct vu_dev *d)
 		/* after a disconnect only the listening socket is open */
 		FZ_CHECK(fake_fd_open_count() == (d->lfd >= 0 ? 1u : 0u));
 		FZ_CHECK(d->mem.n == 0);
+		FZ_CHECK(d->dlog.map_base == NULL);
+		FZ_CHECK(d->inflight.map_base == NULL);
 	}
 }
 

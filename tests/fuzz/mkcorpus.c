@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -495,8 +496,25 @@ static void rg_frame(uint64_t gpa, uint32_t hdr, uint32_t len)
 	img_write(gpa, p, hdr + len);
 }
 
+/* Packed: descriptor slot i of ring r, available for wrap counter w
+ * (virtio 1.2 2.8.1: AVAIL = w, USED = !w). */
+static void rg_pdesc(unsigned r, uint16_t i, uint64_t addr, uint32_t len,
+		     uint16_t id, uint16_t flags, bool w)
+{
+	struct vring_packed_desc d = {
+		addr, len, id,
+		(uint16_t)(flags | (w ? VRING_PACKED_F_AVAIL
+				      : VRING_PACKED_F_USED))};
+
+	img_write(RG_A + RG_DESC(r) + 16u * i, &d, 16);
+}
+
+/* The bases of the packed seeds: part 1 (ring 0) and both rings of part
+ * 2, avail index idx with wrap counter 1. */
+static uint16_t rg_base[3];
+
 /* The script both parts read: pop, push, publish, need_call / work,
- * tick, avail += 0, kick; then unpop, kicks, avail, vq_avail. */
+ * tick, avail += 0, kick; then mark/rewind, kicks, avail, vq_avail. */
 static void rg_save(const char *name, uint8_t num_sel, uint8_t mode)
 {
 	static const uint8_t script[2 * 28] = {
@@ -509,6 +527,11 @@ static void rg_save(const char *name, uint8_t num_sel, uint8_t mode)
 
 	hdr[0] = num_sel;
 	hdr[1] = mode;
+	for (unsigned i = 0; i < 3; i++) {
+		hdr[2 + 2 * i] = (uint8_t)rg_base[i];
+		hdr[3 + 2 * i] = (uint8_t)(rg_base[i] >> 8);
+		rg_base[i] = 0;
+	}
 	memcpy(hdr + 8, script, sizeof(script));
 	put(hdr, sizeof(hdr));
 	put(image, image_len);
@@ -582,6 +605,47 @@ static void seeds_ring(void)
 	heads[0] = 0;
 	rg_offer(0, heads, 1);
 	rg_save("num-256", 8, M_V1);
+
+	/* packed rings of 16 (byte 0: 0x80 | 15): TX one frame in two
+	 * descriptors, RX two buffers */
+	rg_frame(buf, 12, 60);
+	rg_pdesc(1, 0, buf, 12, 0, VRING_DESC_F_NEXT, true);
+	rg_pdesc(1, 1, buf + 12, 60, 7, 0, true);
+	rg_pdesc(0, 0, buf + 0x100, 0x800, 3, VRING_DESC_F_WRITE, true);
+	rg_pdesc(0, 1, buf + 0x900, 0x800, 4, VRING_DESC_F_WRITE, true);
+	for (unsigned i = 0; i < 3; i++)
+		rg_base[i] = 0x8000;
+	rg_save("packed-echo", 0x80 | 15, M_V1 | M_PROTO | M_EN);
+
+	/* packed, indirect (byte 0 bit 6): a TX table of two entries, RX
+	 * buffers of 24 bytes merged */
+	rg_frame(buf, 12, 60);
+	{
+		struct vring_packed_desc t[2] = {{buf, 12, 0, 0},
+						 {buf + 12, 60, 0, 0}};
+		img_write(buf + 0x400, t, sizeof(t));
+	}
+	rg_pdesc(1, 0, buf + 0x400, 32, 9, VRING_DESC_F_INDIRECT, true);
+	for (uint16_t i = 0; i < 6; i++)
+		rg_pdesc(0, i, buf + 0x100 + 0x20 * i, 24, i,
+			 VRING_DESC_F_WRITE, true);
+	for (unsigned i = 0; i < 3; i++)
+		rg_base[i] = 0x8000;
+	rg_save("packed-indirect-mrg", 0xc0 | 15,
+		M_V1 | M_MRG | M_PROTO | M_EN);
+
+	/* packed ring of 5 (no power of two), starting at slot 3: a TX
+	 * chain of three across the end (slot 0 belongs to the next lap,
+	 * wrap counter 0), RX buffers likewise */
+	rg_frame(buf, 12, 60);
+	rg_pdesc(1, 3, buf, 10, 0, VRING_DESC_F_NEXT, true);
+	rg_pdesc(1, 4, buf + 10, 30, 0, VRING_DESC_F_NEXT, true);
+	rg_pdesc(1, 0, buf + 40, 32, 2, 0, false);
+	rg_pdesc(0, 3, buf + 0x100, 0x800, 1, VRING_DESC_F_WRITE, true);
+	rg_pdesc(0, 4, buf + 0x900, 0x800, 2, VRING_DESC_F_WRITE, true);
+	for (unsigned i = 0; i < 3; i++)
+		rg_base[i] = 0x8003;
+	rg_save("packed-wrap-5", 0x80 | 4, M_V1 | M_PROTO | M_EN);
 }
 
 int main(int argc, char **argv)

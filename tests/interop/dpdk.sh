@@ -222,7 +222,7 @@ dpdk_be_start() {
 	DPDK_BE=$DPDK_PID
 	dpdk_until 10 test -S "$DPDK_SOCK" || { echo "  no socket from vhost"; return 1; }
 	dpdk_tp_start "$DPDK_FE_CPU" \
-		"net_virtio_user0,path=$DPDK_SOCK,queues=1,queue_size=$DPDK_RING" \
+		"net_virtio_user0,path=$DPDK_SOCK,queues=1,queue_size=$DPDK_RING${DPDK_VU_OPTS:-}" \
 		"${DPDK_TP_ARGS[@]}" || return 1
 	dpdk_until 10 dpdk_tp_link_up || { echo "  virtio-user link not up"; return 1; }
 }
@@ -253,7 +253,9 @@ dpdk_t_txonly_sink() {
 	DPDK_TP_ARGS=(--forward-mode=txonly --txpkts=64)
 	dpdk_be_start --sink && dpdk_be_run 3 || return 1
 	echo "  testpmd TX $TP_TX, vhost tx $BE_TX"
-	[ "$TP_TX" -gt 0 ] && [ "$BE_TX" -eq "$TP_TX" ]
+	# more than a few rings: a ring whose used elements the driver does
+	# not see stops after one
+	[ "$TP_TX" -gt $((10 * DPDK_RING)) ] && [ "$BE_TX" -eq "$TP_TX" ]
 }
 
 # 2. we generate; testpmd counts.  Once testpmd stops polling, the frames
@@ -264,7 +266,7 @@ dpdk_t_rxonly_generate() {
 	dpdk_be_start --generate --size 64 && dpdk_be_run 3 || return 1
 	d=$((BE_RX - TP_RX))
 	echo "  testpmd RX $TP_RX, vhost rx $BE_RX (in the ring at stop: $d)"
-	[ "$TP_RX" -gt 0 ] && [ "$d" -ge 0 ] && [ "$d" -le "$DPDK_RING" ]
+	[ "$TP_RX" -gt $((10 * DPDK_RING)) ] && [ "$d" -ge 0 ] && [ "$d" -le "$DPDK_RING" ]
 }
 
 # 3. testpmd's flowgen sends and also receives on the one queue pair, and
@@ -278,7 +280,7 @@ dpdk_t_flowgen_echo() {
 	DPDK_TP_ARGS=(--forward-mode=flowgen --txpkts=64)
 	dpdk_be_start --echo && dpdk_be_run 3 || return 1
 	echo "  testpmd TX $TP_TX RX $TP_RX, vhost tx $BE_TX rx $BE_RX"
-	[ "$TP_RX" -gt 0 ] && [ "$BE_RX" -eq "$BE_TX" ] &&
+	[ "$TP_RX" -gt $((10 * DPDK_RING)) ] && [ "$BE_RX" -eq "$BE_TX" ] &&
 		[ $((TP_TX - BE_TX)) -ge 0 ] && [ $((TP_TX - BE_TX)) -le "$DPDK_RING" ] &&
 		[ $((BE_RX - TP_RX)) -ge 0 ] && [ $((BE_RX - TP_RX)) -le "$DPDK_RING" ]
 }
@@ -300,7 +302,8 @@ dpdk_fe_run() {
 	dpdk_until 10 test -S "$DPDK_SOCK" || { echo "  no socket from testpmd"; return 1; }
 	# forwarding before we connect: no frame waits for testpmd to start
 	dpdk_tp_cmd start || return 1
-	dpdk_bg "$FE_LOG" /dev/null "$DPDK_FE_CPU" "$VHOST" -q "$DPDK_SOCK" "$@"
+	dpdk_bg "$FE_LOG" /dev/null "$DPDK_FE_CPU" "$VHOST" -q "$DPDK_SOCK" "$@" \
+		${DPDK_FE_OPTS:-}
 	dpdk_wait_exit "$DPDK_PID" 40
 	FE_RC=$?
 	dpdk_tp_cmd stop || return 1
@@ -342,6 +345,16 @@ dpdk_t_vhost_io() {
 }
 
 has_line() { grep -qF -- "$2" "$1"; }
+
+# The same with packed rings (virtio 1.2 2.8) and indirect descriptors:
+# virtio-user's packed_vq=1 against our back-end, our front-end's --packed
+# and --indirect against DPDK's vhost PMD.
+dpdk_t_packed_txonly_sink() { DPDK_VU_OPTS=,packed_vq=1 dpdk_t_txonly_sink; }
+dpdk_t_packed_rxonly_generate() { DPDK_VU_OPTS=,packed_vq=1 dpdk_t_rxonly_generate; }
+dpdk_t_packed_flowgen_echo() { DPDK_VU_OPTS=,packed_vq=1 dpdk_t_flowgen_echo; }
+dpdk_t_vhost_io_packed() { DPDK_FE_OPTS=--packed dpdk_t_vhost_io; }
+dpdk_t_vhost_io_indirect() { DPDK_FE_OPTS=--indirect dpdk_t_vhost_io; }
+dpdk_t_vhost_io_packed_indirect() { DPDK_FE_OPTS="--packed --indirect" dpdk_t_vhost_io; }
 
 # ---- the runner -----------------------------------------------------------
 
@@ -420,6 +433,12 @@ DPDK_TESTS=(
 	"vhost-rxonly-frontend dpdk_t_vhost_rxonly"
 	"vhost-txonly-frontend dpdk_t_vhost_txonly"
 	"vhost-io-frontend dpdk_t_vhost_io"
+	"virtio-user-packed-txonly-sink dpdk_t_packed_txonly_sink"
+	"virtio-user-packed-rxonly-generate dpdk_t_packed_rxonly_generate"
+	"virtio-user-packed-flowgen-echo dpdk_t_packed_flowgen_echo"
+	"vhost-io-frontend-packed dpdk_t_vhost_io_packed"
+	"vhost-io-frontend-indirect dpdk_t_vhost_io_indirect"
+	"vhost-io-frontend-packed-indirect dpdk_t_vhost_io_packed_indirect"
 )
 
 interop_dpdk_all() {

@@ -290,8 +290,10 @@ static void test_handshake(void)
 	CHECK_EQ_U(fake_sent_count(), 5);
 	CHECK_EQ_U(fake_sent_last()->p.u64, BE_FEATURES);
 
-	CHECK_EQ_I(req_u64(VU_SET_FEATURES, VU_FLAG_NEED_REPLY, BE_FEATURES), 0);
-	CHECK_EQ_U(dev.features, BE_FEATURES);
+	/* everything offered but packed rings (test_packed has those) */
+	CHECK_EQ_I(req_u64(VU_SET_FEATURES, VU_FLAG_NEED_REPLY,
+			   BE_FEATURES & ~VU_BIT(VIRTIO_F_RING_PACKED)), 0);
+	CHECK_EQ_U(dev.features, BE_FEATURES & ~VU_BIT(VIRTIO_F_RING_PACKED));
 	CHECK_EQ_U(fake_sent_count(), 6);
 	CHECK_EQ_U(fake_sent_last()->p.u64, 0);
 
@@ -675,20 +677,34 @@ static void test_reject_mem_table(void)
 
 /* ---- rejections: ring set-up ---------------------------------------------- */
 
-/* virtio 1.2 2.7: a power of two, at most 32768 (and our build's max). */
+/* virtio 1.2 2.7: a power of two, at most 32768 (and our build's max);
+ * 2.8: any size up to that for a packed ring.  The layout may not be
+ * negotiated yet at SET_VRING_NUM: a split ring's power of two is checked
+ * when it is attached. */
 static void test_reject_vring_num(void)
 {
 	setup();
-	reject_state("not a power of two", VU_SET_VRING_NUM, 0, 3);
-	reject_state("not a power of two", VU_SET_VRING_NUM, 0, 0);
-	reject_state("not a power of two", VU_SET_VRING_NUM, 0,
+	reject_state("the size is 1 to", VU_SET_VRING_NUM, 0, 0);
+	reject_state("the size is 1 to", VU_SET_VRING_NUM, 0,
 		     CFG_QUEUE_SIZE_MAX * 2);
-	reject_state("not a power of two", VU_SET_VRING_NUM, 0, 0x80000000u);
-	reject_state("not a power of two", VU_SET_VRING_NUM, 0, QNUM + 1);
+	reject_state("the size is 1 to", VU_SET_VRING_NUM, 0, 0x80000000u);
 	CHECK_EQ_U(dev.q[0].num, 0);
 	CHECK_EQ_I(req_state(VU_SET_VRING_NUM, 0, CFG_QUEUE_SIZE_MAX), 0);
 	CHECK_EQ_I(req_state(VU_SET_VRING_NUM, 0, 1), 0);
 	CHECK_EQ_U(dev.q[0].num, 1);
+	teardown();
+
+	/* split: 3 or QNUM + 1 entries cannot be attached */
+	setup();
+	configure();
+	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 1, 0), 0);
+	reject_state("not a power of two", VU_SET_VRING_NUM, 1, 3);
+	CHECK(!dev.q[1].attached);
+	teardown();
+	setup();
+	configure();
+	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 0, 0), 0);
+	reject_state("not a power of two", VU_SET_VRING_NUM, 0, QNUM + 1);
 	teardown();
 
 	/* size and base are fixed while the ring runs */
@@ -748,7 +764,7 @@ static void test_reject_misc(void)
 	CHECK_EQ_I(req_state(VU_SET_VRING_BASE, 0, 0xffff), 0);
 	/* features we did not offer */
 	reject_u64("bits we did not offer", VU_SET_FEATURES,
-		   BE_FEATURES | VU_BIT(VIRTIO_RING_F_INDIRECT_DESC), NULL, 0);
+		   BE_FEATURES | VU_BIT(VIRTIO_NET_F_GUEST_CSUM), NULL, 0);
 	reject_u64("bits we did not offer", VU_SET_FEATURES,
 		   VU_BIT(VIRTIO_RING_F_EVENT_IDX), NULL, 0);
 	reject_u64("bits we did not offer", VU_SET_FEATURES, 1ull << 63, NULL,
@@ -777,8 +793,8 @@ static void test_reject_with_ack(void)
 	setup();
 	negotiate(0, VU_BIT(VU_PROTO_F_REPLY_ACK));
 	{
-		struct vu_state s = {0, 3};
-		reject("not a power of two", VU_SET_VRING_NUM,
+		struct vu_state s = {0, 0};
+		reject("the size is 1 to", VU_SET_VRING_NUM,
 		       VU_FLAG_NEED_REPLY, &s, sizeof(s), NULL, 0);
 	}
 	CHECK_EQ_U(fake_sent_count(), 1);
@@ -802,9 +818,12 @@ static void test_unsupported(void)
 	negotiate(0, 0);
 	e = fake_memfd(0x1000);
 	fake_log_clear();
+	/* a request whose protocol feature was not negotiated */
 	CHECK_EQ_I(req(VU_SET_LOG_BASE, 0, log, sizeof(log), &e, 1), 0);
 	CHECK(!fake_fd_is_open(e));
-	CHECK_STR_HAS(fake_last_error(), "SET_LOG_BASE (6) is not supported");
+	CHECK_STR_HAS(fake_last_error(),
+		      "SET_LOG_BASE needs protocol feature LOG_SHMFD");
+	CHECK(dev.dlog.bits == NULL);
 	CHECK_EQ_U(fake_sent_count(), 0); /* no REPLY_ACK: no answer */
 
 	fake_log_clear();
@@ -850,7 +869,7 @@ static void test_unsupported(void)
  */
 static void test_mem_table_live(void)
 {
-	struct vqd txq;
+	static struct vqd txq;
 	int fd2;
 	uint8_t *ram2;
 	struct vu_state st;
@@ -858,7 +877,7 @@ static void test_mem_table_live(void)
 	setup();
 	configure();
 	/* the driver offers 3 chains on TX; the device takes 2 */
-	vqd_init(&txq, QNUM, host(Q_GPA(1)), host(Q_GPA(1) + AVAIL_OFF),
+	vqd_init(&txq, QNUM, false, host(Q_GPA(1)), host(Q_GPA(1) + AVAIL_OFF),
 		 host(Q_GPA(1) + USED_OFF));
 	for (uint16_t i = 0; i < 3; i++) {
 		txq.desc[i] = (struct vring_desc){BUF_GPA + 0x100 * i, 64, 0, 0};
@@ -867,7 +886,7 @@ static void test_mem_table_live(void)
 	vqd_publish(&txq);
 	for (unsigned i = 0; i < 2; i++) {
 		CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, &chain), 1);
-		vq_push(&dev.q[1].ring, chain.head, 0);
+		vq_push(&dev.q[1].ring, &chain, 0);
 	}
 	vq_publish(&dev.q[1].ring);
 	CHECK_EQ_U(dev.q[1].ring.last_avail, 2);
@@ -918,18 +937,18 @@ static void test_mem_table_live(void)
  * dirty logging on or off during migration, rings running). */
 static void test_vring_addr_live(void)
 {
-	struct vqd txq;
+	static struct vqd txq;
 
 	setup();
 	configure();
-	vqd_init(&txq, QNUM, host(Q_GPA(1)), host(Q_GPA(1) + AVAIL_OFF),
+	vqd_init(&txq, QNUM, false, host(Q_GPA(1)), host(Q_GPA(1) + AVAIL_OFF),
 		 host(Q_GPA(1) + USED_OFF));
 	txq.desc[0] = (struct vring_desc){BUF_GPA, 64, 0, 0};
 	vqd_add(&txq, 0);
 	vqd_add(&txq, 0);
 	vqd_publish(&txq);
 	CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, &chain), 1);
-	vq_push(&dev.q[1].ring, chain.head, 0);
+	vq_push(&dev.q[1].ring, &chain, 0);
 	vq_publish(&dev.q[1].ring);
 	CHECK_EQ_I(req_addr(1), 0);
 	CHECK(be_ring_ready(&dev.q[1]));
@@ -947,13 +966,13 @@ static void test_vring_addr_live(void)
 static void test_mem_table_empty_between(void)
 {
 	static uint8_t p[CFG_MSG_PAYLOAD_MAX];
-	struct vqd txq;
+	static struct vqd txq;
 	struct vu_state st;
 	int rc;
 
 	setup();
 	configure();
-	vqd_init(&txq, QNUM, host(Q_GPA(1)), host(Q_GPA(1) + AVAIL_OFF),
+	vqd_init(&txq, QNUM, false, host(Q_GPA(1)), host(Q_GPA(1) + AVAIL_OFF),
 		 host(Q_GPA(1) + USED_OFF));
 	txq.desc[0] = (struct vring_desc){BUF_GPA, 64, 0, 0};
 	for (unsigned i = 0; i < 3; i++)
@@ -961,7 +980,7 @@ static void test_mem_table_empty_between(void)
 	vqd_publish(&txq);
 	for (unsigned i = 0; i < 2; i++) {
 		CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, &chain), 1);
-		vq_push(&dev.q[1].ring, chain.head, 0);
+		vq_push(&dev.q[1].ring, &chain, 0);
 	}
 	vq_publish(&dev.q[1].ring);
 
@@ -1034,6 +1053,199 @@ static void test_reply_fails(void)
 	teardown();
 }
 
+
+/* ---- the migration log and the inflight region ---------------------------- */
+
+/* SET_LOG_BASE (vhost-user.rst "Migration"): the log is checked against
+ * its file before it is mapped -- size + offset must not wrap
+ * (CVE-2020-10722), nor run past the file -- and replaces the old log only
+ * once mapped.  With LOG_SHMFD it is answered. */
+static void test_log_base(void)
+{
+	struct vu_log l;
+	int fd;
+
+	setup();
+	negotiate(VU_BIT(VHOST_F_LOG_ALL), VU_BIT(VU_PROTO_F_LOG_SHMFD));
+	mem_table();
+	fd = fake_memfd(0x2000);
+	l = (struct vu_log){0x1000, 0x800};
+	CHECK_EQ_I(req(VU_SET_LOG_BASE, 0, &l, sizeof(l), &fd, 1), 0);
+	CHECK(!fake_fd_is_open(fd)); /* the mapping holds it */
+	CHECK_EQ_U(fake_maps_live(), 2);
+	CHECK(dev.dlog.bits == fake_memfd_base(fd) + 0x800);
+	CHECK_EQ_U(dev.dlog.size, 0x1000);
+	CHECK_EQ_U(fake_sent_last()->hdr.request, VU_SET_LOG_BASE);
+	CHECK_EQ_U(fake_sent_last()->hdr.flags, VU_VERSION | VU_FLAG_REPLY);
+	CHECK_EQ_U(fake_sent_last()->p.u64, 0);
+	/* a new log replaces it: still two mappings */
+	for (unsigned i = 0; i < 12; i++) {
+		fd = fake_memfd(0x1000);
+		l = (struct vu_log){0x1000, 0};
+		CHECK_EQ_I(req(VU_SET_LOG_BASE, 0, &l, sizeof(l), &fd, 1), 0);
+	}
+	CHECK_EQ_U(fake_maps_live(), 2);
+	CHECK(dev.dlog.bits == fake_memfd_base(fd));
+
+	/* bad ones leave the last good log in place */
+	fd = fake_memfd(0x1000);
+	l = (struct vu_log){0x100, 0ull - 0x80};
+	reject("wraps", VU_SET_LOG_BASE, 0, &l, sizeof(l), &fd, 1);
+	fd = fake_memfd(0x1000);
+	l = (struct vu_log){0ull - 0x10, 0x20};
+	reject("wraps", VU_SET_LOG_BASE, 0, &l, sizeof(l), &fd, 1);
+	fd = fake_memfd(0x1000);
+	l = (struct vu_log){0x1000, 0x10};
+	reject("needs 0x1010 bytes of its fd, the file has 0x1000",
+	       VU_SET_LOG_BASE, 0, &l, sizeof(l), &fd, 1);
+	fd = fake_memfd(0x1000);
+	l = (struct vu_log){0, 0};
+	reject("log of size 0", VU_SET_LOG_BASE, 0, &l, sizeof(l), &fd, 1);
+	fd = fake_evt();
+	l = (struct vu_log){0x10, 0};
+	reject("the file has 0x0", VU_SET_LOG_BASE, 0, &l, sizeof(l), &fd, 1);
+	fd = fake_memfd(0x1000);
+	fake_memfd_set_mappable(fd, false);
+	l = (struct vu_log){0x10, 0};
+	reject("mmap of 0x10 bytes failed", VU_SET_LOG_BASE, 0, &l, sizeof(l),
+	       &fd, 1);
+	/* the size and fd rules of the request table */
+	reject("with a payload of 8 bytes, expected 16", VU_SET_LOG_BASE, 0,
+	       &l, 8, NULL, 0);
+	reject("came with 0 fds, expected 1", VU_SET_LOG_BASE, 0, &l,
+	       sizeof(l), NULL, 0);
+	{
+		int two[2] = {fake_memfd(0x1000), fake_memfd(0x1000)};
+		reject("came with 2 fds, expected 1", VU_SET_LOG_BASE, 0, &l,
+		       sizeof(l), two, 2);
+	}
+	CHECK(dev.dlog.bits != NULL);
+	CHECK_EQ_U(fake_maps_live(), 2);
+
+	/* SET_LOG_FD: an eventfd kept until replaced or the session ends */
+	fd = fake_evt();
+	CHECK_EQ_I(req(VU_SET_LOG_FD, 0, NULL, 0, &fd, 1), 0);
+	CHECK_EQ_I(dev.log_fd, fd);
+	{
+		int fd2 = fake_evt();
+		CHECK_EQ_I(req(VU_SET_LOG_FD, 0, NULL, 0, &fd2, 1), 0);
+		CHECK(!fake_fd_is_open(fd));
+		CHECK_EQ_I(dev.log_fd, fd2);
+	}
+	teardown();
+}
+
+static int req_inflight(uint32_t request, uint16_t nq, uint16_t qs,
+			uint64_t size, uint64_t off, int fd)
+{
+	struct vu_inflight in = {size, off, nq, qs, 0};
+	return req(request, 0, &in, sizeof(in), &fd, fd >= 0 ? 1 : 0);
+}
+
+/* GET_INFLIGHT_FD and SET_INFLIGHT_FD ("Inflight I/O tracking"): counts
+ * checked before anything is made or mapped (CVE-2021-3839: num_queues
+ * unchecked), a region replaced is unmapped and every fd closed however
+ * often they come (CVE-2020-10726, CVE-2022-0669). */
+static void test_inflight_fd(void)
+{
+	const struct fake_sent *s;
+	unsigned fds0;
+	int fd;
+
+	setup();
+	negotiate(0, VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD));
+	CHECK_EQ_I(req_inflight(VU_GET_INFLIGHT_FD, 2, 256, 0, 0, -1), 0);
+	s = fake_sent_last();
+	CHECK_EQ_U(s->hdr.request, VU_GET_INFLIGHT_FD);
+	CHECK_EQ_U(s->hdr.flags, VU_VERSION | VU_FLAG_REPLY);
+	CHECK_EQ_U(s->hdr.size, sizeof(struct vu_inflight));
+	CHECK_EQ_U(s->nfds, 1);
+	/* 2 x (16 + 16 x 256, to 64 bytes) */
+	CHECK_EQ_U(s->p.u64, 2 * 4160);
+	CHECK_EQ_U(((const struct vu_inflight *)(const void *)s->p.bytes)
+			   ->num_queues, 2);
+	CHECK(!fake_fd_is_open(s->fds[0])); /* sent, and ours closed */
+	CHECK_EQ_U(fake_maps_live(), 1);
+	CHECK(dev.inflight.base == fake_memfd_base(s->fds[0]));
+	CHECK_EQ_U(dev.inflight.base[8], 1);          /* version */
+	CHECK_EQ_U(dev.inflight.base[4160 + 10], 0);  /* desc_num 256 */
+	CHECK_EQ_U(dev.inflight.base[4160 + 11], 1);
+	fds0 = fake_fd_open_count();
+	/* again and again: one region, no fd left behind (the fake's fd
+	 * table is not reused, so a dozen times each) */
+	for (unsigned i = 0; i < 12; i++)
+		CHECK_EQ_I(req_inflight(VU_GET_INFLIGHT_FD, 2, 64, 0, 0, -1), 0);
+	CHECK_EQ_U(fake_maps_live(), 1);
+	CHECK_EQ_U(fake_fd_open_count(), fds0);
+	for (unsigned i = 0; i < 12; i++) {
+		fd = fake_memfd(0x2000);
+		CHECK_EQ_I(req_inflight(VU_SET_INFLIGHT_FD, 2, 64, 0x2000, 0,
+					fd),
+			   0);
+		CHECK(!fake_fd_is_open(fd));
+	}
+	CHECK_EQ_U(fake_maps_live(), 1);
+	CHECK_EQ_U(fake_fd_open_count(), fds0);
+
+	/* CVE-2021-3839: counts out of range, for GET and SET */
+	reject("for 0 queues", VU_GET_INFLIGHT_FD, 0,
+	       &(struct vu_inflight){0, 0, 0, 16, 0},
+	       sizeof(struct vu_inflight), NULL, 0);
+	reject("queues, the device has", VU_GET_INFLIGHT_FD, 0,
+	       &(struct vu_inflight){0, 0, CFG_MAX_QUEUES + 1, 16, 0},
+	       sizeof(struct vu_inflight), NULL, 0);
+	reject("queues, the device has", VU_GET_INFLIGHT_FD, 0,
+	       &(struct vu_inflight){0, 0, 0xffff, 16, 0},
+	       sizeof(struct vu_inflight), NULL, 0);
+	reject("rings of 0 entries", VU_GET_INFLIGHT_FD, 0,
+	       &(struct vu_inflight){0, 0, 2, 0, 0},
+	       sizeof(struct vu_inflight), NULL, 0);
+	fd = fake_memfd(0x100000);
+	reject("queues, the device has", VU_SET_INFLIGHT_FD, 0,
+	       &(struct vu_inflight){0x100000, 0, CFG_MAX_QUEUES + 1, 16, 0},
+	       sizeof(struct vu_inflight), &fd, 1);
+	/* a region too small for what it claims to hold */
+	fd = fake_memfd(0x100000);
+	reject("cannot hold 2 queues of 256 entries", VU_SET_INFLIGHT_FD, 0,
+	       &(struct vu_inflight){4160, 0, 2, 256, 0},
+	       sizeof(struct vu_inflight), &fd, 1);
+	fd = fake_memfd(0x1000);
+	reject("region needs 0x4000 bytes of its fd", VU_SET_INFLIGHT_FD, 0,
+	       &(struct vu_inflight){0x4000, 0, 1, 16, 0},
+	       sizeof(struct vu_inflight), &fd, 1);
+	fd = fake_memfd(0x1000);
+	reject("wraps or is not 64-byte aligned", VU_SET_INFLIGHT_FD, 0,
+	       &(struct vu_inflight){0x400, 0ull - 0x200, 1, 16, 0},
+	       sizeof(struct vu_inflight), &fd, 1);
+	fd = fake_memfd(0x1000);
+	reject("wraps or is not 64-byte aligned", VU_SET_INFLIGHT_FD, 0,
+	       &(struct vu_inflight){0x400, 8, 1, 16, 0},
+	       sizeof(struct vu_inflight), &fd, 1);
+	/* fds on GET, none on SET (CVE-2022-0669) */
+	{
+		int e[3] = {fake_evt(), fake_evt(), fake_evt()};
+		reject("came with 3 fds, expected 0", VU_GET_INFLIGHT_FD, 0,
+		       &(struct vu_inflight){0, 0, 1, 16, 0},
+		       sizeof(struct vu_inflight), e, 3);
+	}
+	reject("came with 0 fds, expected 1", VU_SET_INFLIGHT_FD, 0,
+	       &(struct vu_inflight){0x1000, 0, 1, 16, 0},
+	       sizeof(struct vu_inflight), NULL, 0);
+	reject("with a payload of 20 bytes, expected 24", VU_GET_INFLIGHT_FD,
+	       0, &(struct vu_inflight){0, 0, 1, 16, 0}, 20, NULL, 0);
+	teardown();
+
+	/* without INFLIGHT_SHMFD: refused, connection kept, fd closed */
+	setup();
+	negotiate(0, 0);
+	fd = fake_memfd(0x1000);
+	CHECK_EQ_I(req_inflight(VU_SET_INFLIGHT_FD, 1, 16, 0x1000, 0, fd), 0);
+	CHECK(!fake_fd_is_open(fd));
+	CHECK_STR_HAS(fake_last_error(), "needs protocol feature INFLIGHT");
+	CHECK(dev.inflight.base == NULL);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_handshake);
@@ -1053,5 +1265,7 @@ int main(void)
 	RUN(test_mem_table_empty_between);
 	RUN(test_reset_owner);
 	RUN(test_reply_fails);
+	RUN(test_log_base);
+	RUN(test_inflight_fd);
 	return check_summary("test_backend");
 }

@@ -10,12 +10,16 @@
  * back instead of losing it; runts are dropped and counted (CVE-2022-2132);
  * disabled rings ("Ring states", vhost-user.rst) drop; calls follow a batch
  * unless the driver suppressed them (2.7.7); a hostile ring is an error.
+ * Every case runs on split rings, then (but for the legacy header and the
+ * split ring's own index checks) again on packed rings (2.8), at the same
+ * addresses: descriptor ring, driver and device event areas.
  */
 #include <string.h>
 
 #include "core/backend.h"
 #include "core/dev.h"
 #include "core/net.h"
+#include "core/pkt.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
 
@@ -36,6 +40,8 @@
 #define F_BASE (VU_BIT(VIRTIO_F_VERSION_1) | VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES))
 #define F_MRG VU_BIT(VIRTIO_NET_F_MRG_RXBUF)
 
+static bool packed; /* this pass runs on packed rings */
+static uint64_t proto_extra; /* protocol features for setup_with */
 static struct vu_dev dev;
 static struct vu_msg msg;
 static struct vqd rxq, txq;
@@ -72,7 +78,7 @@ static void ring(uint32_t q, uint32_t num, bool enable)
 	uint64_t v = q;
 
 	CHECK_EQ_I(req(VU_SET_VRING_NUM, &s, sizeof(s), -1), 0);
-	s.num = 0;
+	s.num = packed ? VQ_BASE_PACKED_INIT : 0;
 	CHECK_EQ_I(req(VU_SET_VRING_BASE, &s, sizeof(s), -1), 0);
 	CHECK_EQ_I(req(VU_SET_VRING_ADDR, &a, sizeof(a), -1), 0);
 	CHECK_EQ_I(req(VU_SET_VRING_KICK, &v, 8, fake_evt()), 0);
@@ -104,7 +110,10 @@ static void setup_with(uint64_t features, uint32_t num, bool en_rx, bool en_tx,
 	fake_reset();
 	CHECK_EQ_I(dev_open(&dev, 0, &o), 0);
 	dev.fd = fake_sock();
+	if (packed)
+		features |= VU_BIT(VIRTIO_F_RING_PACKED);
 	CHECK_EQ_I(req(VU_SET_FEATURES, &features, 8, -1), 0);
+	zero = proto_extra;
 	if (features & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES))
 		CHECK_EQ_I(req(VU_SET_PROTOCOL_FEATURES, &zero, 8, -1), 0);
 	memfd = fake_memfd(RAM_OFF + RAM_SIZE);
@@ -114,9 +123,9 @@ static void setup_with(uint64_t features, uint32_t num, bool en_rx, bool en_tx,
 	CHECK_EQ_I(req(VU_SET_MEM_TABLE, mp, sizeof(mp), memfd), 0);
 	ring(0, num, en_rx);
 	ring(1, num, en_tx);
-	vqd_init(&rxq, num, host(Q_GPA(0)), host(Q_GPA(0) + AVAIL_OFF),
+	vqd_init(&rxq, num, packed, host(Q_GPA(0)), host(Q_GPA(0) + AVAIL_OFF),
 		 host(Q_GPA(0) + USED_OFF));
-	vqd_init(&txq, num, host(Q_GPA(1)), host(Q_GPA(1) + AVAIL_OFF),
+	vqd_init(&txq, num, packed, host(Q_GPA(1)), host(Q_GPA(1) + AVAIL_OFF),
 		 host(Q_GPA(1) + USED_OFF));
 	fake_log_clear();
 }
@@ -188,6 +197,22 @@ static void expect_no_used(struct vqd *q)
 	CHECK_EQ_I(vqd_get_used(q, &id, &len), 0);
 }
 
+/* The device wants kicks on ring q again (2.7.10, 2.8.10). */
+static bool kicks_wanted(const struct vqd *q)
+{
+	return packed ? q->device_evt->flags == VRING_EVENT_F_ENABLE
+		      : q->used->flags == 0;
+}
+
+/* The driver asks for no calls on ring q (2.7.7, 2.8.10). */
+static void no_calls(struct vqd *q)
+{
+	if (packed)
+		q->driver_evt->flags = VRING_EVENT_F_DISABLE;
+	else
+		q->avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+}
+
 /* The virtio-net header the device wrote: all zero but num_buffers. */
 static void expect_hdr(const uint8_t *b, uint16_t num_buffers)
 {
@@ -220,7 +245,7 @@ static void test_echo(void)
 	CHECK_EQ_U(dev.q[0].st.frames, 1);
 	CHECK_EQ_U(dev.q[0].st.bytes, 60);
 	/* kicks back on once the ring is empty (2.7.10) */
-	CHECK_EQ_U(txq.used->flags, 0);
+	CHECK(kicks_wanted(&txq));
 
 	/* a second, larger frame into the second buffer, via the kick path */
 	tx_put(1, 1514, 9, HDR);
@@ -307,7 +332,6 @@ static void test_rx_full(void)
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
 	expect_no_used(&txq);
 	expect_no_used(&rxq);
-	CHECK_EQ_U(rxq.used->idx, 0);
 	CHECK_EQ_U(dev.q[0].ring.last_avail, 0);
 	CHECK_EQ_U(dev.q[0].ring.used_idx, 0);
 	CHECK_EQ_U(dev.q[1].ring.last_avail, 0);
@@ -558,14 +582,14 @@ static void test_calls(void)
 	CHECK_EQ_U(fake_evt_count(call_fd[0]), 1);
 
 	/* the driver polls TX completions: no TX call, RX still called */
-	txq.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	no_calls(&txq);
 	rx_add(3, 2048);
 	tx_put(3, 60, 3, HDR);
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
 	CHECK_EQ_U(dev.q[1].st.frames, 4);
 	CHECK_EQ_U(fake_evt_count(call_fd[1]), 1);
 	CHECK_EQ_U(fake_evt_count(call_fd[0]), 2);
-	rxq.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
+	no_calls(&rxq);
 	rx_add(4, 2048);
 	tx_put(4, 60, 4, HDR);
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
@@ -589,7 +613,7 @@ static void test_batch(void)
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
 	CHECK_EQ_U(dev.q[1].st.frames, CFG_BATCH);
 	CHECK(dev.q[1].busy);
-	CHECK_EQ_U(txq.used->idx, CFG_BATCH);
+	CHECK_EQ_U(dev.q[1].ring.used_idx, CFG_BATCH);
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
 	CHECK_EQ_U(dev.q[1].st.frames, n);
 	CHECK(!dev.q[1].busy);
@@ -600,6 +624,30 @@ static void test_batch(void)
 /* A hostile ring is an error of the connection (the caller drops it). */
 static void test_hostile(void)
 {
+	if (packed) {
+		/* a list longer than the ring, on TX; then on the echo's RX */
+		setup(0);
+		for (uint16_t i = 0; i < 16; i++)
+			txq.desc[i] = (struct vring_desc){
+				TX_BUF(0), 8, VRING_DESC_F_NEXT,
+				(uint16_t)((i + 1) % 16)};
+		txq.desc[15].flags = 0;
+		vqd_add(&txq, 0);
+		/* the last one's NEXT back on, in the ring itself */
+		txq.pdesc[15].flags |= VRING_DESC_F_NEXT;
+		CHECK(net_pair_work(&dev, 0) < 0);
+		CHECK_STR_HAS(fake_last_error(), "longer than the ring");
+		teardown();
+		setup(0);
+		rxq.desc[0] = (struct vring_desc){0x1000, 2048,
+						  VRING_DESC_F_WRITE, 0};
+		vqd_add(&rxq, 0);
+		tx_put(0, 60, 1, HDR);
+		CHECK(net_pair_work(&dev, 0) < 0);
+		CHECK_STR_HAS(fake_last_error(), "dev0 q0");
+		teardown();
+		return;
+	}
 	setup(0);
 	txq.avail->ring[0] = 99; /* head >= num */
 	txq.avail->idx = 1;
@@ -632,19 +680,346 @@ static void test_hostile(void)
 	teardown();
 }
 
+
+/* ---- offloads, migration log, inflight tracking ----------------------------- */
+
+/* An Ethernet + IPv4 + UDP frame of len bytes whose UDP checksum field
+ * holds `seed` (a guest puts the pseudo-header sum there). */
+static uint8_t *udp_frame(uint32_t len, uint16_t field)
+{
+	make_frame(len, 11);
+	frame[12] = 0x08;
+	frame[13] = 0x00;
+	frame[34 + 6] = (uint8_t)(field >> 8);
+	frame[34 + 7] = (uint8_t)field;
+	return frame;
+}
+
+/* One's complement sum over [start, len) of f, computed here bit by bit
+ * of RFC 1071 (not with pkt.c). */
+static uint16_t sum_over(const uint8_t *f, uint32_t start, uint32_t len)
+{
+	uint32_t sum = 0;
+
+	for (uint32_t i = start; i < len; i += 2) {
+		sum += (uint32_t)f[i] << 8;
+		if (i + 1 < len)
+			sum += f[i + 1];
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+	}
+	return (uint16_t)sum;
+}
+
+/* TX with a virtio-net header the test writes: flags, gso_type,
+ * csum_start, csum_offset; split over two descriptors if split_at. */
+static void tx_put_hdr(uint16_t slot, const uint8_t *f, uint32_t len,
+		       uint8_t flags, uint8_t gso, uint16_t start, uint16_t off,
+		       uint32_t split_at)
+{
+	uint8_t *b = host(TX_BUF(slot));
+	uint8_t h[HDR] = {flags, gso, 0, 0, 0, 0, (uint8_t)start,
+			  (uint8_t)(start >> 8), (uint8_t)off,
+			  (uint8_t)(off >> 8), 0, 0};
+
+	memcpy(b, h, HDR);
+	memcpy(b + HDR, f, len);
+	if (split_at == 0) {
+		txq.desc[slot] = (struct vring_desc){TX_BUF(slot), HDR + len,
+						     0, 0};
+	} else {
+		txq.desc[slot] = (struct vring_desc){
+			TX_BUF(slot), split_at, VRING_DESC_F_NEXT,
+			(uint16_t)(slot + 1)};
+		txq.desc[slot + 1] = (struct vring_desc){
+			TX_BUF(slot) + split_at, HDR + len - split_at, 0, 0};
+	}
+	vqd_add(&txq, slot);
+	vqd_publish(&txq);
+}
+
+/* VIRTIO_NET_F_CSUM (virtio 1.2 5.1.6.2): a frame with NEEDS_CSUM leaves
+ * with its checksum completed over [csum_start, end); csum_start and
+ * csum_offset outside the frame are refused (CVE-2024-11614), as is GSO,
+ * which is not offered. */
+static void test_csum(void)
+{
+	uint8_t want[200];
+	const uint8_t *b;
+	uint16_t sum;
+
+	setup(VU_BIT(VIRTIO_NET_F_CSUM));
+	for (uint16_t i = 0; i < 8; i++)
+		rx_add(i, 2048);
+	/* UDP at 34, checksum field at 34 + 6, the frame 120 bytes */
+	udp_frame(120, 0x1234);
+	memcpy(want, frame, 120);
+	sum = (uint16_t)~sum_over(want, 34, 120);
+	want[40] = (uint8_t)(sum >> 8);
+	want[41] = (uint8_t)sum;
+	tx_put_hdr(0, frame, 120, NET_HDR_F_NEEDS_CSUM, 0, 34, 6, 0);
+	/* the same with the header split 3 + rest */
+	tx_put_hdr(2, udp_frame(120, 0x1234), 120, NET_HDR_F_NEEDS_CSUM, 0,
+		   34, 6, 3);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	CHECK_EQ_U(dev.q[1].st.frames, 2);
+	CHECK_EQ_U(dev.q[1].st.drop_bad, 0);
+	expect_used(&rxq, 0, HDR + 120);
+	expect_used(&rxq, 1, HDR + 120);
+	b = host(RX_BUF(0));
+	expect_hdr(b, 1); /* no offload flags towards the guest */
+	CHECK(memcmp(b + HDR, want, 120) == 0);
+	CHECK(memcmp(host(RX_BUF(1)) + HDR, want, 120) == 0);
+	expect_used(&txq, 0, 0);
+	expect_used(&txq, 2, 0);
+	/* the guest's own buffer is not written (it is read-only to us) */
+	CHECK_EQ_U(host(TX_BUF(0))[HDR + 40], 0x12);
+
+	/* a sum of 0 goes out as 0xffff */
+	udp_frame(60, 0);
+	memset(frame + 34, 0, 26);
+	tx_put_hdr(4, frame, 60, NET_HDR_F_NEEDS_CSUM, 0, 34, 6, 0);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	expect_used(&rxq, 2, HDR + 60);
+	expect_used(&txq, 4, 0);
+	CHECK_EQ_U(host(RX_BUF(2))[HDR + 40], 0xff);
+	CHECK_EQ_U(host(RX_BUF(2))[HDR + 41], 0xff);
+
+	/* hostile offsets and GSO: dropped as bad, consumed */
+	struct {
+		uint16_t start, off;
+		uint8_t gso;
+	} bad[] = {
+		{120, 0, 0},     /* csum_start at the end */
+		{500, 6, 0},     /* csum_start past the end */
+		{0xffff, 0xffff, 0},
+		{110, 9, 0},     /* the field past the end */
+		{118, 1, 0},     /* one byte of it past the end */
+		{34, 6, 1},      /* GSO (TCPv4) not negotiated */
+	};
+	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		tx_put_hdr(6, udp_frame(120, 1), 120, NET_HDR_F_NEEDS_CSUM,
+			   bad[k].gso, bad[k].start, bad[k].off, 0);
+		CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+		CHECK_EQ_U(dev.q[1].st.drop_bad, k + 1);
+		expect_used(&txq, 6, 0);
+	}
+	expect_no_used(&rxq);
+	CHECK_EQ_U(dev.q[1].st.frames, 3);
+	/* the last byte of the frame holds the field's second byte: fine */
+	tx_put_hdr(6, udp_frame(120, 1), 120, NET_HDR_F_NEEDS_CSUM, 0, 100, 18,
+		   0);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	CHECK_EQ_U(dev.q[1].st.frames, 4);
+	teardown();
+
+	/* CSUM not negotiated: the header is not read at all */
+	setup(0);
+	rx_add(0, 2048);
+	tx_put_hdr(0, udp_frame(60, 0x4321), 60, NET_HDR_F_NEEDS_CSUM, 0, 500,
+		   6, 0);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	expect_used(&rxq, 0, HDR + 60);
+	CHECK(memcmp(host(RX_BUF(0)) + HDR, udp_frame(60, 0x4321), 60) == 0);
+	teardown();
+}
+
+/* Is the page of gpa marked in the log at lg? */
+static bool logged(const uint8_t *lg, uint64_t gpa)
+{
+	uint64_t page = gpa >> 12;
+	return (lg[page / 8] >> (page % 8)) & 1;
+}
+
+/* vhost-user.rst "Migration": with VHOST_F_LOG_ALL and SET_LOG_BASE, what
+ * we write into guest memory is marked: the RX buffers, and the used rings
+ * (split: at log_guest_addr; packed: the descriptor ring and device area)
+ * of rings with VHOST_VRING_F_LOG.  The SET_LOG_FD eventfd is signalled. */
+static void test_dirty_log(void)
+{
+	/* a log covering guest memory (RAM_GPA + RAM_SIZE, one bit a page) */
+	const uint64_t log_size = ((RAM_GPA + RAM_SIZE) >> 12) / 8 + 1;
+	struct vu_log lb = {log_size, 0x100};
+	const uint8_t *lg;
+	int lfd, efd;
+
+	proto_extra = VU_BIT(VU_PROTO_F_LOG_SHMFD);
+	setup(VU_BIT(VHOST_F_LOG_ALL) | F_MRG);
+	proto_extra = 0;
+	lfd = fake_memfd(0x100 + log_size);
+	efd = fake_evt();
+	lg = fake_memfd_base(lfd) + 0x100;
+	CHECK_EQ_I(req(VU_SET_LOG_BASE, &lb, sizeof(lb), lfd), 0);
+	CHECK_EQ_U(fake_sent_last()->hdr.request, VU_SET_LOG_BASE);
+	CHECK_EQ_U(fake_sent_last()->p.u64, 0);
+	CHECK(!fake_fd_is_open(lfd));
+	CHECK_EQ_I(req(VU_SET_LOG_FD, NULL, 0, efd), 0);
+	for (uint32_t q = 0; q < 2; q++) {
+		struct vu_addr a = {q, VU_VRING_F_LOG, UVA(Q_GPA(q)),
+				    UVA(Q_GPA(q) + USED_OFF),
+				    UVA(Q_GPA(q) + AVAIL_OFF),
+				    Q_GPA(q) + USED_OFF};
+		CHECK_EQ_I(req(VU_SET_VRING_ADDR, &a, sizeof(a), -1), 0);
+	}
+	/* a frame over two RX buffers 5 pages apart */
+	rx_add(0, 32);
+	rx_add(10, 2048);
+	tx_put(0, 60, 1, HDR);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	expect_used(&rxq, 0, 32);
+	expect_used(&rxq, 10, 40);
+	CHECK(logged(lg, RX_BUF(0)));
+	CHECK(logged(lg, RX_BUF(10)));
+	CHECK(!logged(lg, RX_BUF(20)));
+	CHECK(!logged(lg, TX_BUF(0))); /* read, never written */
+	if (packed) {
+		CHECK(logged(lg, Q_GPA(0)));
+		CHECK(logged(lg, Q_GPA(1)));
+	}
+	CHECK(logged(lg, Q_GPA(0) + USED_OFF));
+	CHECK(logged(lg, Q_GPA(1) + USED_OFF));
+	CHECK(fake_evt_count(efd) >= 1);
+	CHECK_EQ_U(dev.dlog.marks_dropped, 0);
+
+	/* logging off (SET_FEATURES without LOG_ALL): nothing marked */
+	memset(fake_memfd_base(lfd) + 0x100, 0, log_size);
+	{
+		uint64_t f = F_BASE | F_MRG |
+			     (packed ? VU_BIT(VIRTIO_F_RING_PACKED) : 0);
+		CHECK_EQ_I(req(VU_SET_FEATURES, &f, 8, -1), 0);
+	}
+	rx_add(1, 2048);
+	tx_put(1, 60, 2, HDR);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	expect_used(&rxq, 1, HDR + 60);
+	CHECK(!logged(lg, RX_BUF(1)));
+	CHECK(!logged(lg, Q_GPA(0) + USED_OFF));
+	teardown();
+
+	/* a log too small for the memory: marks past its end are counted,
+	 * never written; a used ring logged past its end is refused */
+	proto_extra = VU_BIT(VU_PROTO_F_LOG_SHMFD);
+	setup(VU_BIT(VHOST_F_LOG_ALL));
+	proto_extra = 0;
+	lfd = fake_memfd(0x1000);
+	lb = (struct vu_log){0x10, 0};
+	CHECK_EQ_I(req(VU_SET_LOG_BASE, &lb, sizeof(lb), lfd), 0);
+	rx_add(0, 2048);
+	tx_put(0, 60, 1, HDR);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	CHECK(dev.dlog.marks_dropped > 0);
+	CHECK_EQ_U(fake_memfd_base(lfd)[0x10], 0);
+	{
+		struct vu_addr a = {0, VU_VRING_F_LOG, UVA(Q_GPA(0)),
+				    UVA(Q_GPA(0) + USED_OFF),
+				    UVA(Q_GPA(0) + AVAIL_OFF),
+				    Q_GPA(0) + USED_OFF};
+		CHECK(req(VU_SET_VRING_ADDR, &a, sizeof(a), -1) < 0);
+		CHECK_STR_HAS(fake_last_error(), "past the end of the log");
+	}
+	teardown();
+}
+
+/* vhost-user.rst "Inflight I/O tracking": chains taken are marked in the
+ * region until their used element is published; a ring attached to a
+ * region that still marks chains takes them again first, oldest first,
+ * and carries on after them. */
+static void test_inflight(void)
+{
+	struct vu_inflight in = {0, 0, 2, 16, 0};
+	const struct fake_sent *s;
+	int rfd;
+	struct vq_chain *c = &dev.tx_chain;
+
+	proto_extra = VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD);
+	setup_with(F_BASE, 16, true, true, ACT_SINK);
+	proto_extra = 0;
+	CHECK_EQ_I(req(VU_GET_INFLIGHT_FD, &in, sizeof(in), -1), 0);
+	s = fake_sent_last();
+	if (!CHECK_EQ_U(s->nfds, 1)) {
+		teardown();
+		return;
+	}
+	rfd = s->fds[0];
+	CHECK(dev.q[1].ring.inflight != NULL);
+	/* three frames: all published, none left in flight */
+	for (uint16_t i = 0; i < 3; i++)
+		tx_put(i, 60, (uint8_t)i, HDR);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	CHECK_EQ_U(dev.q[1].st.frames, 3);
+	for (uint16_t i = 0; i < 3; i++)
+		expect_used(&txq, i, 0);
+	/* the region: laid out for 2 queues of 16, nothing in flight */
+	CHECK_EQ_U(s->p.u64, 2 * (packed ? 576 : 320));
+	for (unsigned q = 0; q < 2; q++) {
+		const uint8_t *r = fake_memfd_base(rfd) +
+				   q * (packed ? 576 : 320);
+		CHECK_EQ_U(r[8] | r[9] << 8, 1);   /* version */
+		CHECK_EQ_U(r[10] | r[11] << 8, 16); /* desc_num */
+		for (unsigned i = 0; i < 16; i++)
+			CHECK_EQ_U(r[packed ? 32 + 32 * i : 16 + 16 * i], 0);
+	}
+	CHECK(!fake_fd_is_open(rfd)); /* ours is closed, the mapping stays */
+
+	/* two chains taken, then the back-end "dies" before it returns
+	 * them: the ring is attached again to the region (as after a
+	 * reconnect), which names them */
+	tx_put(3, 60, 3, HDR);
+	tx_put(4, 61, 4, HDR);
+	CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, c), 1);
+	CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, c), 1);
+	{
+		struct vu_inflight set = {0, 0, 2, 16, 0};
+
+		set.mmap_size = s->p.u64; /* the GET reply's size */
+		rfd = fake_memfd_alias(rfd);
+		fake_log_clear();
+		CHECK_EQ_I(req(VU_SET_INFLIGHT_FD, &set, sizeof(set), rfd), 0);
+	}
+	CHECK_EQ_U(dev.q[1].iq.nresubmit, 2);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	CHECK_EQ_U(dev.q[1].st.frames, 5);
+	CHECK_EQ_U(dev.q[1].st.bytes, 60 * 4 + 61);
+	expect_used(&txq, 3, 0);
+	expect_used(&txq, 4, 0);
+	expect_no_used(&txq);
+	CHECK_EQ_U(dev.q[1].iq.pos, 2);
+	/* and then on as usual */
+	tx_put(5, 62, 5, HDR);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	expect_used(&txq, 5, 0);
+	CHECK_EQ_U(dev.q[1].st.frames, 6);
+	/* once more attached: nothing is in flight any more */
+	{
+		struct vu_inflight set = {s->p.u64, 0, 2, 16, 0};
+
+		rfd = fake_memfd_alias(rfd);
+		CHECK_EQ_I(req(VU_SET_INFLIGHT_FD, &set, sizeof(set), rfd), 0);
+	}
+	CHECK_EQ_U(dev.q[1].iq.nresubmit, 0);
+	teardown();
+}
+
 int main(void)
 {
-	RUN(test_echo);
-	RUN(test_mergeable);
-	RUN(test_rx_full);
-	RUN(test_rx_too_small);
-	RUN(test_oversize);
-	RUN(test_sink);
-	RUN(test_runts);
-	RUN(test_legacy_header);
-	RUN(test_disabled);
-	RUN(test_calls);
-	RUN(test_batch);
-	RUN(test_hostile);
+	for (int pass = 0; pass < 2; pass++) {
+		packed = pass == 1;
+		RUN(test_echo);
+		RUN(test_mergeable);
+		RUN(test_rx_full);
+		RUN(test_rx_too_small);
+		RUN(test_oversize);
+		RUN(test_sink);
+		RUN(test_runts);
+		if (!packed) /* a packed ring needs VERSION_1 */
+			RUN(test_legacy_header);
+		RUN(test_disabled);
+		RUN(test_calls);
+		RUN(test_batch);
+		RUN(test_hostile);
+		RUN(test_csum);
+		RUN(test_dirty_log);
+		RUN(test_inflight);
+	}
 	return check_summary("test_net");
 }

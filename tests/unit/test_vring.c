@@ -49,6 +49,23 @@ static uint8_t *host(uint64_t gpa)
 	return NULL;
 }
 
+/* The device side over the driver's ring, at base. */
+static void attach(uint32_t num, uint32_t base, bool indirect)
+{
+	struct vq_config cfg = {num, false, indirect, host(DESC_GPA),
+				host(AVAIL_GPA), host(USED_GPA), base};
+
+	vq_attach(&vq, &cfg);
+}
+
+/* Push a used element for head (as if chain head had been taken). */
+static void push(uint16_t head, uint32_t len)
+{
+	struct vq_chain one = {.head = head, .ndesc = 1};
+
+	vq_push(&vq, &one, len);
+}
+
 /* Fresh memory, a fresh ring of num entries on both sides. */
 static void setup(uint32_t num)
 {
@@ -71,10 +88,10 @@ static void setup(uint32_t num)
 	for (unsigned i = 0; i < 3; i++)
 		port_fd_close(fds[i]);
 
-	vqd_init(&drv, num, host(DESC_GPA), host(AVAIL_GPA), host(USED_GPA));
+	vqd_init(&drv, num, false, host(DESC_GPA), host(AVAIL_GPA),
+		 host(USED_GPA));
 	memset(&vq, 0, sizeof(vq));
-	vq_attach(&vq, num, (void *)host(DESC_GPA), (void *)host(AVAIL_GPA),
-		  (void *)host(USED_GPA), 0);
+	attach(num, 0, false);
 	vq.name = "tq";
 	memset(&c, 0xee, sizeof(c)); /* nothing stale passes for a result */
 	fake_log_clear();
@@ -290,10 +307,122 @@ static void test_top_of_space(void)
 /* VIRTIO_RING_F_INDIRECT_DESC is not offered (virtio 1.2 2.7.5.3.1). */
 static void test_indirect(void)
 {
+	struct vring_desc *t = (struct vring_desc *)(void *)host(BUF_GPA + 0x800);
+
+	/* not negotiated: refused */
 	setup(8);
 	desc(0, BUF_GPA, 16, VRING_DESC_F_INDIRECT, 0);
 	offer(0);
-	expect_bad("indirect");
+	expect_bad("VIRTIO_RING_F_INDIRECT_DESC was not negotiated");
+	teardown();
+
+	/* negotiated: a table of three, chained 0 -> 2 -> 1 */
+	setup(8);
+	attach(8, 0, true);
+	t[0] = (struct vring_desc){BUF_GPA, 10, VRING_DESC_F_NEXT, 2};
+	t[2] = (struct vring_desc){BUF_GPA + 100, 20, VRING_DESC_F_NEXT, 1};
+	t[1] = (struct vring_desc){BUF_GPA + 200, 30, VRING_DESC_F_WRITE, 0};
+	desc(3, BUF_GPA + 0x800, 48, VRING_DESC_F_INDIRECT, 0);
+	offer(3);
+	if (CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1)) {
+		CHECK_EQ_U(c.head, 3);
+		CHECK_EQ_U(c.nout, 2);
+		CHECK_EQ_U(c.nin, 1);
+		CHECK_EQ_U(c.out_bytes, 30);
+		CHECK_EQ_U(c.in_bytes, 30);
+		CHECK(c.iov[0].base == host(BUF_GPA));
+		CHECK(c.iov[1].base == host(BUF_GPA + 100));
+		CHECK(c.iov[2].base == host(BUF_GPA + 200));
+	}
+	/* direct descriptors, then a table at the end of the chain */
+	desc(4, BUF_GPA, 8, VRING_DESC_F_NEXT, 5);
+	desc(5, BUF_GPA + 0x800, 16, VRING_DESC_F_INDIRECT, 0);
+	t[0] = (struct vring_desc){BUF_GPA + 300, 40, 0, 0};
+	offer(4);
+	if (CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1))
+		CHECK_EQ_U(c.out_bytes, 48);
+	teardown();
+
+	struct {
+		const char *what;
+		uint32_t len;
+		uint16_t flags;
+		struct vring_desc e0, e1;
+	} bad[] = {
+		{"tables do not nest", 32, 0,
+		 {BUF_GPA, 8, VRING_DESC_F_NEXT, 1},
+		 {BUF_GPA + 0x800, 16, VRING_DESC_F_INDIRECT, 0}},
+		{"indirect table loops", 32, 0,
+		 {BUF_GPA, 8, VRING_DESC_F_NEXT, 1},
+		 {BUF_GPA, 8, VRING_DESC_F_NEXT, 0}},
+		{"past the table's 2 descriptors", 32, 0,
+		 {BUF_GPA, 8, VRING_DESC_F_NEXT, 2},
+		 {0, 0, 0, 0}},
+		{"indirect table of 24 bytes", 24, 0,
+		 {BUF_GPA, 8, 0, 0}, {0, 0, 0, 0}},
+		{"indirect table of 0 bytes", 0, 0,
+		 {BUF_GPA, 8, 0, 0}, {0, 0, 0, 0}},
+		{"indirect table of 144 bytes", 144, 0, /* 9 > num 8 */
+		 {BUF_GPA, 8, 0, 0}, {0, 0, 0, 0}},
+		{"is indirect and has a next", 16, VRING_DESC_F_NEXT,
+		 {BUF_GPA, 8, 0, 0}, {0, 0, 0, 0}},
+		{"outside guest memory", 32, 0, /* entry 1 beyond memory */
+		 {BUF_GPA, 8, VRING_DESC_F_NEXT, 1},
+		 {0x900000, 8, 0, 0}},
+		{"device-readable after device-writable", 32, 0,
+		 {BUF_GPA, 8, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 1},
+		 {BUF_GPA, 8, 0, 0}},
+	};
+	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		check_note(bad[k].what);
+		setup(8);
+		attach(8, 0, true);
+		t[0] = bad[k].e0;
+		t[1] = bad[k].e1;
+		desc(0, BUF_GPA + 0x800, bad[k].len,
+		     VRING_DESC_F_INDIRECT | bad[k].flags, 1);
+		desc(1, BUF_GPA, 8, 0, 0);
+		offer(0);
+		expect_bad(bad[k].what);
+		teardown();
+	}
+	check_note(NULL);
+
+	/* a table outside memory, or wrapping the address space */
+	setup(8);
+	attach(8, 0, true);
+	desc(0, 0x900000, 32, VRING_DESC_F_INDIRECT, 0);
+	offer(0);
+	expect_bad("outside guest memory");
+	teardown();
+	setup(8);
+	attach(8, 0, true);
+	desc(0, 0xfffffffffffffff0ull, 32, VRING_DESC_F_INDIRECT, 0);
+	offer(0);
+	expect_bad("wraps");
+	teardown();
+
+	/* a table across two regions that touch (A then B), read entry by
+	 * entry; and a table at an odd address */
+	setup(8);
+	attach(8, 0, true);
+	t = (struct vring_desc *)(void *)host(B_GPA - 16);
+	t[0] = (struct vring_desc){BUF_GPA, 5, VRING_DESC_F_NEXT, 1};
+	t = (struct vring_desc *)(void *)host(B_GPA);
+	t[0] = (struct vring_desc){BUF_GPA, 6, 0, 0};
+	desc(0, B_GPA - 16, 32, VRING_DESC_F_INDIRECT, 0);
+	offer(0);
+	if (CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1))
+		CHECK_EQ_U(c.out_bytes, 11);
+	{
+		struct vring_desc odd[2] = {{BUF_GPA, 7, VRING_DESC_F_NEXT, 1},
+					    {BUF_GPA, 8, 0, 0}};
+		memcpy(host(BUF_GPA + 0x901), odd, sizeof(odd));
+	}
+	desc(1, BUF_GPA + 0x901, 32, VRING_DESC_F_INDIRECT, 0);
+	offer(1);
+	if (CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1))
+		CHECK_EQ_U(c.out_bytes, 15);
 	teardown();
 }
 
@@ -398,10 +527,10 @@ static void test_used_ring(void)
 	offer(6);
 	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
 	CHECK_EQ_U(c.head, 2);
-	vq_push(&vq, c.head, 77);
+	vq_push(&vq, &c, 77);
 	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
 	CHECK_EQ_U(c.head, 6);
-	vq_push(&vq, c.head, 0);
+	vq_push(&vq, &c, 0);
 	/* not visible before the publish */
 	CHECK_EQ_U(drv.used->idx, 0);
 	CHECK_EQ_I(vqd_get_used(&drv, &id, &len), 0);
@@ -422,31 +551,40 @@ static void test_used_ring(void)
 
 /* Undo: chains given back come out again; entries taken back are
  * overwritten before they were ever published. */
-static void test_unpop_unpush(void)
+static void test_mark_rewind(void)
 {
+	struct vq_mark m;
+
 	setup(8);
 	desc(0, BUF_GPA, 1, 0, 0);
 	desc(1, BUF_GPA, 2, 0, 0);
 	offer(0);
 	offer(1);
 	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	push(0, 11);
+	vq_mark(&vq, &m);
 	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
 	CHECK_EQ_U(c.head, 1);
-	vq_unpop(&vq, 1);
+	push(1, 22);
+	vq_rewind(&vq, &m);
 	CHECK_EQ_U(vq.last_avail, 1);
 	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
 	CHECK_EQ_U(c.head, 1);
 	CHECK_EQ_U(c.out_bytes, 2);
 	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 0);
-
-	vq_push(&vq, 0, 11);
-	vq_push(&vq, 1, 22);
-	vq_unpush(&vq, 1);
-	vq_push(&vq, 1, 33);
+	push(1, 33);
 	vq_publish(&vq);
 	CHECK_EQ_U(drv.used->idx, 2);
+	CHECK_EQ_U(drv.used->ring[0].len, 11);
 	CHECK_EQ_U(drv.used->ring[1].id, 1);
 	CHECK_EQ_U(drv.used->ring[1].len, 33);
+	/* room: at most VQ_SHADOW pending between publishes */
+	CHECK(vq_push_room(&vq, VQ_SHADOW));
+	push(2, 0);
+	CHECK(!vq_push_room(&vq, VQ_SHADOW));
+	CHECK(vq_push_room(&vq, VQ_SHADOW - 1));
+	vq_publish(&vq);
+	CHECK(vq_push_room(&vq, VQ_SHADOW));
 	teardown();
 }
 
@@ -456,7 +594,7 @@ static void test_need_call(void)
 {
 	setup(8);
 	CHECK(!vq_need_call(&vq)); /* nothing published */
-	vq_push(&vq, 0, 0);
+	push(0, 0);
 	vq_publish(&vq);
 	CHECK(vq_need_call(&vq));
 	CHECK(!vq_need_call(&vq)); /* once per publish */
@@ -464,12 +602,12 @@ static void test_need_call(void)
 	CHECK(!vq_need_call(&vq));
 
 	drv.avail->flags = VRING_AVAIL_F_NO_INTERRUPT;
-	vq_push(&vq, 1, 0);
+	push(1, 0);
 	vq_publish(&vq);
 	CHECK(!vq_need_call(&vq));
 	drv.avail->flags = 0;
 	CHECK(!vq_need_call(&vq)); /* that publish was answered already */
-	vq_push(&vq, 2, 0);
+	push(2, 0);
 	vq_publish(&vq);
 	CHECK(vq_need_call(&vq));
 	teardown();
@@ -500,7 +638,7 @@ static void test_index_wrap(void)
 {
 	setup(8);
 	drv.used->idx = 0xfffe;
-	vq_attach(&vq, 8, drv.desc, drv.avail, drv.used, 0xfffe);
+	attach(8, 0xfffe, false);
 	CHECK_EQ_U(vq.used_idx, 0xfffe);
 	drv.avail_idx = 0xfffe;
 	drv.last_used = 0xfffe;
@@ -512,7 +650,7 @@ static void test_index_wrap(void)
 	CHECK_EQ_I(vq_avail(&vq), 3);
 	for (unsigned i = 0; i < 3; i++) {
 		CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
-		vq_push(&vq, c.head, i);
+		vq_push(&vq, &c, i);
 	}
 	CHECK_EQ_U(vq.last_avail, 1);
 	vq_publish(&vq);
@@ -535,7 +673,7 @@ int main(void)
 	RUN(test_zero_length);
 	RUN(test_too_long);
 	RUN(test_used_ring);
-	RUN(test_unpop_unpush);
+	RUN(test_mark_rewind);
 	RUN(test_need_call);
 	RUN(test_kicks);
 	RUN(test_index_wrap);
