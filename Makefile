@@ -74,7 +74,19 @@ $(BUILD)/tools/%: tests/e2e/%.c
 	@$(if $(Q),echo "  TOOL    $@")
 	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror $(BOARD_CFLAGS) -static $< -o $@
 
-tests: all $(UNIT_BIN) $(PORT_TEST_BIN) $(TOOL_BIN)
+# The security tests (tests/security/README): one hostile front-end per
+# class of published vulnerability, each linked with hostile.c.
+SEC_SRC := $(filter-out tests/security/hostile.c,\
+	$(sort $(wildcard tests/security/*.c)))
+SEC_BIN := $(patsubst tests/security/%.c,$(BUILD)/security/%,$(SEC_SRC))
+$(BUILD)/security/%: tests/security/%.c tests/security/hostile.c \
+		tests/security/hostile.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  SEC     $@")
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iboard/$(BOARD) \
+		$(BOARD_CFLAGS) -static $< tests/security/hostile.c -o $@
+
+tests: all $(UNIT_BIN) $(PORT_TEST_BIN) $(TOOL_BIN) $(SEC_BIN)
 
 # The fake port's objects are shared by every unit test: keep them.
 .SECONDARY: $(FAKE_OBJ)

@@ -29,6 +29,7 @@ static struct vu_dev devs[CFG_MAX_DEVICES];
 static struct fwd fwd;
 static struct pcap pcap;
 static struct port_pollfd pfd[MAX_WATCH];
+static uint64_t faults_seen; /* port_mem_faults() when last looked at */
 static struct watch watches[MAX_WATCH];
 
 /* One pass of the loop: wait, then serve what is ready. */
@@ -73,6 +74,15 @@ static void loop_once(unsigned ndev, uint64_t stats_at)
 		log_scope(&devs[i].loglim);
 		dev_tick(&devs[i], now);
 		log_scope(NULL);
+	}
+	/* A peer shrank a file under our mapping (port.h): its device goes. */
+	if (port_mem_faults() != faults_seen) {
+		faults_seen = port_mem_faults();
+		for (unsigned i = 0; i < ndev; i++) {
+			log_scope(&devs[i].loglim);
+			dev_memory_check(&devs[i]);
+			log_scope(NULL);
+		}
 	}
 	fwd_flush(&fwd);
 }

@@ -357,6 +357,24 @@ void dev_tick(struct vu_dev *d, uint64_t now)
 	}
 }
 
+void dev_memory_check(struct vu_dev *d)
+{
+	int hit = 0;
+
+	for (unsigned i = 0; i < d->mem.n; i++)
+		hit |= port_mem_faulted(d->mem.r[i].map_base);
+	if (d->dlog.map_base != NULL)
+		hit |= port_mem_faulted(d->dlog.map_base);
+	if (d->inflight.map_base != NULL)
+		hit |= port_mem_faulted(d->inflight.map_base);
+	if (!hit || d->fd < 0)
+		return;
+	LOG_ERR("%s: guest memory faulted: the file behind a region shrank "
+		"under our mapping", d->name);
+	d->violations++;
+	dev_disconnect(d, "guest memory faulted");
+}
+
 void dev_print_stats(const struct vu_dev *d)
 {
 	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++) {

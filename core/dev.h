@@ -213,6 +213,10 @@ void dev_tick(struct vu_dev *d, uint64_t now);
  * ready for the next one. */
 void dev_disconnect(struct vu_dev *d, const char *why);
 
+/* After port_mem_faults moved: if one of the device's mappings faulted
+ * (its file was shrunk by the front-end), drop the connection. */
+void dev_memory_check(struct vu_dev *d);
+
 /* Counters: one line per queue (and the device's totals). */
 void dev_print_stats(const struct vu_dev *d);
 

@@ -97,6 +97,18 @@ int port_mem_map(int fd, uint64_t len, void **addr);
 /* Unmap a mapping made by port_mem_map. */
 int port_mem_unmap(void *addr, uint64_t len);
 
+/*
+ * A peer may shrink the file behind a mapping after we checked its size:
+ * touching the lost pages would kill us (SIGBUS).  Once port_sig_init has
+ * run, such a touch instead finds zeroed memory, the mapping is marked,
+ * and port_mem_faults counts it.  The core then asks port_mem_faulted,
+ * mapping by mapping (by the address port_mem_map returned), which of its
+ * peers' memory it was, and drops that peer.
+ */
+uint64_t port_mem_faults(void);
+/* Did a touch fault in the mapping at addr since the last call? */
+int port_mem_faulted(void *addr);
+
 /* ---- network interfaces (tap, AF_PACKET) ----------------------------- */
 
 /* One piece of a frame to send. */
@@ -167,7 +179,8 @@ uint64_t port_wall_ns(void);
 #define PORT_SIG_STOP 0x1u  /* SIGINT or SIGTERM */
 #define PORT_SIG_STATS 0x2u /* SIGUSR1 */
 
-/* Install handlers for the signals above (SIGPIPE is ignored). */
+/* Install handlers for the signals above (SIGPIPE is ignored; SIGBUS in
+ * a mapping of port_mem_map is survived, see port_mem_faults). */
 int port_sig_init(void);
 
 /* Return the PORT_SIG_* bits raised since the last call, and clear them. */

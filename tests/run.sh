@@ -6,7 +6,9 @@
 # Per board: the unit tests (natively, or under the board's runner such as
 # qemu-aarch64), checks of the linked binary (static, right architecture,
 # no allocator, size, layering), and the end-to-end tests of the real
-# back-end and front-end over real unix sockets.  Ends with one line
+# back-end and front-end over real unix sockets, and the security tests
+# (tests/security/, a hostile front-end per published vulnerability
+# class).  Ends with one line
 # "N passed, M failed"; exit status 0 only if nothing failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -41,6 +43,7 @@ done
 
 source tests/e2e/e2e.sh
 source tests/e2e/e2e_net.sh
+source tests/security/security.sh
 source tests/interop/qemu.sh
 source tests/interop/dpdk.sh
 
@@ -74,6 +77,8 @@ for i in "${!boards[@]}"; do
 	echo "== $BOARD: end to end (${RUN:-native})"
 	e2e_all
 	e2e_net_all
+	echo "== $BOARD: security, one test per class of known vulnerability"
+	sec_all
 done
 
 # Real peers, once, with the native binary (the aarch64 one joins in

@@ -1,15 +1,89 @@
 /*
  * mem.c - shared memory: memfds and their mappings.
+ *
+ * Every mapping is recorded, so that a SIGBUS inside one (its file was
+ * truncated by the peer after we checked its size) can be survived: the
+ * handler (sig.c) calls mem_fault_fixup, which maps a zeroed private page
+ * over the one that faulted and marks the mapping for the core to find.
  */
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "port/linux/internal.h"
 #include "port/port.h"
+
+/* Mappings of this process: devices x (regions + a table being swapped
+ * in + the log + the inflight region), with room to spare. */
+#define MAPS_MAX 1024
+
+static struct mapping {
+	uintptr_t base;
+	size_t len;
+	volatile sig_atomic_t faulted;
+} maps[MAPS_MAX];
+static volatile sig_atomic_t faults;
+
+static void maps_add(void *p, size_t len)
+{
+	for (unsigned i = 0; i < MAPS_MAX; i++) {
+		if (maps[i].base == 0) {
+			maps[i].len = len;
+			maps[i].faulted = 0;
+			maps[i].base = (uintptr_t)p;
+			return;
+		}
+	}
+	/* Table full: the mapping works, only a fault in it is not
+	 * survived (it never is without port_sig_init either). */
+}
+
+static struct mapping *maps_find(uintptr_t a)
+{
+	for (unsigned i = 0; i < MAPS_MAX; i++)
+		if (maps[i].base != 0 && a - maps[i].base < maps[i].len)
+			return &maps[i];
+	return NULL;
+}
+
+bool mem_fault_fixup(void *addr)
+{
+	struct mapping *m = maps_find((uintptr_t)addr);
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t p;
+
+	if (m == NULL || page <= 0)
+		return false;
+	p = (uintptr_t)addr & ~((uintptr_t)page - 1);
+	/* mmap is a plain system call: safe in a signal handler */
+	if (mmap((void *)p, (size_t)page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+		return false;
+	m->faulted = 1;
+	faults++;
+	return true;
+}
+
+uint64_t port_mem_faults(void)
+{
+	return (uint64_t)faults;
+}
+
+int port_mem_faulted(void *addr)
+{
+	struct mapping *m = maps_find((uintptr_t)addr);
+
+	if (m == NULL || !m->faulted)
+		return 0;
+	m->faulted = 0;
+	return 1;
+}
 
 int port_mem_create(const char *name, uint64_t size)
 {
@@ -52,6 +126,7 @@ int port_mem_map(int fd, uint64_t len, void **addr)
 	p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
+	maps_add(p, (size_t)len);
 	*addr = p;
 	return 0;
 }
@@ -64,5 +139,9 @@ int port_mem_unmap(void *addr, uint64_t len)
 	if (len > SIZE_MAX)
 		return -EINVAL;
 #endif
+	struct mapping *m = maps_find((uintptr_t)addr);
+
+	if (m != NULL && m->base == (uintptr_t)addr)
+		m->base = 0;
 	return munmap(addr, (size_t)len) < 0 ? -errno : 0;
 }

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "port/linux/internal.h"
 #include "port/port.h"
 
 static volatile sig_atomic_t sig_stop;
@@ -23,6 +24,19 @@ static void on_signal(int signo)
 		sig_stats = 1;
 	else
 		sig_stop = 1;
+}
+
+/* A touch of a page its file no longer has (port.h port_mem_faults). */
+static void on_sigbus(int signo, siginfo_t *si, void *ctx)
+{
+	struct sigaction dfl = {0};
+
+	(void)ctx;
+	if (si != NULL && mem_fault_fixup(si->si_addr))
+		return; /* the access is made again, on the zeroed page */
+	/* not in guest memory: our own bug, die of it as we would have */
+	dfl.sa_handler = SIG_DFL;
+	sigaction(signo, &dfl, NULL);
 }
 
 int port_sig_init(void)
@@ -48,9 +62,18 @@ int port_sig_init(void)
 		if (sigaction(sigs[i], &sa, NULL) < 0)
 			return -errno;
 
+	/* A fault in guest memory whose file shrank (port_mem_faults).  It
+	 * can come at any time, so it is never blocked. */
+	sa.sa_sigaction = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	if (sigaction(SIGBUS, &sa, NULL) < 0)
+		return -errno;
+
 	/* A peer that goes away must turn into EPIPE, not kill us (send also
 	 * uses MSG_NOSIGNAL; this covers write(2) to stdout). */
 	sa.sa_handler = SIG_IGN;
+	sa.sa_flags = 0;
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGPIPE, &sa, NULL) < 0)
 		return -errno;

@@ -71,6 +71,7 @@ struct fake_map {
 	void *addr;
 	uint64_t len;
 	bool live;
+	bool faulted; /* fake_mem_fault, until port_mem_faulted */
 };
 
 static struct fake_fd fd_tab[FAKE_FD_SLOTS];
@@ -626,6 +627,7 @@ int port_mem_map(int fd, uint64_t len, void **addr)
 			maps[i].addr = f->mem;
 			maps[i].len = len;
 			maps[i].live = true;
+			maps[i].faulted = false;
 			fake_maps_made++;
 			*addr = f->mem;
 			return 0;
@@ -633,6 +635,39 @@ int port_mem_map(int fd, uint64_t len, void **addr)
 	}
 	fake_misuse++;
 	return -PORT_ENOMEM;
+}
+
+static uint64_t mem_faults;
+
+void fake_mem_fault(const void *p)
+{
+	for (unsigned i = 0; i < FAKE_MAPS; i++) {
+		const uint8_t *a = maps[i].addr;
+
+		if (maps[i].live && (const uint8_t *)p >= a &&
+		    (const uint8_t *)p < a + maps[i].len) {
+			maps[i].faulted = true;
+			mem_faults++;
+			return;
+		}
+	}
+	fake_misuse++;
+}
+
+uint64_t port_mem_faults(void)
+{
+	return mem_faults;
+}
+
+int port_mem_faulted(void *addr)
+{
+	for (unsigned i = 0; i < FAKE_MAPS; i++) {
+		if (maps[i].live && maps[i].addr == addr && maps[i].faulted) {
+			maps[i].faulted = false;
+			return 1;
+		}
+	}
+	return 0;
 }
 
 int port_mem_unmap(void *addr, uint64_t len)

@@ -146,6 +146,9 @@ uint8_t *fake_memfd_base(int fd);
 unsigned fake_maps_live(void);
 /* port_mem_map calls that succeeded. */
 extern unsigned fake_maps_made;
+/* A touch at p, inside a live mapping, found its page gone (the file was
+ * truncated): what the Linux port's SIGBUS handler reports. */
+void fake_mem_fault(const void *p);
 
 /* ---- network interfaces (tap, AF_PACKET) --------------------------------- */
 

@@ -1246,6 +1246,25 @@ static void test_inflight_fd(void)
 	teardown();
 }
 
+/* A front-end that shrinks a region's file under our mapping: the touch
+ * faults (the port survives it, port.h port_mem_faults), and the device
+ * drops that connection, every mapping with it. */
+static void test_memory_fault(void)
+{
+	setup();
+	configure();
+	dev_memory_check(&dev); /* nothing faulted: nothing happens */
+	CHECK(dev.fd >= 0);
+	fake_mem_fault(host(BUF_GPA));
+	fake_log_clear();
+	dev_memory_check(&dev);
+	CHECK(dev.fd < 0);
+	CHECK_STR_HAS(fake_last_error(), "dev0: guest memory faulted");
+	CHECK_EQ_U(dev.violations, 1);
+	CHECK_EQ_U(fake_maps_live(), 0);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_handshake);
@@ -1267,5 +1286,6 @@ int main(void)
 	RUN(test_reply_fails);
 	RUN(test_log_base);
 	RUN(test_inflight_fd);
+	RUN(test_memory_fault);
 	return check_summary("test_backend");
 }
