@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # deps.sh - make sure this machine can build and test vhost: the host
-# musl toolchain, the aarch64 musl cross toolchain and qemu-user.
+# musl toolchain, the aarch64 musl cross toolchain and qemu-user, the
+# interop tests' peers, and clang for the fuzzers.
 # Installs what is missing when run as root on Debian/Ubuntu; otherwise
 # prints the exact commands and fails.
 set -euo pipefail
@@ -9,6 +10,9 @@ PKGS="make gcc iproute2 iputils-ping tcpdump musl-tools musl-dev:arm64 gcc-aarch
 # The interop tests' real peers: QEMU booting a Debian kernel, and DPDK
 # (testpmd is in dpdk in older 22.11 point releases, in dpdk-dev in newer).
 PKGS="$PKGS qemu-system-x86 busybox-static cpio dpdk dpdk-dev"
+# make fuzz: clang with libFuzzer and the sanitizer runtimes, and
+# llvm-symbolizer for its stack traces.
+PKGS="$PKGS clang libclang-rt-14-dev llvm"
 case $(dpkg --print-architecture 2>/dev/null) in
 amd64) PKGS="$PKGS linux-image-cloud-amd64" ;;
 esac
@@ -20,10 +24,12 @@ missing() {
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	[ -f /usr/lib/aarch64-linux-musl/libc.a ] || echo "musl-dev:arm64"
-	for t in qemu-system-x86_64 cpio dpdk-testpmd; do
+	for t in qemu-system-x86_64 cpio dpdk-testpmd clang llvm-symbolizer; do
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	[ -x /bin/busybox ] || echo "busybox-static"
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 ||
+		echo "libclang-rt-14-dev"
 	ls /boot/vmlinuz-* >/dev/null 2>&1 || echo "a kernel in /boot"
 }
 

@@ -136,6 +136,9 @@ uint64_t fake_evt_count(int fd);
  * guest RAM array (with an unused page after it, so two memfds are never
  * adjacent in our memory).  Negative if the array is used up. */
 int fake_memfd(uint64_t size);
+/* If set, port_mem_create makes its memfds with it (the fuzzers, whose
+ * budget and ASan poisoning must know of every memfd); <0: no memory. */
+extern int (*fake_mem_create)(uint64_t size);
 /* Another fd over the same memory (the same guest RAM sent again). */
 int fake_memfd_alias(int fd);
 /* Make port_mem_map of fd fail (-PORT_ENOMEM), or work again. */

@@ -74,6 +74,9 @@ void fz_begin(void)
 	fake_reset();
 	fds_made = 0;
 	pages_used = 0;
+	/* memfds the core makes (GET_INFLIGHT_FD) come out of the budget
+	 * too, addressable like ours */
+	fake_mem_create = fz_memfd;
 	if (ram_base == NULL) {
 		int fd = fake_memfd(FAKE_PAGE);
 

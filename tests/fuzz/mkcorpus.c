@@ -175,7 +175,11 @@ static void handshake(uint64_t features, uint64_t proto, bool polled)
 	step(VU_SET_MEM_TABLE, VU_FLAG_NEED_REPLY, pl_mem(), 2);
 	for (uint32_t q = 0; q < 2; q++) {
 		step(VU_SET_VRING_NUM, 0, pl_state(q, QNUM), 0);
-		step(VU_SET_VRING_BASE, 0, pl_state(q, 0), 0);
+		step(VU_SET_VRING_BASE, 0,
+		     pl_state(q, (features & VU_BIT(VIRTIO_F_RING_PACKED))
+					 ? VQ_BASE_PACKED_INIT
+					 : 0),
+		     0);
 		step(VU_SET_VRING_ADDR, 0, pl_addr(q), 0);
 		if (polled)
 			step(VU_SET_VRING_KICK, 0, pl_u64(q | VU_VRING_NOFD), 0);
@@ -418,7 +422,7 @@ static void seeds_backend(void)
 	be_steps(FD_MEM64K);
 	put8(0xfd);
 	be_steps(FD_MEM64K);
-	v = VU_BIT(VIRTIO_RING_F_INDIRECT_DESC);
+	v = VU_BIT(VIRTIO_NET_F_GUEST_CSUM); /* not offered: a violation */
 	be_request(VU_SET_FEATURES, VU_FLAG_NEED_REPLY, &v, 8, NULL, 0);
 	be_steps(FD_MEM64K);
 	/* a second peer knocks; a reply that cannot be sent */
@@ -427,6 +431,71 @@ static void seeds_backend(void)
 	be_request(VU_GET_FEATURES, 0, NULL, 0, NULL, 0);
 	be_steps(FD_MEM64K);
 	save("fuzz_backend", "reset-reconnect");
+
+	/* migration: LOG_ALL and a log (a memfd of 4 KiB), used rings
+	 * logged, traffic; logging off again */
+	handshake(F_BASE | VU_BIT(VHOST_F_LOG_ALL),
+		  P_BASE | VU_BIT(VU_PROTO_F_LOG_SHMFD), false);
+	be_steps(FD_MEM64K);
+	{
+		struct vu_log lg = {0x1000, 0};
+		struct vu_addr a = {0, VU_VRING_F_LOG, UVA(Q_GPA(0)),
+				    UVA(Q_GPA(0) + USED_OFF),
+				    UVA(Q_GPA(0) + AVAIL_OFF),
+				    Q_GPA(0) + USED_OFF - RAM_GPA};
+
+		fd = 0x01u; /* a new memfd of 4 KiB */
+		be_request(VU_SET_LOG_BASE, VU_FLAG_NEED_REPLY, &lg, sizeof(lg),
+			   &fd, 1);
+		fd = FD_EVT;
+		be_request(VU_SET_LOG_FD, 0, NULL, 0, &fd, 1);
+		be_request(VU_SET_VRING_ADDR, 0, &a, sizeof(a), NULL, 0);
+	}
+	be_traffic(0, 1, 2048);
+	be_loop(0xff);
+	v = F_BASE;
+	be_request(VU_SET_FEATURES, 0, &v, 8, NULL, 0);
+	be_traffic(1, 1, 2048);
+	be_loop(0xff);
+	save("fuzz_backend", "dirty-log");
+
+	/* inflight tracking: GET_INFLIGHT_FD, traffic, the region handed
+	 * back with SET_INFLIGHT_FD (a new region, all zero) */
+	handshake(F_BASE, P_BASE | VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD), false);
+	be_steps(FD_MEM64K);
+	{
+		struct vu_inflight in = {0, 0, 2, QNUM, 0};
+
+		be_request(VU_GET_INFLIGHT_FD, 0, &in, sizeof(in), NULL, 0);
+		be_traffic(0, 1, 2048);
+		be_loop(0xff);
+		in.mmap_size = 0x1000;
+		fd = 0x01u;
+		be_request(VU_SET_INFLIGHT_FD, 0, &in, sizeof(in), &fd, 1);
+		be_traffic(1, 1, 2048);
+		be_loop(0xff);
+	}
+	save("fuzz_backend", "inflight");
+
+	/* packed rings: the handshake, and a frame each way */
+	handshake(F_BASE | VU_BIT(VIRTIO_F_RING_PACKED), P_BASE, false);
+	be_steps(FD_MEM64K);
+	{
+		struct vring_packed_desc d = {TX_BUF, 72, 0,
+					      VRING_PACKED_F_AVAIL};
+		uint8_t frame[72];
+
+		for (unsigned i = 0; i < sizeof(frame); i++)
+			frame[i] = (uint8_t)(i < 12 ? 0 : i < 18 ? 0xff : i);
+		be_guest(TX_BUF, frame, sizeof(frame));
+		be_guest(Q_GPA(1), &d, sizeof(d));
+		d = (struct vring_packed_desc){RX_BUF, 2048, 0,
+					       VRING_PACKED_F_AVAIL |
+						       VRING_DESC_F_WRITE};
+		be_guest(Q_GPA(0), &d, sizeof(d));
+	}
+	be_loop(0xff);
+	save("fuzz_backend", "packed");
 }
 
 /* ---- fuzz_ring ------------------------------------------------------------ */

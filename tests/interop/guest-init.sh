@@ -19,6 +19,8 @@ for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/class/net/eth0 ] && break; sleep 0.5
 ip link set eth0 up
 ip addr add 192.0.2.10/24 dev eth0
 echo "VHTEST up $scenario"
+# the virtio features the driver and our back-end agreed on, bit 0 first
+echo "VHTEST features $(cat /sys/class/net/eth0/device/features)"
 
 pings() { # SIZE: 20 pings, print how many came back
 	n=$(ping -c 20 -i 0.2 -W 3 -s "$1" 192.0.2.1 2>/dev/null |
