@@ -247,20 +247,25 @@ static bool csum_complete(struct net_frame *fr, struct vq_iov *flat,
 	return true;
 }
 
-/* The offloads of a TX header, with CSUM negotiated (virtio 1.2 5.1.6.2):
- * NET_FULL-free result: 0 to send fr as it is (or completed in *flat),
+/* The offloads a TX header asks for, with CSUM negotiated (virtio 1.2
+ * 5.1.6.2): 0 to send fr (completed in *flat if it asked for a checksum),
  * -1 to drop it as bad. */
 static int tx_offloads(const struct vq_chain *c, struct net_frame *fr,
 		       struct vq_iov *flat)
 {
 	uint8_t h[10];
-	struct vq_iov one = {h, sizeof(h)};
-	struct iov_cur src, dst;
 
-	iov_cur_init(&dst, &one, 1);
-	iov_cur_init(&src, c->iov, c->nout);
-	if (iov_copy(&dst, &src, sizeof(h)) != sizeof(h))
-		return -1;
+	if (c->iov[0].len >= sizeof(h)) {
+		memcpy(h, c->iov[0].base, sizeof(h)); /* the usual case */
+	} else {
+		struct vq_iov one = {h, sizeof(h)};
+		struct iov_cur src, dst;
+
+		iov_cur_init(&dst, &one, 1);
+		iov_cur_init(&src, c->iov, c->nout);
+		if (iov_copy(&dst, &src, sizeof(h)) != sizeof(h))
+			return -1;
+	}
 	/* gso_type: no GSO feature is offered */
 	if (h[1] != 0)
 		return -1;

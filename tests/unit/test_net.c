@@ -62,7 +62,8 @@ static int req(uint32_t request, const void *p, uint32_t size, int fd)
 	msg.hdr.request = request;
 	msg.hdr.flags = VU_VERSION;
 	msg.hdr.size = size;
-	memcpy(msg.p.bytes, p, size);
+	if (size > 0)
+		memcpy(msg.p.bytes, p, size);
 	for (unsigned i = 0; i < CFG_MAX_MSG_FDS; i++)
 		msg.fds[i] = -1;
 	msg.fds[0] = fd;
