@@ -22,7 +22,8 @@ static void trace_payload(const struct vu_msg *m)
 	bool reply = (m->hdr.flags & VU_FLAG_REPLY) != 0;
 
 	/* a REPLY_ACK status, or a GET_* value */
-	if (reply && m->hdr.request != VU_GET_VRING_BASE) {
+	if (reply && m->hdr.request != VU_GET_VRING_BASE &&
+	    m->hdr.request != VU_GET_INFLIGHT_FD) {
 		if (sz == 8)
 			LOG_INFO("u64: 0x%016llx\n", (unsigned long long)m->p.u64);
 		return;
@@ -74,6 +75,28 @@ static void trace_payload(const struct vu_msg *m)
 				 (unsigned long long)m->p.addr.used,
 				 (unsigned long long)m->p.addr.avail,
 				 (unsigned long long)m->p.addr.log);
+			return;
+		}
+		break;
+	case VU_SET_LOG_BASE:
+		if (sz >= sizeof(struct vu_log)) {
+			LOG_INFO("log.size: 0x%016llx\nlog.offset: 0x%016llx\n",
+				 (unsigned long long)m->p.log.size,
+				 (unsigned long long)m->p.log.offset);
+			return;
+		}
+		break;
+	case VU_GET_INFLIGHT_FD:
+	case VU_SET_INFLIGHT_FD:
+		if (sz >= sizeof(struct vu_inflight)) {
+			LOG_INFO("inflight.mmap_size: 0x%016llx\n"
+				 "inflight.mmap_offset: 0x%016llx\n"
+				 "inflight.num_queues: %u\n"
+				 "inflight.queue_size: %u\n",
+				 (unsigned long long)m->p.inflight.mmap_size,
+				 (unsigned long long)m->p.inflight.mmap_offset,
+				 m->p.inflight.num_queues,
+				 m->p.inflight.queue_size);
 			return;
 		}
 		break;

@@ -274,6 +274,19 @@ int main(int argc, char **argv)
 		send_msg(1, 1, NULL, 0, NULL, 0);
 		return reply_u64(1, &v) == 0 ? 0 : 1;
 	}
+	if (!strcmp(s, "traced")) { /* refused (feature not negotiated) */
+		uint64_t lg[2] = {0x1000, 0x40};
+		struct {
+			uint64_t size, off;
+			uint16_t nq, qs;
+			uint32_t pad;
+		} in = {0, 0, 2, 256, 0};
+		int e = eventfd(0, 0);
+		send_msg(6, 1, lg, sizeof(lg), &e, 1); /* SET_LOG_BASE */
+		send_msg(31, 1, &in, sizeof(in), NULL, 0); /* GET_INFLIGHT_FD */
+		send_msg(1, 1, NULL, 0, NULL, 0);
+		return reply_u64(1, &v) == 0 ? 0 : 1;
+	}
 	if (!strcmp(s, "unsupported")) { /* refused, connection kept */
 		int e = eventfd(0, 0);
 		send_msg(24, 1, &v, 8, &e, 1); /* GET_CONFIG */

@@ -315,7 +315,12 @@ t_signals() {
 t_trace() {
 	be_start -v || return 1
 	fe -q "$SOCK" --frames 10 >/dev/null 2>&1 || return 1
+	timeout 30 $RUN "$BUILD/tools/badpeer" "$SOCK" traced || return 1
 	stop "$BE" || return 1
+	has "$BELOG" "^log.size: 0x0000000000001000$" &&
+		has "$BELOG" "^log.offset: 0x0000000000000040$" &&
+		has "$BELOG" "^inflight.num_queues: 2$" &&
+		has "$BELOG" "^inflight.queue_size: 256$" || return 1
 	has "$BELOG" "^Cmd: VHOST_USER_SET_MEM_TABLE (0x5)$" &&
 		has "$BELOG" "^nregions: 1$" &&
 		has "$BELOG" "^Cmd: VHOST_USER_SET_VRING_KICK (0xc)$" &&
