@@ -102,23 +102,31 @@ static int check_counts(const struct vu_inflight *r, const char *req,
 	return 0;
 }
 
-/* A fresh part for a ring of num entries. */
-static void init_part(uint8_t *part, bool packed, uint16_t num)
+/* A fresh part (version 0: nothing was ever tracked in it) for the ring
+ * as it is now: nothing in flight, the used position the ring's. */
+static void init_part(uint8_t *part, const struct vq *vq)
 {
-	if (!packed) {
+	uint16_t num = (uint16_t)vq->num;
+
+	if (!vq->packed) {
 		struct split_region *r = (void *)part;
 
+		memset(part, 0, 16 + 16ull * num);
+		STORE(&r->used_idx, vq->used_idx);
 		STORE(&r->desc_num, num);
 		STORE(&r->version, (uint16_t)INFLIGHT_VERSION);
 		return;
 	}
 	struct packed_region *r = (void *)part;
 
-	/* every entry on the free list, both wrap counters at 1 */
+	memset(part, 0, 32 + 32ull * num);
+	/* every entry on the free list */
 	for (uint16_t i = 0; i < num; i++)
 		STORE(&r->desc[i].next, (uint16_t)(i + 1));
-	STORE(&r->used_wrap, (uint8_t)1);
-	STORE(&r->old_used_wrap, (uint8_t)1);
+	STORE(&r->used_idx, vq->used_idx);
+	STORE(&r->old_used_idx, vq->used_idx);
+	STORE(&r->used_wrap, (uint8_t)vq->used_wrap);
+	STORE(&r->old_used_wrap, (uint8_t)vq->used_wrap);
 	STORE(&r->desc_num, num);
 	STORE(&r->version, (uint16_t)INFLIGHT_VERSION);
 }
@@ -161,10 +169,9 @@ int inflight_create(struct inflight *inf, const struct vu_inflight *req,
 		port_fd_close(fd);
 		return rc;
 	}
+	/* zeroed (a new memfd): each part is set up when its ring starts,
+	 * for the ring's own size and position */
 	set_region(inf, base, size, 0, req, packed);
-	for (uint16_t q = 0; q < req->num_queues; q++)
-		init_part(inf->base + q * inf->queue_bytes, packed,
-			  req->queue_size);
 	memset(reply, 0, sizeof(*reply));
 	reply->mmap_size = size;
 	reply->mmap_offset = 0;
@@ -373,23 +380,27 @@ int inflight_attach(struct vq *vq, struct inflight_q *iq,
 	part = inf->base + qi * inf->queue_bytes;
 	version = LOAD((uint16_t *)(void *)(part + 8));
 	num = LOAD((uint16_t *)(void *)(part + 10));
+	iq->region = part;
+	iq->packed = vq->packed;
+	iq->num = (uint16_t)vq->num;
 	if (version == 0) {
-		init_part(part, vq->packed, (uint16_t)vq->num);
-	} else if (version != INFLIGHT_VERSION || num != vq->num) {
+		/* a new region: it starts where the ring is */
+		init_part(part, vq);
+		vq->inflight = iq;
+		return 0;
+	}
+	if (version != INFLIGHT_VERSION || num != vq->num) {
 		LOG_ERR("%s: inflight region: version %u for %u entries, the "
 			"ring has %u", vq->name, version, num, vq->num);
 		return -PORT_EPROTO;
 	}
-	iq->region = part;
-	iq->packed = vq->packed;
-	iq->num = (uint16_t)vq->num;
 	vq->inflight = iq;
 	if ((vq->packed ? recover_packed(vq, iq) : recover_split(vq, iq)) < 0) {
 		vq->inflight = NULL;
 		return -PORT_EPROTO;
 	}
 	if (iq->nresubmit > 0)
-		LOG_INFO("%s: %u chains in flight before the restart are taken "
+		LOG_PEER("%s: %u chains in flight before the restart are taken "
 			 "again\n", vq->name, iq->nresubmit);
 	return 0;
 }
@@ -399,6 +410,7 @@ int inflight_attach(struct vq *vq, struct inflight_q *iq,
 void inflight_mark(const struct vq *vq, struct vq_mark *m)
 {
 	m->resubmit = vq->inflight->pos;
+	m->popped = vq->inflight->npopped;
 	m->track = vq->packed ? LOAD(&packed_of(vq)->old_free_head)
 			      : LOAD(&split_of(vq)->last_batch_head);
 }
@@ -409,19 +421,28 @@ void inflight_rewind(struct vq *vq, const struct vq_mark *m)
 
 	iq->pos = m->resubmit;
 	if (vq->packed) {
-		/* the chains taken since go back on the free list */
-		STORE(&packed_of(vq)->free_head, m->track);
-		STORE(&packed_of(vq)->old_free_head, m->track);
+		struct packed_region *r = packed_of(vq);
+		uint16_t e = m->track, end = LOAD(&r->free_head);
+
+		/* the entries taken since go back on the free list, no
+		 * longer in flight (the walk bounded: the list is shared) */
+		for (uint32_t k = 0; k < vq->num && e != end && e < vq->num;
+		     k++) {
+			STORE(&r->desc[e].inflight, (uint8_t)0);
+			e = LOAD(&r->desc[e].next);
+		}
+		STORE(&r->free_head, m->track);
+		STORE(&r->old_free_head, m->track);
 		return;
 	}
 	struct split_region *r = split_of(vq);
 
 	STORE(&r->last_batch_head, m->track);
-	for (uint16_t a = m->last_avail; a != vq->last_avail; a++) {
-		uint16_t h = LE16(LOAD(&vq->avail->ring[a & (vq->num - 1)]));
-		if (h < vq->num)
-			STORE(&r->desc[h].inflight, (uint8_t)0);
-	}
+	/* the heads taken since, as we recorded them (not as the guest's
+	 * avail ring may say by now) */
+	for (uint16_t k = m->popped; k < iq->npopped; k++)
+		STORE(&r->desc[iq->popped[k]].inflight, (uint8_t)0);
+	iq->npopped = m->popped;
 }
 
 /* A packed chain as the region recorded it, from head entry e. */
@@ -432,6 +453,13 @@ static int packed_chain(struct vq *vq, const struct mem_table *mem,
 	uint16_t n = LOAD(&r->desc[e].num), k = e, id = 0;
 	struct chain_walk w;
 
+	/* read again from shared memory: checked again (it becomes the
+	 * number of slots the used element skips) */
+	if (n == 0 || n > vq->num) {
+		LOG_ERR("%s: inflight region: entry %u is a chain of %u "
+			"descriptors", vq->name, e, n);
+		return -PORT_EPROTO;
+	}
 	chain_begin(&w, vq, mem, c);
 	for (uint16_t j = 0; j < n; j++) {
 		const struct packed_desc *d;
@@ -490,6 +518,8 @@ void inflight_popped(struct vq *vq, struct vq_chain *c)
 	struct split_desc *d = &split_of(vq)->desc[c->head];
 
 	c->track = c->head;
+	if (iq->npopped < VQ_SHADOW)
+		iq->popped[iq->npopped++] = c->head;
 	STORE(&d->counter, iq->counter++);
 	STORE(&d->inflight, (uint8_t)1);
 }
@@ -583,4 +613,5 @@ void inflight_published(struct vq *vq)
 	for (uint16_t k = 0; k < n && k < VQ_SHADOW; k++)
 		STORE(&r->desc[iq->batch[k]].inflight, (uint8_t)0);
 	STORE(&r->used_idx, vq->used_idx);
+	iq->npopped = 0;
 }

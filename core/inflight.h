@@ -43,6 +43,8 @@ struct inflight_q {
 	uint16_t num;
 	uint64_t counter; /* the next chain's age */
 	uint16_t batch[VQ_SHADOW]; /* split: heads pushed, not published */
+	uint16_t popped[VQ_SHADOW]; /* split: heads taken, not published */
+	uint16_t npopped;
 	uint16_t resubmit[VQ_SHADOW]; /* to take again, oldest first */
 	uint16_t nresubmit;
 	uint16_t pos; /* next of them to take */

@@ -353,12 +353,13 @@ void vq_publish(struct vq *vq)
 	}
 	if (vq->used_idx == vq->published)
 		return;
-	if (vq->log != NULL && vq->used_gpa != UINT64_MAX)
-		log_used_split(vq);
 	/* Release: the used elements and the bytes written into the
 	 * buffers are visible before the index that hands them over
 	 * (virtio 1.2 2.7.14). */
 	STORE_RELEASE(&vq->used->idx, LE16(vq->used_idx));
+	/* marked after the writes, so a log read in between misses none */
+	if (vq->log != NULL && vq->used_gpa != UINT64_MAX)
+		log_used_split(vq);
 	if (vq->inflight != NULL)
 		inflight_published(vq);
 	vq->published = vq->used_idx;

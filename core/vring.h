@@ -179,6 +179,7 @@ struct vq_mark {
 	uint16_t used_idx;
 	uint16_t nshadow;
 	uint16_t resubmit; /* inflight: resubmission list position */
+	uint16_t popped;   /* inflight: heads taken so far (split) */
 	uint16_t track;    /* inflight: batch head (split), free head */
 	bool avail_wrap;
 };

@@ -29,7 +29,11 @@ static bool desc_avail(uint16_t flags, bool wrap)
 static void next_slot(const struct vq *vq, uint16_t *i, bool *wrap,
 		      uint16_t by)
 {
-	uint32_t n = (uint32_t)*i + by;
+	uint32_t n;
+
+	/* a chain takes 1..num slots (checked where it was taken) */
+	CORE_ASSERT(by >= 1 && by <= vq->num);
+	n = (uint32_t)*i + by;
 
 	if (n >= vq->num) {
 		n -= vq->num;
@@ -134,8 +138,6 @@ void vq_packed_publish(struct vq *vq)
 
 		STORE(&d->id, LE16(e->id));
 		STORE(&d->len, LE32(e->len));
-		if (vq->log != NULL && vq->used_gpa != UINT64_MAX)
-			dirty_mark(vq->log, vq->used_gpa + 16ull * slot, 16);
 		next_slot(vq, &slot, &wrap, e->ndesc);
 	}
 	if (vq->inflight != NULL)
@@ -158,6 +160,15 @@ void vq_packed_publish(struct vq *vq)
 		next_slot(vq, &slot, &wrap, e->ndesc);
 	}
 	STORE_RELEASE(&vq->pdesc[first].flags, LE16(used_flags));
+	/* marked after the writes, so a log read in between misses none */
+	if (vq->log != NULL && vq->used_gpa != UINT64_MAX) {
+		slot = first;
+		wrap = vq->used_wrap;
+		for (unsigned k = 0; k < vq->nshadow; k++) {
+			dirty_mark(vq->log, vq->used_gpa + 16ull * slot, 16);
+			next_slot(vq, &slot, &wrap, vq->shadow[k].ndesc);
+		}
+	}
 	if (vq->inflight != NULL)
 		inflight_published(vq);
 	vq->used_idx = slot;

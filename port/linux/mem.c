@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "port/linux/internal.h"
@@ -26,15 +27,36 @@
 static struct mapping {
 	uintptr_t base;
 	size_t len;
+	size_t page; /* of the file's filesystem: huge for hugetlbfs */
 	volatile sig_atomic_t faulted;
 } maps[MAPS_MAX];
 static volatile sig_atomic_t faults;
 
-static void maps_add(void *p, size_t len)
+/* The page size the kernel maps fd's file with: 4 KiB for a memfd or
+ * tmpfs, 2 MiB or 1 GiB for hugetlbfs (where a mapping can only be split
+ * at those boundaries). */
+static size_t file_page(int fd)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	struct statfs st;
+	uint64_t b;
+
+	if (page <= 0)
+		page = 4096;
+	if (fstatfs(fd, &st) != 0)
+		return (size_t)page;
+	b = (uint64_t)st.f_bsize;
+	if (b > (uint64_t)page && b <= SIZE_MAX && !(b & (b - 1)))
+		return (size_t)b;
+	return (size_t)page;
+}
+
+static void maps_add(void *p, size_t len, int fd)
 {
 	for (unsigned i = 0; i < MAPS_MAX; i++) {
 		if (maps[i].base == 0) {
 			maps[i].len = len;
+			maps[i].page = file_page(fd);
 			maps[i].faulted = 0;
 			maps[i].base = (uintptr_t)p;
 			return;
@@ -55,14 +77,14 @@ static struct mapping *maps_find(uintptr_t a)
 bool mem_fault_fixup(void *addr)
 {
 	struct mapping *m = maps_find((uintptr_t)addr);
-	long page = sysconf(_SC_PAGESIZE);
 	uintptr_t p;
 
-	if (m == NULL || page <= 0)
+	if (m == NULL)
 		return false;
-	p = (uintptr_t)addr & ~((uintptr_t)page - 1);
-	/* mmap is a plain system call: safe in a signal handler */
-	if (mmap((void *)p, (size_t)page, PROT_READ | PROT_WRITE,
+	/* the whole page of the mapping (a huge one on hugetlbfs); mmap is
+	 * a plain system call: safe in a signal handler */
+	p = (uintptr_t)addr & ~((uintptr_t)m->page - 1);
+	if (mmap((void *)p, m->page, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
 		return false;
 	m->faulted = 1;
@@ -126,7 +148,7 @@ int port_mem_map(int fd, uint64_t len, void **addr)
 	p = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	maps_add(p, (size_t)len);
+	maps_add(p, (size_t)len, fd);
 	*addr = p;
 	return 0;
 }

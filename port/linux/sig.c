@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "port/linux/internal.h"
@@ -30,13 +31,19 @@ static void on_signal(int signo)
 static void on_sigbus(int signo, siginfo_t *si, void *ctx)
 {
 	struct sigaction dfl = {0};
+	bool fault = si != NULL && si->si_code > 0; /* the kernel's, not kill */
 
 	(void)ctx;
-	if (si != NULL && mem_fault_fixup(si->si_addr))
+	if (fault && (si->si_code == BUS_ADRERR || si->si_code == BUS_OBJERR) &&
+	    mem_fault_fixup(si->si_addr))
 		return; /* the access is made again, on the zeroed page */
-	/* not in guest memory: our own bug, die of it as we would have */
+	/* Anything else: die of it as we would have.  A fault is taken
+	 * again on return, now with the default action; a SIGBUS sent by
+	 * someone is raised again. */
 	dfl.sa_handler = SIG_DFL;
 	sigaction(signo, &dfl, NULL);
+	if (!fault)
+		raise(signo);
 }
 
 int port_sig_init(void)

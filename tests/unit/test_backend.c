@@ -1167,9 +1167,14 @@ static void test_inflight_fd(void)
 	CHECK(!fake_fd_is_open(s->fds[0])); /* sent, and ours closed */
 	CHECK_EQ_U(fake_maps_live(), 1);
 	CHECK(dev.inflight.base == fake_memfd_base(s->fds[0]));
-	CHECK_EQ_U(dev.inflight.base[8], 1);          /* version */
-	CHECK_EQ_U(dev.inflight.base[4160 + 10], 0);  /* desc_num 256 */
-	CHECK_EQ_U(dev.inflight.base[4160 + 11], 1);
+	/* zeroed: each part is set up when its ring starts (test_net) */
+	{
+		unsigned nonzero = 0;
+
+		for (unsigned i = 0; i < 2 * 4160; i++)
+			nonzero += dev.inflight.base[i] != 0;
+		CHECK_EQ_U(nonzero, 0);
+	}
 	fds0 = fake_fd_open_count();
 	/* again and again: one region, no fd left behind (the fake's fd
 	 * table is not reused, so a dozen times each) */

@@ -925,16 +925,42 @@ static void test_dirty_log(void)
  * region until their used element is published; a ring attached to a
  * region that still marks chains takes them again first, oldest first,
  * and carries on after them. */
+/* The inflight entries of ring q marked in flight, in the region. */
+static unsigned in_flight(const uint8_t *region, uint64_t part, unsigned q)
+{
+	const uint8_t *r = region + q * part;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 16; i++)
+		n += r[packed ? 32 + 32 * i : 16 + 16 * i] != 0;
+	return n;
+}
+
 static void test_inflight(void)
 {
-	struct vu_inflight in = {0, 0, 2, 16, 0};
+	/* regions for rings of 64 entries; the rings have 16 */
+	struct vu_inflight in = {0, 0, 2, 64, 0};
+	const uint64_t part = packed ? 2112 : 1088;
 	const struct fake_sent *s;
+	uint32_t base_before;
+	uint8_t *region;
 	int rfd;
 	struct vq_chain *c = &dev.tx_chain;
 
 	proto_extra = VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD);
-	setup_with(F_BASE, 16, true, true, ACT_SINK);
+	setup_with(F_BASE, 16, true, true, ACT_ECHO);
 	proto_extra = 0;
+	/* the rings move first: a region comes when they are not at 0 */
+	for (uint16_t i = 0; i < 3; i++) {
+		rx_add(i, 2048);
+		tx_put(i, 60, (uint8_t)i, HDR);
+	}
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	for (uint16_t i = 0; i < 3; i++) {
+		expect_used(&txq, i, 0);
+		expect_used(&rxq, i, HDR + 60);
+	}
+	base_before = vq_base(&dev.q[1].ring);
 	CHECK_EQ_I(req(VU_GET_INFLIGHT_FD, &in, sizeof(in), -1), 0);
 	s = fake_sent_last();
 	if (!CHECK_EQ_U(s->nfds, 1)) {
@@ -942,62 +968,90 @@ static void test_inflight(void)
 		return;
 	}
 	rfd = s->fds[0];
-	CHECK(dev.q[1].ring.inflight != NULL);
-	/* three frames: all published, none left in flight */
-	for (uint16_t i = 0; i < 3; i++)
-		tx_put(i, 60, (uint8_t)i, HDR);
-	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
-	CHECK_EQ_U(dev.q[1].st.frames, 3);
-	for (uint16_t i = 0; i < 3; i++)
-		expect_used(&txq, i, 0);
-	/* the region: laid out for 2 queues of 16, nothing in flight */
-	CHECK_EQ_U(s->p.u64, 2 * (packed ? 576 : 320));
-	for (unsigned q = 0; q < 2; q++) {
-		const uint8_t *r = fake_memfd_base(rfd) +
-				   q * (packed ? 576 : 320);
-		CHECK_EQ_U(r[8] | r[9] << 8, 1);   /* version */
-		CHECK_EQ_U(r[10] | r[11] << 8, 16); /* desc_num */
-		for (unsigned i = 0; i < 16; i++)
-			CHECK_EQ_U(r[packed ? 32 + 32 * i : 16 + 16 * i], 0);
-	}
+	region = fake_memfd_base(rfd);
 	CHECK(!fake_fd_is_open(rfd)); /* ours is closed, the mapping stays */
+	CHECK_EQ_U(s->p.u64, 2 * part);
+	/* a new region takes the rings where they are */
+	CHECK(dev.q[1].ring.inflight != NULL);
+	CHECK_EQ_U(vq_base(&dev.q[1].ring), base_before);
+	for (unsigned q = 0; q < 2; q++) {
+		const uint8_t *r = region + q * part;
+		CHECK_EQ_U(r[8] | r[9] << 8, 1);   /* version */
+		CHECK_EQ_U(r[10] | r[11] << 8, 16); /* desc_num: the ring's */
+		CHECK_EQ_U(in_flight(region, part, q), 0);
+	}
+
+	/* an echo that waits for RX buffers takes the TX chain and gives
+	 * it back: not left marked in flight */
+	tx_put(3, 60, 3, HDR);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	expect_no_used(&txq);
+	CHECK_EQ_U(in_flight(region, part, 1), 0);
+	rx_add(3, 2048);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	expect_used(&txq, 3, 0);
+	expect_used(&rxq, 3, HDR + 60);
+	CHECK_EQ_U(in_flight(region, part, 0) + in_flight(region, part, 1), 0);
 
 	/* two chains taken, then the back-end "dies" before it returns
 	 * them: the ring is attached again to the region (as after a
 	 * reconnect), which names them */
-	tx_put(3, 60, 3, HDR);
 	tx_put(4, 61, 4, HDR);
+	tx_put(5, 62, 5, HDR);
 	CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, c), 1);
 	CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, c), 1);
+	CHECK_EQ_U(in_flight(region, part, 1), 2);
 	{
-		struct vu_inflight set = {0, 0, 2, 16, 0};
+		struct vu_inflight set = {2 * part, 0, 2, 64, 0};
 
-		set.mmap_size = s->p.u64; /* the GET reply's size */
 		rfd = fake_memfd_alias(rfd);
-		fake_log_clear();
 		CHECK_EQ_I(req(VU_SET_INFLIGHT_FD, &set, sizeof(set), rfd), 0);
 	}
 	CHECK_EQ_U(dev.q[1].iq.nresubmit, 2);
+	rx_add(4, 2048);
+	rx_add(5, 2048);
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
-	CHECK_EQ_U(dev.q[1].st.frames, 5);
-	CHECK_EQ_U(dev.q[1].st.bytes, 60 * 4 + 61);
-	expect_used(&txq, 3, 0);
-	expect_used(&txq, 4, 0);
-	expect_no_used(&txq);
-	CHECK_EQ_U(dev.q[1].iq.pos, 2);
-	/* and then on as usual */
-	tx_put(5, 62, 5, HDR);
-	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
-	expect_used(&txq, 5, 0);
 	CHECK_EQ_U(dev.q[1].st.frames, 6);
-	/* once more attached: nothing is in flight any more */
+	CHECK_EQ_U(dev.q[1].st.bytes, 60 * 4 + 61 + 62);
+	expect_used(&txq, 4, 0);
+	expect_used(&txq, 5, 0);
+	expect_no_used(&txq);
+	expect_used(&rxq, 4, HDR + 61);
+	expect_used(&rxq, 5, HDR + 62);
+	CHECK(memcmp(host(RX_BUF(5)) + HDR, make_frame(62, 5), 62) == 0);
+	CHECK_EQ_U(dev.q[1].iq.pos, 2);
+	CHECK_EQ_U(in_flight(region, part, 1), 0);
+	/* and then on as usual */
+	rx_add(6, 2048);
+	tx_put(6, 63, 6, HDR);
+	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	expect_used(&txq, 6, 0);
+	CHECK_EQ_U(dev.q[1].st.frames, 7);
+
+	/* the front-end changes what the region says between the recovery
+	 * and the resubmission: checked again, never used as it stands */
+	tx_put(7, 60, 7, HDR);
+	CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, c), 1);
 	{
-		struct vu_inflight set = {s->p.u64, 0, 2, 16, 0};
+		struct vu_inflight set = {2 * part, 0, 2, 64, 0};
 
 		rfd = fake_memfd_alias(rfd);
 		CHECK_EQ_I(req(VU_SET_INFLIGHT_FD, &set, sizeof(set), rfd), 0);
 	}
-	CHECK_EQ_U(dev.q[1].iq.nresubmit, 0);
+	CHECK_EQ_U(dev.q[1].iq.nresubmit, 1);
+	if (packed) {
+		/* the chain's length (slots to skip) becomes 60000 */
+		uint8_t *e = region + part + 32 + 32 * dev.q[1].iq.resubmit[0];
+		e[6] = (uint8_t)60000;
+		e[7] = (uint8_t)(60000 >> 8);
+		fake_log_clear();
+		CHECK(net_pair_work(&dev, 0) < 0);
+		CHECK_STR_HAS(fake_last_error(), "is a chain of 60000");
+	} else {
+		/* its head beyond the ring: recovery kept only heads < num */
+		CHECK(dev.q[1].iq.resubmit[0] < 16);
+		CHECK_EQ_I(net_pair_work(&dev, 0), 0);
+	}
 	teardown();
 }
 
