@@ -390,13 +390,21 @@ static int be_set_log_base(struct vu_dev *d, struct vu_msg *m)
 
 static int be_set_log_fd(struct vu_dev *d, struct vu_msg *m)
 {
+	int fd;
+
 	if (m->hdr.size > 8) {
 		LOG_ERR("%s: SET_LOG_FD with a payload of %u bytes", d->name,
 			m->hdr.size);
 		return -PORT_EPROTO;
 	}
+	fd = vu_msg_take_fd(m, 0);
+	if (port_evt_adopt(fd) < 0) {
+		LOG_ERR("%s: SET_LOG_FD: the fd is unusable", d->name);
+		port_fd_close(fd);
+		return -PORT_EINVAL;
+	}
 	port_fd_close(d->log_fd);
-	d->log_fd = vu_msg_take_fd(m, 0);
+	d->log_fd = fd;
 	return 0;
 }
 
@@ -513,6 +521,12 @@ static struct vu_queue *vring_fd(struct vu_dev *d, struct vu_msg *m,
 		return NULL;
 	}
 	*fd = (v & VU_VRING_NOFD) ? -1 : vu_msg_take_fd(m, 0);
+	/* whatever the peer gave, it must never block us */
+	if (*fd >= 0 && port_evt_adopt(*fd) < 0) {
+		LOG_ERR("%s: %s: the fd is unusable", d->name,
+			vu_req_name(m->hdr.request));
+		return NULL;
+	}
 	return queue_of(d, m, (uint32_t)(v & VU_VRING_IDX_MASK));
 }
 

@@ -286,7 +286,18 @@ void dev_event(const struct watch *w, uint16_t revents, uint64_t now)
 			dev_disconnect(d, "peer closed");
 		return;
 	case W_KICK:
-		port_evt_drain(d->q[w->q].kick_fd, &count);
+		/* closed earlier this round (GET_VRING_BASE stops the ring) */
+		if (d->q[w->q].kick_fd < 0)
+			return;
+		/* a kick fd that reads as no eventfd (a file, a pipe whose
+		 * writer is gone) would wake us for ever */
+		if (port_evt_drain(d->q[w->q].kick_fd, &count) < 0 ||
+		    (revents & (PORT_POLLHUP | PORT_POLLERR))) {
+			LOG_ERR("%s: the kick fd reads as no eventfd (or its "
+				"writer is gone)", d->q[w->q].name);
+			rc = -PORT_EPROTO;
+			break;
+		}
 		d->q[w->q].st.kicks++;
 		rc = be_queue_work(d, w->q);
 		break;

@@ -79,10 +79,19 @@ int port_fd_size(int fd, uint64_t *size);
 /* A non-blocking eventfd with counter 0. */
 int port_evt_create(void);
 
+/* An fd a peer gave us to signal or to wait on (kick, call, err, log):
+ * it must be an eventfd (or a pipe or a socket, which platforms without
+ * eventfds use), and it is made non-blocking, so that none in its place
+ * can ever stall the loop.  Negative if it is none of those (a regular
+ * file or a device would read as endless kicks). */
+int port_evt_adopt(int fd);
+
 /* Add 1 to the counter (a kick or a call). */
 int port_evt_signal(int fd);
 
-/* Read and reset the counter; 0 if it was already 0. */
+/* Read and reset the counter; 0 if it was already 0.  -PORT_EPROTO if
+ * fd turned out to be no eventfd (a read of other than 8 bytes: a file, a
+ * pipe whose writer is gone). */
 int port_evt_drain(int fd, uint64_t *count);
 
 /* ---- shared memory ---------------------------------------------------- */

@@ -4,7 +4,9 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "port/port.h"
@@ -14,6 +16,29 @@ int port_evt_create(void)
 	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
+}
+
+int port_evt_adopt(int fd)
+{
+	struct stat st;
+	int fl;
+
+	/* An eventfd (an anonymous inode, no file type), or what a platform
+	 * without eventfds would send (a pipe, a socket).  A regular file or
+	 * a device (/dev/zero) would read as an endless stream of kicks. */
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((st.st_mode & S_IFMT) != 0 && !S_ISFIFO(st.st_mode) &&
+	    !S_ISSOCK(st.st_mode))
+		return -EINVAL;
+	fl = fcntl(fd, F_GETFL);
+
+	/* O_NONBLOCK belongs to the open file, which the peer shares: for
+	 * an eventfd (QEMU's and DPDK's are non-blocking already) or a pipe
+	 * end only we use, it changes nothing for them */
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
 }
 
 int port_evt_signal(int fd)

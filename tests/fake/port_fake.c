@@ -514,10 +514,27 @@ int port_evt_create(void)
 	return fake_evt();
 }
 
+int port_evt_adopt(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	if (f == NULL || !f->open) {
+		fake_misuse++;
+		return -PORT_EBADF;
+	}
+	return 0;
+}
+
+/* A peer may hand any fd where an eventfd belongs: a kernel writes 8
+ * bytes into a memfd (its owner's business) and reads 0 bytes (EOF) from
+ * it.  The fake does the same for memfds; other kinds are misuse. */
 int port_evt_signal(int fd)
 {
-	struct fake_fd *f = open_slot(fd, FAKE_EVT);
+	struct fake_fd *f = slot(fd);
 
+	if (f != NULL && f->open && f->kind == FAKE_MEMFD)
+		return 0;
+	f = open_slot(fd, FAKE_EVT);
 	if (f == NULL)
 		return -PORT_EBADF;
 	f->count++;
@@ -526,8 +543,11 @@ int port_evt_signal(int fd)
 
 int port_evt_drain(int fd, uint64_t *count)
 {
-	struct fake_fd *f = open_slot(fd, FAKE_EVT);
+	struct fake_fd *f = slot(fd);
 
+	if (f != NULL && f->open && f->kind == FAKE_MEMFD)
+		return -PORT_EPROTO;
+	f = open_slot(fd, FAKE_EVT);
 	if (f == NULL || count == NULL)
 		return -PORT_EBADF;
 	*count = f->count;

@@ -33,9 +33,10 @@
  *                   be mapped
  *   size bytes      the payload (zeros where the input ends)
  *
- * The fds of SET_VRING_KICK, CALL and ERR are always eventfds: the fake
- * port can only count an eventfd operation on a memfd as a misuse, where a
- * kernel would read or write the file (the peer's own business).
+ * The fds of SET_VRING_KICK, CALL and ERR and of SET_LOG_FD are always
+ * eventfds: the fake port can only count an eventfd operation on a memfd
+ * as a misuse, where a kernel would read or write the file (the peer's
+ * own business).
  *
  * A request refused with a violation drops the connection as the loop does
  * (dev_disconnect) and a new peer connects.  After every record
@@ -109,7 +110,8 @@ static void request(struct fz_in *in, uint32_t req)
 	uint8_t flags = fz_u8(in);
 	uint32_t size = fz_u16(in) % (CFG_MSG_PAYLOAD_MAX + 1u);
 	unsigned nfds = fz_u8(in) % (CFG_MAX_MSG_FDS + 1u);
-	bool vring = req == VU_SET_VRING_KICK || req == VU_SET_VRING_CALL ||
+	bool vring = req == VU_SET_LOG_FD || req == VU_SET_VRING_KICK ||
+		     req == VU_SET_VRING_CALL ||
 		     req == VU_SET_VRING_ERR;
 	int rc;
 

@@ -1270,6 +1270,30 @@ static void test_memory_fault(void)
 	teardown();
 }
 
+/* A kick fd that reads as no eventfd (a file, a pipe whose writer went)
+ * would wake the loop for ever: the connection is dropped.  A kick fd
+ * closed earlier in the same round (GET_VRING_BASE) is not looked at. */
+static void test_kick_not_eventfd(void)
+{
+	struct watch w;
+
+	setup();
+	configure();
+	w = (struct watch){&dev, dev.gen, W_KICK, 1};
+	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 1, 0), 0);
+	dev_event(&w, PORT_POLLIN, 0); /* its fd is gone: nothing */
+	CHECK(dev.fd >= 0);
+	{
+		int mf = fake_memfd(0x1000);
+		CHECK_EQ_I(req_fd(VU_SET_VRING_KICK, 1, mf), 0);
+	}
+	fake_log_clear();
+	dev_event(&w, PORT_POLLIN, 0);
+	CHECK(dev.fd < 0);
+	CHECK_STR_HAS(fake_last_error(), "q1: the kick fd reads as no eventfd");
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_handshake);
@@ -1292,5 +1316,6 @@ int main(void)
 	RUN(test_log_base);
 	RUN(test_inflight_fd);
 	RUN(test_memory_fault);
+	RUN(test_kick_not_eventfd);
 	return check_summary("test_backend");
 }
