@@ -408,6 +408,14 @@ static int be_set_log_fd(struct vu_dev *d, struct vu_msg *m)
 	return 0;
 }
 
+/* The region is about to be replaced: no ring may point into it meanwhile
+ * (queues_reattach gives them the new one). */
+static void rings_forget_inflight(struct vu_dev *d)
+{
+	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
+		d->q[i].ring.inflight = NULL;
+}
+
 static int be_get_inflight_fd(struct vu_dev *d, struct vu_msg *m)
 {
 	struct vu_inflight reply;
@@ -416,9 +424,7 @@ static int be_get_inflight_fd(struct vu_dev *d, struct vu_msg *m)
 
 	if (rc < 0)
 		return rc;
-	/* the old region goes: no ring may point into it meanwhile */
-	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
-		d->q[i].ring.inflight = NULL;
+	rings_forget_inflight(d);
 	fd = inflight_create(&d->inflight, &m->p.inflight, packed_rings(d),
 			     &reply, d->name);
 	if (fd < 0)
@@ -441,8 +447,7 @@ static int be_set_inflight_fd(struct vu_dev *d, struct vu_msg *m)
 
 	if (rc < 0)
 		return rc;
-	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
-		d->q[i].ring.inflight = NULL;
+	rings_forget_inflight(d);
 	rc = inflight_map(&d->inflight, m->fds[0], &m->p.inflight,
 			  packed_rings(d), d->name);
 	if (rc < 0)

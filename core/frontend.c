@@ -168,6 +168,7 @@ static void fe_setup_rings(struct vu_dev *d)
 			f->txq.desc[2 * s].len = 32;
 			f->txq.desc[2 * s].flags = VRING_DESC_F_INDIRECT;
 		}
+		f->tx_free[s] = (uint16_t)(FE_TX_SLOTS - 1 - s);
 		if (d->o.indirect && packed) {
 			/* 2.8.7: a packed table is used in order, every
 			 * entry, with no flag but WRITE */
@@ -177,17 +178,15 @@ static void fe_setup_rings(struct vu_dev *d)
 				buf, (uint32_t)fe_hdr_len(d), 0, 0};
 			p[1] = (struct vring_packed_desc){
 				buf + fe_hdr_len(d), d->o.size, 0, 0};
-			f->tx_free[s] = (uint16_t)(FE_TX_SLOTS - 1 - s);
-			continue;
+		} else {
+			h->addr = buf;
+			h->len = (uint32_t)fe_hdr_len(d);
+			h->flags = VRING_DESC_F_NEXT;
+			h->next = d->o.indirect ? 1 : (uint16_t)(2 * s + 1);
+			h[1].addr = h->addr + h->len;
+			h[1].len = d->o.size;
+			h[1].flags = 0;
 		}
-		h->addr = buf;
-		h->len = (uint32_t)fe_hdr_len(d);
-		h->flags = VRING_DESC_F_NEXT;
-		h->next = d->o.indirect ? 1 : (uint16_t)(2 * s + 1);
-		h[1].addr = h->addr + h->len;
-		h[1].len = d->o.size;
-		h[1].flags = 0;
-		f->tx_free[s] = (uint16_t)(FE_TX_SLOTS - 1 - s);
 	}
 	f->n_tx_free = FE_TX_SLOTS;
 }
