@@ -384,6 +384,8 @@ static int be_set_log_base(struct vu_dev *d, struct vu_msg *m)
 		rc = queues_reattach(d);
 	if (rc < 0)
 		return rc;
+	LOG_PEER("%s: dirty log of %llu bytes shared (live migration)\n",
+		 d->name, (unsigned long long)m->p.log.size);
 	/* vhost-user.rst "Communication": with LOG_SHMFD, a reply */
 	return reply_u64(d, m, 0);
 }
