@@ -39,9 +39,40 @@ tap)
 	echo "VHTEST sha256 $(sha256sum /tmp/blob | cut -d' ' -f1)"
 	sleep 4 # the namespace pings us meanwhile
 	;;
+migrate)
+	# The test migrates this guest to a second QEMU during downloads 1
+	# to 4, and puts /over up once it is through; 5 to 8 run after it.
+	pings 56
+	echo "VHTEST ready"
+	for i in 1 2 3 4 5 6 7 8; do
+		if [ $i = 5 ]; then
+			until wget -q -O /dev/null http://192.0.2.1:8000/over; do
+				sleep 1
+			done
+		fi
+		wget -q -O /tmp/blob http://192.0.2.1:8000/blob
+		echo "VHTEST sha256 $i $(sha256sum /tmp/blob | cut -d' ' -f1)"
+		rm -f /tmp/blob
+	done
+	pings 56
+	;;
 esac
 sleep 1
 S=/sys/class/net/eth0/statistics
+# Frames that reached the guest wrong: its stack's error counters, and
+# the driver's.  "none", or each one that is not zero.
+e=$(awk '/^(Ip|Icmp|Tcp|Udp):/ {
+	if (!($1 in h)) { h[$1] = 1; for (i = 2; i <= NF; i++) n[$1 i] = $i; next }
+	for (i = 2; i <= NF; i++)
+		if (n[$1 i] ~ /^In(HdrErrors|AddrErrors|CsumErrors|Errs|Errors)$/ && $i > 0)
+			printf " %s%s=%s", $1, n[$1 i], $i
+}' /proc/net/snmp)
+for c in rx_errors rx_length_errors rx_frame_errors rx_crc_errors; do
+	v=$(cat $S/$c)
+	[ "$v" = 0 ] || e="$e $c=$v"
+done
+echo "VHTEST errors${e:- none}"
+
 echo "VHTEST stats tx=$(cat $S/tx_packets) rx=$(cat $S/rx_packets)"
 echo "VHTEST done"
 poweroff -f

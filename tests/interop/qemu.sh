@@ -8,6 +8,8 @@
 
 QEMU=${QEMU:-qemu-system-x86_64}
 IOP_DIR=
+IOP_MIGRATE_DIR=
+IOP_SUM=
 IOP_KERNEL=
 IOP_INITRD=
 
@@ -49,7 +51,7 @@ iop_qemu() {
 		-chardev "socket,id=chr0,$chardev" \
 		-netdev vhost-user,id=net0,chardev=chr0 \
 		-device "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:10,vectors=0${IOP_DEV_OPTS:-}" \
-		</dev/null >"$log" 2>&1
+		${IOP_QEMU_OPTS:-} </dev/null >"$log" 2>&1
 }
 
 # The guest's counters must be ours: its TX is our TX queue, its RX ours.
@@ -59,7 +61,13 @@ iop_stats_agree() {
 	rx=$(sed -n 's/.*VHTEST stats tx=[0-9]* rx=\([0-9]*\).*/\1/p' "$glog" | tr -d '\r')
 	echo "  guest tx=$tx rx=$rx; ours: $(grep -E '^dev0 q[01] ' "$blog" | awk '{print $2,$3,$5}' | tr '\n' ' ')"
 	[ -n "$tx" ] && has "$blog" "^dev0 q1 (tx): frames $tx " &&
-		has "$blog" "^dev0 q0 (rx): frames $rx "
+		has "$blog" "^dev0 q0 (rx): frames $rx " && iop_no_errors "$glog"
+}
+
+# The guest's stack and driver counted no frame that reached it wrong.
+iop_no_errors() {
+	grep -q "VHTEST errors none" "$1" ||
+		{ grep "VHTEST errors" "$1" | tr -d '\r' | sed 's/^/  /'; return 1; }
 }
 
 # iop_feature LOG BIT: the guest's driver negotiated virtio feature BIT
@@ -129,25 +137,35 @@ i_aarch64_backend() {
 	iop_pings_ok "$glog" && iop_stats_agree "$glog" "$BELOG"
 }
 
-# 2. --tap into a namespace: pings both ways, then 16 MiB over TCP
-i_tap() {
-	local glog=$IOP_DIR/guest2.log qpid sum web
+# iop_tap_web DIR SOCK ARGS...: a namespace, our back-end in it started
+# with ARGS (its log: $BELOG) and bridged to tap vhtap0 at 192.0.2.1, and
+# a web server there with DIR/www/blob: 16 MiB of random bytes, whose
+# sha256 goes to IOP_SUM.  SOCK: the back-end's socket to wait for.
+iop_tap_web() {
+	local dir=$1 sock=$2
+	shift 2
 	netns_new || return 1
-	mkdir -p "$IOP_DIR/www"
-	head -c $((16 << 20)) /dev/urandom >"$IOP_DIR/www/blob"
-	sum=$(sha256sum "$IOP_DIR/www/blob" | cut -d' ' -f1)
-	SOCK=$IOP_DIR/tap.sock
-	BELOG=$IOP_DIR/be-tap.log
-	ip netns exec "$NETNS" "$VHOST" -s "$SOCK" --tap vhtap0 >"$BELOG" 2>&1 &
+	mkdir -p "$dir/www"
+	head -c $((16 << 20)) /dev/urandom >"$dir/www/blob"
+	IOP_SUM=$(sha256sum "$dir/www/blob" | cut -d' ' -f1)
+	ip netns exec "$NETNS" "$VHOST" "$@" >"$BELOG" 2>&1 &
 	BE=$!
 	E2E_PIDS+=("$BE")
-	wait_for test -S "$SOCK" || return 1
+	wait_for test -S "$sock" || return 1
 	ip -n "$NETNS" addr add 192.0.2.1/24 dev vhtap0 &&
 		ip -n "$NETNS" link set vhtap0 up || return 1
 	ip netns exec "$NETNS" /bin/busybox httpd -f -p 192.0.2.1:8000 \
-		-h "$IOP_DIR/www" &
-	web=$!
-	E2E_PIDS+=("$web")
+		-h "$dir/www" &
+	E2E_PIDS+=("$!")
+}
+
+# 2. --tap into a namespace: pings both ways, then 16 MiB over TCP
+i_tap() {
+	local glog=$IOP_DIR/guest2.log qpid sum
+	SOCK=$IOP_DIR/tap.sock
+	BELOG=$IOP_DIR/be-tap.log
+	iop_tap_web "$IOP_DIR" "$SOCK" -s "$SOCK" --tap vhtap0 || return 1
+	sum=$IOP_SUM
 	iop_qemu "$glog" tap "path=$SOCK" &
 	qpid=$!
 	E2E_PIDS+=("$qpid")
@@ -163,6 +181,98 @@ i_tap() {
 	iop_stats_agree "$glog" "$BELOG" && iop_feature "$glog" 0
 }
 
+# iop_frames QUEUE: the frames of queue QUEUE (q0 or q1) of every device
+# in $BELOG, added up
+iop_frames() {
+	awk -v q="$1" '$1 ~ /^dev[0-9]+$/ && $2 == q { n += $5 } END { print n + 0 }' "$BELOG"
+}
+
+# 6. live migration (vhost-user.rst "Migration"): the guest downloads
+# over --tap, through our switch, while its QEMU migrates it to a second
+# QEMU on our second device.  The source QEMU has us log the pages we
+# write (VHOST_F_LOG_ALL, SET_LOG_BASE, rings with VHOST_VRING_F_LOG) and
+# syncs the log at each pass; it stops our rings (GET_VRING_BASE) and the
+# destination resumes them where they stood.  Every download must be
+# intact, the guest's counters (migrated with it) the sum of our two
+# devices', and its stack must have seen no frame wrong.
+# What this cannot show is each mark: QEMU re-sends the used rings and
+# every page the guest's CPU wrote, which covers most of our writes
+# anyway.  The marks are checked one by one in tests/unit/test_net.c.
+i_migrate() {
+	local dir slog dlog mon spid dpid sum i n=0 tx rx
+	dir=$(mktemp -d "$IOP_DIR/migrate.XXXXXX") || return 1
+	slog=$dir/guest-src.log dlog=$dir/guest-dst.log mon=$dir/mon
+	IOP_MIGRATE_DIR=$dir
+	SOCK=$dir/src.sock
+	BELOG=$dir/be-migrate.log
+	iop_tap_web "$dir" "$dir/dst.sock" --tap vhtap0 --switch -s "$SOCK" \
+		-s "$dir/dst.sock" || return 1
+	sum=$IOP_SUM
+	# the source's monitor: a pair of fifos (QEMU's pipe chardev)
+	mkfifo "$mon.in" "$mon.out" || return 1
+	cat "$mon.out" >"$dir/monitor.log" &
+	E2E_PIDS+=("$!")
+	IOP_QEMU_OPTS="-monitor pipe:$mon" iop_qemu "$slog" migrate "path=$SOCK" &
+	spid=$!
+	E2E_PIDS+=("$spid")
+	IOP_QEMU_OPTS="-incoming unix:$dir/mig.sock" \
+		iop_qemu "$dlog" migrate "path=$dir/dst.sock" &
+	dpid=$!
+	E2E_PIDS+=("$dpid")
+	# migrate during the first downloads
+	for i in $(seq 120); do
+		grep -q "VHTEST ready" "$slog" && break
+		sleep 1
+	done
+	grep -q "VHTEST ready" "$slog" || { tail -n 20 "$slog"; return 1; }
+	sleep 3
+	# slow enough for a few passes over the guest's memory, each one
+	# after a sync of our log
+	{
+		echo "migrate_set_parameter max-bandwidth 8M"
+		echo "migrate_set_parameter downtime-limit 2000"
+		echo "migrate -d unix:$dir/mig.sock"
+	} >"$mon.in"
+	for i in $(seq 120); do
+		echo "info migrate" >"$mon.in"
+		sleep 1
+		grep -q "Migration status: \(completed\|failed\)" "$dir/monitor.log" && break
+	done
+	grep -q "Migration status: completed" "$dir/monitor.log" ||
+		{ grep -a "status" "$dir/monitor.log" | tail -n 2 | sed 's/^/  | /'; return 1; }
+	touch "$dir/www/over"
+	wait "$dpid" || { tail -n 20 "$dlog"; return 1; }
+	echo "quit" >"$mon.in"
+	wait "$spid"
+	stop "$BE" || return 1
+	grep "^\(total time\|downtime\|transferred ram\|dirty sync count\):" \
+		"$dir/monitor.log" | tr -d '\r' | tail -n 4 | tr '\n' ' ' | sed 's/^/  /; s/ $/\n/'
+	# every download intact, on one side or the other, and some of them
+	# after the migration
+	for i in 1 2 3 4 5 6 7 8; do
+		grep -q "VHTEST sha256 $i $sum" "$slog" "$dlog" ||
+			{ echo "  download $i wrong or missing"; grep VHTEST "$slog" "$dlog" | sed 's/^/  | /'; return 1; }
+		grep -q "VHTEST sha256 $i " "$dlog" && n=$((n + 1))
+	done
+	echo "  downloads before the migration: $((8 - n)), after: $n"
+	[ "$n" -gt 0 ] && grep -q "VHTEST ping 56 20/20" "$dlog" || return 1
+	iop_no_errors "$dlog" || return 1
+	has "$BELOG" "dev0: dirty log of [0-9]* bytes shared" ||
+		{ echo "  the source never shared a dirty log"; return 1; }
+	# the guest's counters, migrated with it, are the sum of our devices'
+	tx=$(sed -n 's/.*VHTEST stats tx=\([0-9]*\) rx=.*/\1/p' "$dlog" | tr -d '\r')
+	rx=$(sed -n 's/.*VHTEST stats tx=[0-9]* rx=\([0-9]*\).*/\1/p' "$dlog" | tr -d '\r')
+	echo "  guest tx=$tx rx=$rx; ours, both devices: tx $(iop_frames q1) rx $(iop_frames q0)"
+	[ -n "$tx" ] && [ "$tx" -eq "$(iop_frames q1)" ] && [ "$rx" -eq "$(iop_frames q0)" ]
+}
+
+# 7. the same over packed rings: the ring state handed over is both
+# indices and their wrap counters
+i_migrate_packed() {
+	IOP_DEV_OPTS=,packed=on i_migrate &&
+		iop_feature "$IOP_MIGRATE_DIR/guest-src.log" 34
+}
+
 interop_qemu_all() {
 	local t
 	E2E_DIR=$(mktemp -d /tmp/vhost-interop.XXXXXX)
@@ -173,7 +283,7 @@ interop_qemu_all() {
 		return
 	fi
 	local keep_kernel=$IOP_KERNEL keep_initrd=$IOP_INITRD
-	for t in i_respond i_tap i_qemu_server i_aarch64_backend i_packed; do
+	for t in i_respond i_tap i_qemu_server i_aarch64_backend i_packed i_migrate i_migrate_packed; do
 		IOP_KERNEL=$keep_kernel
 		if $t; then pass "interop qemu ${t#i_}"; else
 			fail "interop qemu ${t#i_}"
