@@ -12,8 +12,10 @@
 
 #include <string.h>
 
+#include "core/fwd.h"
 #include "core/log.h"
 #include "core/net.h"
+#include "core/pkt.h"
 #include "core/trace.h"
 
 typedef int (*be_handler_fn)(struct vu_dev *d, struct vu_msg *m);
@@ -46,6 +48,7 @@ static int be_set_vring_enable(struct vu_dev *, struct vu_msg *);
 static int be_set_log_base(struct vu_dev *, struct vu_msg *);
 static int be_set_log_fd(struct vu_dev *, struct vu_msg *);
 static int be_get_inflight_fd(struct vu_dev *, struct vu_msg *);
+static int be_send_rarp(struct vu_dev *, struct vu_msg *);
 static int be_set_inflight_fd(struct vu_dev *, struct vu_msg *);
 
 static const struct be_req be_table[VU_REQ_MAX] = {
@@ -455,6 +458,45 @@ static int be_set_inflight_fd(struct vu_dev *d, struct vu_msg *m)
 	if (rc < 0)
 		return rc; /* a violation: the connection goes */
 	return queues_reattach(d);
+}
+
+/*
+ * vhost-user.rst SEND_RARP: after a migration, QEMU asks the back-end of
+ * the destination to announce a guest that cannot announce itself (no
+ * VIRTIO_NET_F_GUEST_ANNOUNCE).  The first 6 bytes of the u64 are its MAC.
+ * The announcement leaves as if the guest had sent it, so it goes where
+ * the guest's frames go: the switch, a tap, learns the guest's new port
+ * from it at once, not at the guest's next frame.
+ */
+static int be_send_rarp(struct vu_dev *d, struct vu_msg *m)
+{
+	uint8_t mac[6], frame[PKT_ETH_MIN_LEN];
+	struct vq_iov one;
+	struct net_frame fr;
+	int rc = needs_proto(d, m, VU_PROTO_F_RARP, "RARP");
+
+	if (rc < 0)
+		return rc;
+	memcpy(mac, m->p.bytes, sizeof(mac));
+	if (pkt_mac_is_group(mac) || memcmp(mac, "\0\0\0\0\0\0", 6) == 0) {
+		/* no switch may learn a group or null address as a port's */
+		LOG_ERR("%s: SEND_RARP for %02x:%02x:%02x:%02x:%02x:%02x, not "
+			"a station's address",
+			d->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+		return -PORT_ENOTSUP;
+	}
+	one.base = frame;
+	one.len = pkt_rarp_announce(frame, sizeof(frame), mac);
+	fr.iov = &one;
+	fr.n = 1;
+	fr.skip = 0;
+	fr.len = one.len;
+	d->announced++;
+	LOG_PEER("%s: announcing %02x:%02x:%02x:%02x:%02x:%02x (RARP, the "
+		 "guest moved here)\n",
+		 d->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	rc = fwd_guest_frame(d, 0, &fr, d->announced);
+	return rc < 0 ? rc : 0;
 }
 
 static int be_set_vring_base(struct vu_dev *d, struct vu_msg *m)

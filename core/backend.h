@@ -16,7 +16,8 @@
 	 VU_BIT(VIRTIO_NET_F_CSUM) | VU_BIT(VHOST_F_LOG_ALL))
 #define BE_PROTOCOL_FEATURES                                  \
 	(VU_BIT(VU_PROTO_F_MQ) | VU_BIT(VU_PROTO_F_REPLY_ACK) | \
-	 VU_BIT(VU_PROTO_F_LOG_SHMFD) | VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD))
+	 VU_BIT(VU_PROTO_F_LOG_SHMFD) | VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD) | \
+	 VU_BIT(VU_PROTO_F_RARP))
 
 /*
  * Handle one complete request.  Every fd the message carried is kept or

@@ -420,9 +420,11 @@ void dev_print_stats(const struct vu_dev *d)
 			 d->fe.tx_done, d->fe.received, d->fe.bad,
 			 d->finished && d->exit_code == 0 ? "PASS" : "FAIL");
 	else
-		LOG_INFO("%s: connections %llu, dropped for bad input %llu\n",
+		LOG_INFO("%s: connections %llu, dropped for bad input %llu, "
+			 "announced %llu\n",
 			 d->name, (unsigned long long)d->connections,
-			 (unsigned long long)d->violations);
+			 (unsigned long long)d->violations,
+			 (unsigned long long)d->announced);
 }
 
 void dev_print_line(const struct vu_dev *d)

@@ -170,6 +170,7 @@ struct vu_dev {
 	struct fe_state fe;
 	uint64_t connections;
 	uint64_t violations;
+	uint64_t announced; /* SEND_RARP announcements sent */
 	struct log_limit loglim; /* the lines its peer can cause (log.h) */
 };
 

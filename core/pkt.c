@@ -184,6 +184,24 @@ uint32_t pkt_arp_request(uint8_t *out, uint32_t cap, const uint8_t src_mac[6],
 	return PKT_ARP_FRAME_LEN;
 }
 
+uint32_t pkt_rarp_announce(uint8_t *out, uint32_t cap, const uint8_t mac[6])
+{
+	uint8_t *a = out + PKT_ETH_HLEN;
+
+	if (cap < PKT_ETH_MIN_LEN)
+		return 0;
+	memset(out, 0, PKT_ETH_MIN_LEN);
+	pkt_eth_put(out, mac_broadcast, mac, PKT_ETHERTYPE_RARP);
+	pkt_put16(a + PKT_ARP_HRD, PKT_ARP_HRD_ETHER);
+	pkt_put16(a + PKT_ARP_PRO, PKT_ETHERTYPE_IP4);
+	a[PKT_ARP_HLN] = 6;
+	a[PKT_ARP_PLN] = 4;
+	pkt_put16(a + PKT_ARP_OP, PKT_RARP_OP_REQUEST);
+	memcpy(a + PKT_ARP_SHA, mac, 6);
+	memcpy(a + PKT_ARP_THA, mac, 6);
+	return PKT_ETH_MIN_LEN;
+}
+
 /* id, seq and the pattern payload after an ICMP or ICMPv6 type/code. */
 static void echo_body_put(uint8_t *icmp, uint16_t id, uint16_t seq,
 			  uint32_t payload_len)

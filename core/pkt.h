@@ -28,6 +28,7 @@
 #define PKT_ND_LLA_LEN 8u /* Ethernet link-layer address option (RFC 2464 6) */
 
 #define PKT_ARP_FRAME_LEN (PKT_ETH_HLEN + PKT_ARP_LEN) /* 42 */
+#define PKT_ETH_MIN_LEN 60u /* IEEE 802.3 minimum, without the FCS */
 #define PKT_NS_FRAME_LEN \
 	(PKT_ETH_HLEN + PKT_IP6_HLEN + PKT_ND_LEN + PKT_ND_LLA_LEN) /* 86 */
 #define PKT_NA_FRAME_LEN PKT_NS_FRAME_LEN
@@ -90,6 +91,7 @@
 
 #define PKT_ETHERTYPE_IP4 0x0800u
 #define PKT_ETHERTYPE_ARP 0x0806u
+#define PKT_ETHERTYPE_RARP 0x8035u /* RFC 903 */
 #define PKT_ETHERTYPE_IP6 0x86ddu
 
 #define PKT_IPPROTO_ICMP 1u
@@ -97,6 +99,7 @@
 
 #define PKT_ARP_OP_REQUEST 1u
 #define PKT_ARP_OP_REPLY 2u
+#define PKT_RARP_OP_REQUEST 3u /* "request reverse" (RFC 903) */
 
 #define PKT_ICMP_ECHO_REPLY 0u   /* RFC 792 */
 #define PKT_ICMP_ECHO_REQUEST 8u
@@ -229,6 +232,12 @@ static inline uint8_t pkt_echo_byte(uint16_t seq, uint32_t i)
  * cap is smaller.  The target hardware address is zero (RFC 5227 2.1.1). */
 uint32_t pkt_arp_request(uint8_t *out, uint32_t cap, const uint8_t src_mac[6],
 			 const uint8_t src_ip[4], const uint8_t target_ip[4]);
+
+/* The announcement of a guest that moved (vhost-user.rst SEND_RARP, as
+ * QEMU sends it itself): a broadcast RARP "request reverse" for mac from
+ * mac, no protocol addresses, padded to 60 bytes so that every switch
+ * learns where mac is now.  Returns 60, or 0 if cap is smaller. */
+uint32_t pkt_rarp_announce(uint8_t *out, uint32_t cap, const uint8_t mac[6]);
 
 /* An ICMP echo request (RFC 792) of payload_len pattern bytes after id and
  * seq, in an IPv4 header from pkt_ip4_put (its id is seq).  Returns the

@@ -162,7 +162,7 @@ enum vu_fd_rule {
 	  be_set_protocol_features)                                           \
 	X(17, GET_QUEUE_NUM, 0, VU_FD_NONE, be_get_queue_num)                 \
 	X(18, SET_VRING_ENABLE, VU_SZ_STATE, VU_FD_NONE, be_set_vring_enable) \
-	X(19, SEND_RARP, VU_SZ_VAR, VU_FD_ANY, 0)                             \
+	X(19, SEND_RARP, VU_SZ_U64, VU_FD_NONE, be_send_rarp)                 \
 	X(20, NET_SET_MTU, VU_SZ_VAR, VU_FD_ANY, 0)                           \
 	X(21, SET_BACKEND_REQ_FD, VU_SZ_VAR, VU_FD_ANY, 0)                    \
 	X(22, IOTLB_MSG, VU_SZ_VAR, VU_FD_ANY, 0)                             \

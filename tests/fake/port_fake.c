@@ -104,6 +104,7 @@ static int file_last = -1;
 
 static unsigned sig_raised;
 static char last_err[1024];
+static char last_info[1024];
 static unsigned err_count, warn_count;
 
 unsigned fake_double_close;
@@ -141,7 +142,7 @@ void fake_reset(void)
 	file_used = 0;
 	file_last = -1;
 	sig_raised = 0;
-	last_err[0] = '\0';
+	last_err[0] = last_info[0] = '\0';
 	err_count = warn_count = 0;
 	fake_double_close = 0;
 	fake_misuse = 0;
@@ -1040,6 +1041,8 @@ void port_log(enum port_log_level level, const char *fmt, ...)
 		err_count++;
 	} else if (level == PORT_LOG_WARN) {
 		warn_count++;
+	} else {
+		memcpy(last_info, line, sizeof(last_info));
 	}
 	if (getenv("FAKE_LOG_VERBOSE") != NULL) {
 		size_t n = strlen(line);
@@ -1060,6 +1063,11 @@ const char *fake_last_error(void)
 	return last_err;
 }
 
+const char *fake_last_info(void)
+{
+	return last_info;
+}
+
 unsigned fake_error_count(void)
 {
 	return err_count;
@@ -1072,5 +1080,5 @@ unsigned fake_warn_count(void)
 
 void fake_log_clear(void)
 {
-	last_err[0] = '\0';
+	last_err[0] = last_info[0] = '\0';
 }

@@ -232,9 +232,11 @@ extern unsigned fake_poll_calls;
 
 /* The last PORT_LOG_ERR line ("" if none since fake_log_clear). */
 const char *fake_last_error(void);
+/* The last PORT_LOG_INFO line ("" if none since fake_log_clear). */
+const char *fake_last_info(void);
 unsigned fake_error_count(void);
 unsigned fake_warn_count(void);
-/* Forget the last error line (not the counts). */
+/* Forget the last error and info lines (not the counts). */
 void fake_log_clear(void);
 
 #endif /* TESTS_FAKE_PORT_FAKE_H */

@@ -496,6 +496,19 @@ static void seeds_backend(void)
 	}
 	be_loop(0xff);
 	save("fuzz_backend", "packed");
+
+	/* SEND_RARP, as the destination of a migration sends it: the
+	 * announcement goes where the guest's frames go (echoed here), then
+	 * one for a group address, refused */
+	handshake(F_BASE, P_BASE | VU_BIT(VU_PROTO_F_RARP), false);
+	be_steps(FD_MEM64K);
+	be_traffic(0, 2, 2048);
+	v = 0x563412005452ull; /* 52:54:00:12:34:56 */
+	be_request(VU_SEND_RARP, 0, &v, 8, NULL, 0);
+	be_loop(0xff);
+	v = 0x563412005e01ull;
+	be_request(VU_SEND_RARP, VU_FLAG_NEED_REPLY, &v, 8, NULL, 0);
+	save("fuzz_backend", "send-rarp");
 }
 
 /* ---- fuzz_ring ------------------------------------------------------------ */

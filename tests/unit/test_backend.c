@@ -17,6 +17,7 @@
 
 #include "core/backend.h"
 #include "core/dev.h"
+#include "core/net.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
 
@@ -1294,6 +1295,84 @@ static void test_kick_not_eventfd(void)
 	teardown();
 }
 
+/* vhost-user.rst SEND_RARP: the guest's address announced as if the
+ * guest had sent it; with --echo, that is into its own RX ring.  A group
+ * or null address is refused, and so is the request without its protocol
+ * feature, the connection kept; a payload of the wrong size is a
+ * violation. */
+static void test_send_rarp(void)
+{
+	static struct vqd rxq;
+	static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+	const uint8_t *f = host(BUF_GPA) + 12; /* after the virtio-net header */
+	uint32_t id, len;
+	uint64_t v = 0;
+
+	setup();
+	negotiate(0, VU_BIT(VU_PROTO_F_REPLY_ACK) | VU_BIT(VU_PROTO_F_RARP));
+	mem_table();
+	ring(0);
+	ring(1);
+	vqd_init(&rxq, QNUM, false, host(Q_GPA(0)), host(Q_GPA(0) + AVAIL_OFF),
+		 host(Q_GPA(0) + USED_OFF));
+	rxq.desc[0] = (struct vring_desc){BUF_GPA, 2048, VRING_DESC_F_WRITE, 0};
+	vqd_add(&rxq, 0);
+	vqd_publish(&rxq);
+
+	memcpy(&v, mac, 6);
+	fake_log_clear();
+	CHECK_EQ_I(req_u64(VU_SEND_RARP, 0, v), 0);
+	CHECK_STR_HAS(fake_last_info(), "dev0: announcing 52:54:00:12:34:56");
+	CHECK_EQ_U(dev.announced, 1);
+	net_rx_flush(&dev);
+	if (CHECK_EQ_I(vqd_get_used(&rxq, &id, &len), 1)) {
+		static const uint8_t bcast[6] = {0xff, 0xff, 0xff,
+						 0xff, 0xff, 0xff};
+		CHECK_EQ_U(id, 0);
+		CHECK_EQ_U(len, 12 + 60);
+		CHECK(memcmp(f, bcast, 6) == 0);
+		CHECK(memcmp(f + 6, mac, 6) == 0);
+		CHECK_EQ_U(f[12] << 8 | f[13], 0x8035); /* RARP, RFC 903 */
+		CHECK_EQ_U(f[14 + 6] << 8 | f[14 + 7], 3); /* request reverse */
+		CHECK(memcmp(f + 14 + 8, mac, 6) == 0);  /* sender */
+		CHECK(memcmp(f + 14 + 18, mac, 6) == 0); /* target */
+	}
+
+	/* a group address, and no address: refused, a failure acked */
+	v = 0x563412005e01ull; /* 01:5e:00:12:34:56 */
+	fake_log_clear();
+	CHECK_EQ_I(req_u64(VU_SEND_RARP, VU_FLAG_NEED_REPLY, v), 0);
+	CHECK_STR_HAS(fake_last_error(),
+		      "SEND_RARP for 01:5e:00:12:34:56, not a station's address");
+	CHECK_EQ_U(fake_sent_last()->hdr.request, VU_SEND_RARP);
+	CHECK(fake_sent_last()->p.u64 != 0);
+	fake_log_clear();
+	CHECK_EQ_I(req_u64(VU_SEND_RARP, 0, 0), 0);
+	CHECK_STR_HAS(fake_last_error(), "not a station's address");
+	CHECK_EQ_U(dev.announced, 1);
+	CHECK_EQ_I(dev.fd, sock);
+
+	/* the upper two bytes are not looked at */
+	memcpy(&v, mac, 6);
+	v |= 0xffffull << 48;
+	CHECK_EQ_I(req_u64(VU_SEND_RARP, 0, v), 0);
+	CHECK_EQ_U(dev.announced, 2);
+
+	reject("payload of 6 bytes, expected 8", VU_SEND_RARP, 0, mac, 6, NULL,
+	       0);
+	teardown();
+
+	setup();
+	negotiate(0, 0);
+	memcpy(&v, mac, 6);
+	fake_log_clear();
+	CHECK_EQ_I(req_u64(VU_SEND_RARP, 0, v), 0);
+	CHECK_STR_HAS(fake_last_error(),
+		      "SEND_RARP needs protocol feature RARP");
+	CHECK_EQ_U(dev.announced, 0);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_handshake);
@@ -1317,5 +1396,6 @@ int main(void)
 	RUN(test_inflight_fd);
 	RUN(test_memory_fault);
 	RUN(test_kick_not_eventfd);
+	RUN(test_send_rarp);
 	return check_summary("test_backend");
 }
