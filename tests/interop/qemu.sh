@@ -192,7 +192,8 @@ iop_frames() {
 # QEMU on our second device.  The source QEMU has us log the pages we
 # write (VHOST_F_LOG_ALL, SET_LOG_BASE, rings with VHOST_VRING_F_LOG) and
 # syncs the log at each pass; it stops our rings (GET_VRING_BASE) and the
-# destination resumes them where they stood.  Every download must be
+# destination resumes them where they stood, then has us announce the
+# guest (SEND_RARP) to the switch.  Every download must be
 # intact, the guest's counters (migrated with it) the sum of our two
 # devices', and its stack must have seen no frame wrong.
 # What this cannot show is each mark: QEMU re-sends the used rings and
@@ -259,6 +260,12 @@ i_migrate() {
 	iop_no_errors "$dlog" || return 1
 	has "$BELOG" "dev0: dirty log of [0-9]* bytes shared" ||
 		{ echo "  the source never shared a dirty log"; return 1; }
+	# the destination had us announce the guest (SEND_RARP), and the
+	# switch moved its address to our second device
+	has "$BELOG" "dev1: announcing 52:54:00:12:34:10 (RARP" &&
+		has "$BELOG" "^switch: .* [1-9][0-9]* moved" &&
+		! grep -q "fails to broadcast fake RARP" "$dlog" ||
+		{ echo "  no RARP announcement"; return 1; }
 	# the guest's counters, migrated with it, are the sum of our devices'
 	tx=$(sed -n 's/.*VHTEST stats tx=\([0-9]*\) rx=.*/\1/p' "$dlog" | tr -d '\r')
 	rx=$(sed -n 's/.*VHTEST stats tx=[0-9]* rx=\([0-9]*\).*/\1/p' "$dlog" | tr -d '\r')
