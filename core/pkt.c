@@ -164,41 +164,45 @@ void pkt_ip6_put(uint8_t *ip, uint16_t payload_len, uint8_t next_header,
 
 /* ---- builders ----------------------------------------------------------- */
 
+/* An ARP or RARP packet for Ethernet and IPv4 (RFC 826, RFC 903). */
+static void arp_put(uint8_t *a, uint16_t op, const uint8_t sha[6],
+		    const uint8_t spa[4], const uint8_t tha[6],
+		    const uint8_t tpa[4])
+{
+	pkt_put16(a + PKT_ARP_HRD, PKT_ARP_HRD_ETHER);
+	pkt_put16(a + PKT_ARP_PRO, PKT_ETHERTYPE_IP4);
+	a[PKT_ARP_HLN] = 6;
+	a[PKT_ARP_PLN] = 4;
+	pkt_put16(a + PKT_ARP_OP, op);
+	memcpy(a + PKT_ARP_SHA, sha, 6);
+	memcpy(a + PKT_ARP_SPA, spa, 4);
+	memcpy(a + PKT_ARP_THA, tha, 6);
+	memcpy(a + PKT_ARP_TPA, tpa, 4);
+}
+
 uint32_t pkt_arp_request(uint8_t *out, uint32_t cap, const uint8_t src_mac[6],
 			 const uint8_t src_ip[4], const uint8_t target_ip[4])
 {
+	static const uint8_t no_mac[6]; /* RFC 5227 2.1.1: zero */
 	uint8_t *a = out + PKT_ETH_HLEN;
 
 	if (cap < PKT_ARP_FRAME_LEN)
 		return 0;
 	pkt_eth_put(out, mac_broadcast, src_mac, PKT_ETHERTYPE_ARP);
-	pkt_put16(a + PKT_ARP_HRD, PKT_ARP_HRD_ETHER);
-	pkt_put16(a + PKT_ARP_PRO, PKT_ETHERTYPE_IP4);
-	a[PKT_ARP_HLN] = 6;
-	a[PKT_ARP_PLN] = 4;
-	pkt_put16(a + PKT_ARP_OP, PKT_ARP_OP_REQUEST);
-	memcpy(a + PKT_ARP_SHA, src_mac, 6);
-	memcpy(a + PKT_ARP_SPA, src_ip, 4);
-	memset(a + PKT_ARP_THA, 0, 6);
-	memcpy(a + PKT_ARP_TPA, target_ip, 4);
+	arp_put(a, PKT_ARP_OP_REQUEST, src_mac, src_ip, no_mac, target_ip);
 	return PKT_ARP_FRAME_LEN;
 }
 
 uint32_t pkt_rarp_announce(uint8_t *out, uint32_t cap, const uint8_t mac[6])
 {
+	static const uint8_t no_ip[4];
 	uint8_t *a = out + PKT_ETH_HLEN;
 
 	if (cap < PKT_ETH_MIN_LEN)
 		return 0;
-	memset(out, 0, PKT_ETH_MIN_LEN);
+	memset(out, 0, PKT_ETH_MIN_LEN); /* the padding */
 	pkt_eth_put(out, mac_broadcast, mac, PKT_ETHERTYPE_RARP);
-	pkt_put16(a + PKT_ARP_HRD, PKT_ARP_HRD_ETHER);
-	pkt_put16(a + PKT_ARP_PRO, PKT_ETHERTYPE_IP4);
-	a[PKT_ARP_HLN] = 6;
-	a[PKT_ARP_PLN] = 4;
-	pkt_put16(a + PKT_ARP_OP, PKT_RARP_OP_REQUEST);
-	memcpy(a + PKT_ARP_SHA, mac, 6);
-	memcpy(a + PKT_ARP_THA, mac, 6);
+	arp_put(a, PKT_RARP_OP_REQUEST, mac, no_ip, mac, no_ip);
 	return PKT_ETH_MIN_LEN;
 }
 
