@@ -485,12 +485,8 @@ static int be_send_rarp(struct vu_dev *d, struct vu_msg *m)
 			d->name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 		return -PORT_ENOTSUP;
 	}
-	one.base = frame;
-	one.len = pkt_rarp_announce(frame, sizeof(frame), mac);
-	fr.iov = &one;
-	fr.n = 1;
-	fr.skip = 0;
-	fr.len = one.len;
+	net_frame_flat(&fr, &one, frame,
+		       pkt_rarp_announce(frame, sizeof(frame), mac));
 	d->announced++;
 	LOG_PEER("%s: announcing %02x:%02x:%02x:%02x:%02x:%02x (RARP, the "
 		 "guest moved here)\n",

@@ -160,12 +160,7 @@ static int respond(struct vu_dev *d, unsigned pair,
 	n = respond_frame(&d->o.resp, f->buf, n, f->reply, sizeof(f->reply));
 	if (n == 0)
 		return NET_DROPPED;
-	rv.base = f->reply;
-	rv.len = n;
-	reply.iov = &rv;
-	reply.n = 1;
-	reply.skip = 0;
-	reply.len = n;
+	net_frame_flat(&reply, &rv, f->reply, n);
 	r = net_rx_deliver(d, pair, &reply);
 	if (r == NET_FULL)
 		d->q[2 * pair].st.drop_norx++;
@@ -221,12 +216,7 @@ void fwd_link_readable(struct fwd *f, unsigned i)
 			continue;
 		l->st.rx_frames++;
 		l->st.rx_bytes += (uint64_t)n;
-		one.base = f->buf;
-		one.len = (uint32_t)n;
-		fr.iov = &one;
-		fr.n = 1;
-		fr.skip = 0;
-		fr.len = (uint32_t)n;
+		net_frame_flat(&fr, &one, f->buf, (uint32_t)n);
 		if (l->dev < 0) {
 			switch_frame(f, FWD_LINK_PORT(i), &fr, now);
 			continue;

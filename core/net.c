@@ -339,12 +339,7 @@ static int rx_generate(struct vu_dev *d, unsigned pair)
 		fe_make_frame(frame, d->o.size, 0);
 		frame_len = d->o.size;
 	}
-	one.base = frame;
-	one.len = frame_len;
-	fr.iov = &one;
-	fr.n = 1;
-	fr.skip = 0;
-	fr.len = frame_len;
+	net_frame_flat(&fr, &one, frame, frame_len);
 	for (k = 0; k < CFG_BATCH; k++) {
 		int r = net_rx_deliver(d, pair, &fr);
 		if (r < 0)

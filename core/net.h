@@ -36,6 +36,19 @@ struct net_frame {
 	uint32_t len;
 };
 
+/* A frame in one flat buffer of ours (no virtio-net header before it):
+ * fr describes it through one, which must live as long as fr. */
+static inline void net_frame_flat(struct net_frame *fr, struct vq_iov *one,
+				  uint8_t *buf, uint32_t len)
+{
+	one->base = buf;
+	one->len = len;
+	fr->iov = one;
+	fr->n = 1;
+	fr->skip = 0;
+	fr->len = len;
+}
+
 enum net_result {
 	NET_DELIVERED,
 	NET_FULL,    /* no RX buffer: nothing taken, the frame may wait */
