@@ -25,7 +25,7 @@ include toolchain.mk
 O ?= build
 BUILD := $(O)/$(BOARD)$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter 1,$(SAN)),-san)
 
-CORE_SRC := $(sort $(wildcard core/*.c))
+CORE_SRC := $(sort $(wildcard core/*.c core/*/*.c))
 PORT_SRC := $(sort $(wildcard port/linux/*.c))
 FAKE_SRC := $(sort $(wildcard tests/fake/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -53,7 +53,7 @@ $(BUILD)/vhost.stripped: $(BUILD)/vhost
 
 # Unit tests: the real core against the fake port (no app.c: it needs the
 # real loop).  tests/unit/check.h is the whole framework.
-$(BUILD)/tests/%: tests/unit/%.c $(filter-out $(BUILD)/obj/core/app.o,$(CORE_OBJ)) $(FAKE_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(filter-out $(BUILD)/obj/core/app/app.o,$(CORE_OBJ)) $(FAKE_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $^ -o $@
@@ -176,7 +176,7 @@ FUZZ_CFLAGS := -std=c11 -O2 -g -fno-omit-frame-pointer $(FUZZ_WARN) $(FUZZ_SAN)
 FUZZ_STDIN_CFLAGS := -std=c11 -O2 -g $(FUZZ_WARN)
 
 # Everything but the fuzz entry points (app.c needs the real loop).
-FUZZ_LIB_SRC := $(filter-out core/app.c,$(CORE_SRC)) $(FAKE_SRC) \
+FUZZ_LIB_SRC := $(filter-out core/app/app.c,$(CORE_SRC)) $(FAKE_SRC) \
 	tests/fuzz/fuzz_util.c
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_STDIN_LIB_OBJ := $(patsubst %.c,$(FUZZ_STDIN_DIR)/obj/%.o,$(FUZZ_LIB_SRC))

@@ -1,7 +1,7 @@
 /*
  * main.c - the process entry point: hands over to the core at once.
  */
-#include "core/app.h"
+#include "core/app/app.h"
 
 int main(int argc, char **argv)
 {

@@ -383,7 +383,7 @@ no_recursion() {
 	local cc t f b rc=0
 	cc=$(make -s --no-print-directory BOARD="$BOARD" print-CC)
 	t=$(mktemp -d)
-	for f in core/*.c port/linux/*.c; do
+	for f in $(find core -name '*.c' | sort) port/linux/*.c; do
 		b=$(echo "$f" | tr / _)
 		$cc -I. -Iboard/"$BOARD" -std=c11 -O0 -fno-inline -fcallgraph-info \
 			-c "$f" -o "$t/${b%.c}.o" || rc=1
@@ -417,12 +417,16 @@ binary_checks() {
 	# core/ reaches the OS only through port_*: its objects need nothing
 	# else from outside but mem*/str* (and compiler helpers: the stack
 	# protector, aarch64's outline atomics of the dirty log)
-	und=$("${BINUTILS}nm" -u "$BUILD"/obj/core/*.o | awk 'NF==2 {print $2}' | sort -u |
+	und=$("${BINUTILS}nm" -u $(find "$BUILD"/obj/core -name '*.o') | awk 'NF==2 {print $2}' | sort -u |
 		grep -vE "^(port_|mem|str|__stack_chk|__aarch64_|_GLOBAL_OFFSET_TABLE_)" |
-		grep -vxFf <("${BINUTILS}nm" --defined-only "$BUILD"/obj/core/*.o | awk 'NF==3 {print $3}'))
+		grep -vxFf <("${BINUTILS}nm" --defined-only $(find "$BUILD"/obj/core -name '*.o') | awk 'NF==3 {print $3}'))
 	[ -n "$und" ] && echo "  core/ needs: $und"
 	result "$BOARD core/ calls only port_*, mem*, str*" test -z "$und"
 	result "$BOARD no recursion (call graph of core/ and port/ is acyclic)" no_recursion
+	# the layers (docs/design.md): includes and calls point down only
+	result "$BOARD layers: every include in core/ points down" tests/layers.sh includes
+	result "$BOARD layers: no call runs up, no files call in a circle" \
+		tests/layers.sh calls "${BINUTILS}nm" "$BUILD/obj"
 	result "$BOARD core/ includes no OS headers" \
-		bash -c '! grep -hE "^#include <" core/*.c core/*.h | grep -vE "<(stdint|stddef|stdbool|string|stdarg)\.h>"'
+		bash -c '! grep -hE "^#include <" $(find core -name "*.[ch]") | grep -vE "<(stdint|stddef|stdbool|string|stdarg)\.h>"'
 }

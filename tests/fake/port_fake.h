@@ -28,7 +28,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
-#include "core/vu_proto.h"
+#include "core/proto/vu_proto.h"
 #include "port/port.h"
 
 #define FAKE_FD_BASE 100

@@ -31,9 +31,9 @@
  */
 #include <string.h>
 
-#include "core/backend.h"
-#include "core/dev.h"
-#include "core/vu_msg.h"
+#include "core/dev/backend.h"
+#include "core/dev/dev.h"
+#include "core/proto/vu_msg.h"
 #include "tests/fuzz/fuzz.h"
 
 #define MSG_MEMFD_SIZE (64u << 10)

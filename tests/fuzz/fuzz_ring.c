@@ -50,10 +50,10 @@
  */
 #include <string.h>
 
-#include "core/backend.h"
-#include "core/dev.h"
-#include "core/net.h"
-#include "core/vring.h"
+#include "core/dev/backend.h"
+#include "core/dev/dev.h"
+#include "core/net/net.h"
+#include "core/virtq/vring.h"
 #include "tests/fuzz/fuzz.h"
 
 #define A_GPA 0x10000ull

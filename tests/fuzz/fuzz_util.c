@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/dev.h"
+#include "core/dev/dev.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)

@@ -18,8 +18,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/vring.h"
-#include "core/vu_proto.h"
+#include "core/virtq/vring.h"
+#include "core/proto/vu_proto.h"
 
 /* ---- output -------------------------------------------------------------- */
 

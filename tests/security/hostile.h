@@ -26,8 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/vring.h"
-#include "core/vu_proto.h"
+#include "core/virtq/vring.h"
+#include "core/proto/vu_proto.h"
 
 #define HF_MEM 0x200000ull
 #define HF_GPA 0x100000ull

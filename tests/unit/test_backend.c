@@ -15,9 +15,9 @@
  */
 #include <string.h>
 
-#include "core/backend.h"
-#include "core/dev.h"
-#include "core/net.h"
+#include "core/dev/backend.h"
+#include "core/dev/dev.h"
+#include "core/net/net.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
 

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "core/cli.h"
+#include "core/app/cli.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
 

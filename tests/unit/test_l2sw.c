@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "core/l2sw.h"
+#include "core/net/l2sw.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
 

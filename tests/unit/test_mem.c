@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "core/mem.h"
+#include "core/mem/mem.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
 

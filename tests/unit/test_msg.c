@@ -11,7 +11,7 @@
  */
 #include <string.h>
 
-#include "core/vu_msg.h"
+#include "core/proto/vu_msg.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
 

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "core/pcap.h"
+#include "core/net/pcap.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
 

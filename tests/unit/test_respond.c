@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/pkt.h"
-#include "core/respond.h"
+#include "core/net/pkt.h"
+#include "core/net/respond.h"
 #include "tests/unit/check.h"
 
 #define BUF 70000u /* the largest echo (65535-byte packet) and more */

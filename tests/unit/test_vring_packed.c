@@ -17,7 +17,7 @@
  */
 #include <string.h>
 
-#include "core/vring.h"
+#include "core/virtq/vring.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
 

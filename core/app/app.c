@@ -1,0 +1,199 @@
+/*
+ * app.c - the `vhost` program: the static device table, the forwarding
+ * plane, and the one poll loop, which runs until a signal (back-ends) or
+ * until every front-end has finished its run.
+ *
+ * The loop sleeps in port_poll until an fd is ready or the nearest
+ * deadline any device asked for; it never wakes on a fixed tick.
+ */
+#include "core/app/app.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/app/cli.h"
+#include "core/config.h"
+#include "core/dev/dev.h"
+#include "core/app/fwd.h"
+#include "core/log.h"
+
+/* Watched fds: a socket and a connection per device, a kick or call fd per
+ * queue, and the links. */
+#define MAX_WATCH (CFG_MAX_DEVICES * (2 + CFG_MAX_QUEUES) + CFG_MAX_LINKS)
+#define NS_PER_S 1000000000ull
+/* --pcap-max default */
+#define PCAP_MAX_DEFAULT (64ull << 20)
+
+static struct vu_dev devs[CFG_MAX_DEVICES];
+static struct fwd fwd;
+static struct pcap pcap;
+static struct port_pollfd pfd[MAX_WATCH];
+static uint64_t faults_seen; /* port_mem_faults() when last looked at */
+static struct watch watches[MAX_WATCH];
+
+/* One pass of the loop: wait, then serve what is ready. */
+static void loop_once(unsigned ndev, uint64_t stats_at)
+{
+	uint64_t now = port_now_ns(), deadline = stats_at;
+	int64_t timeout;
+	unsigned n = 0;
+	int r;
+
+	for (unsigned i = 0; i < ndev; i++)
+		n += dev_watch(&devs[i], pfd + n, watches + n, MAX_WATCH - n,
+			       &deadline, now);
+	for (unsigned j = 0; j < fwd.nlinks && n < MAX_WATCH; j++, n++) {
+		pfd[n].fd = fwd.link[j].fd;
+		pfd[n].events = PORT_POLLIN;
+		watches[n].dev = NULL;
+		watches[n].kind = W_LINK;
+		watches[n].q = (uint8_t)j;
+	}
+	if (deadline == UINT64_MAX)
+		timeout = -1;
+	else
+		timeout = deadline <= now ? 0 : (int64_t)(deadline - now);
+	port_log_flush();
+	r = port_poll(pfd, n, timeout);
+	now = port_now_ns();
+	/* What a device's peer causes is logged under that device's rate
+	 * limit (log.h). */
+	for (unsigned i = 0; r > 0 && i < n; i++) {
+		if (!pfd[i].revents)
+			continue;
+		if (watches[i].kind == W_LINK) {
+			fwd_link_readable(&fwd, watches[i].q);
+			continue;
+		}
+		log_scope(&watches[i].dev->loglim);
+		dev_event(&watches[i], pfd[i].revents, now);
+		log_scope(NULL);
+	}
+	for (unsigned i = 0; i < ndev; i++) {
+		log_scope(&devs[i].loglim);
+		dev_tick(&devs[i], now);
+		log_scope(NULL);
+	}
+	/* A peer shrank a file under our mapping (port.h): its device goes. */
+	if (port_mem_faults() != faults_seen) {
+		faults_seen = port_mem_faults();
+		for (unsigned i = 0; i < ndev; i++) {
+			log_scope(&devs[i].loglim);
+			dev_memory_check(&devs[i]);
+			log_scope(NULL);
+		}
+	}
+	fwd_flush(&fwd);
+}
+
+static void print_stats(unsigned ndev, bool detail)
+{
+	for (unsigned i = 0; i < ndev; i++) {
+		if (detail)
+			dev_print_stats(&devs[i]);
+		else
+			dev_print_line(&devs[i]);
+	}
+	fwd_print_stats(&fwd);
+}
+
+/* Open the links, the capture and the devices.  Returns how many devices
+ * were opened, or -1 (everything opened is closed again). */
+static int open_all(const struct cli *c)
+{
+	unsigned i;
+
+	fwd.dev = devs;
+	fwd.ndev = c->ndev;
+	fwd.nlinks = c->nlinks;
+	fwd.switching = c->switching;
+	for (unsigned j = 0; j < c->nlinks; j++) {
+		fwd.link[j].kind = c->link_kind[j];
+		fwd.link[j].name = c->link_name[j];
+		fwd.link[j].dev = c->link_dev[j];
+		fwd.link[j].fd = -1;
+	}
+	if (fwd_open(&fwd) < 0)
+		return -1;
+	if (c->pcap != NULL) {
+		if (pcap_open(&pcap, c->pcap,
+			      c->pcap_max ? c->pcap_max : PCAP_MAX_DEFAULT) < 0) {
+			fwd_close(&fwd);
+			return -1;
+		}
+		fwd.pcap = &pcap;
+	}
+	for (i = 0; i < c->ndev; i++) {
+		if (dev_open(&devs[i], i, &c->dev[i]) < 0) {
+			while (i-- > 0)
+				dev_close(&devs[i]);
+			if (fwd.pcap != NULL)
+				pcap_close(&pcap);
+			fwd_close(&fwd);
+			return -1;
+		}
+		devs[i].fwd = &fwd;
+	}
+	return (int)i;
+}
+
+int app_main(int argc, char **argv)
+{
+	static struct cli cli;
+	unsigned nfe = 0, ndev;
+	uint64_t stats_at = UINT64_MAX;
+	int rc = cli_parse(&cli, argc, argv);
+
+	if (rc != 0) {
+		port_log_flush();
+		return rc < 0 ? 0 : rc;
+	}
+	if (port_sig_init() < 0) {
+		LOG_ERR("cannot install signal handlers");
+		return 1;
+	}
+	rc = open_all(&cli);
+	if (rc < 0) {
+		port_log_flush();
+		return 1;
+	}
+	ndev = (unsigned)rc;
+	rc = 0;
+	for (unsigned i = 0; i < ndev; i++)
+		nfe += devs[i].o.role == DEV_FRONTEND;
+	if (cli.stats_secs)
+		stats_at = port_now_ns() + cli.stats_secs * NS_PER_S;
+	for (;;) {
+		unsigned sig = port_sig_take(), done = 0;
+
+		if (sig & PORT_SIG_STATS)
+			print_stats(ndev, true);
+		if (sig & PORT_SIG_STOP) {
+			LOG_INFO("vhost: stopping\n");
+			break;
+		}
+		if (port_now_ns() >= stats_at) {
+			print_stats(ndev, false);
+			stats_at += cli.stats_secs * NS_PER_S;
+		}
+		for (unsigned i = 0; i < ndev; i++)
+			done += devs[i].o.role == DEV_FRONTEND &&
+				devs[i].finished;
+		if (nfe > 0 && done == nfe)
+			break;
+		loop_once(ndev, stats_at);
+	}
+	print_stats(ndev, true);
+	for (unsigned i = 0; i < ndev; i++) {
+		if (devs[i].o.role == DEV_FRONTEND &&
+		    (!devs[i].finished || devs[i].exit_code != 0))
+			rc = 1;
+		dev_close(&devs[i]);
+	}
+	if (fwd.pcap != NULL)
+		pcap_close(&pcap);
+	fwd_close(&fwd);
+	port_log_flush();
+	return rc;
+}

@@ -1,0 +1,409 @@
+/*
+ * cli.c - the command line.
+ *
+ *   vhost [defaults] DEVICE [its options] [DEVICE [its options]] ...
+ *
+ * Options before the first device are defaults for every device; options
+ * after a device are that device's.  --switch, --pcap, --stats and -v are
+ * for the whole process wherever they stand.
+ */
+#include "core/app/cli.h"
+
+#include <string.h>
+
+#include "core/log.h"
+
+#ifndef VHOST_VERSION
+#define VHOST_VERSION "0.2"
+#endif
+
+static const char usage_text[] =
+	"usage: vhost [options] DEVICE [options] [DEVICE [options]] ...\n"
+	"\n"
+	"A vhost-user virtio-net back-end, and a front-end to test one.\n"
+	"Options before the first device apply to all; after one, to it.\n"
+	"\n"
+	"Devices (up to %u):\n"
+	"  -s, --server PATH     back-end listening on unix socket PATH\n"
+	"  -c, --client PATH     back-end connecting to PATH (retries until it\n"
+	"                        appears, reconnects when the front-end goes)\n"
+	"  -q, --frontend PATH   front-end connecting to a back-end on PATH\n"
+	"      --listen          front-end listens on PATH instead (for -c)\n"
+	"\n"
+	"What a back-end does with the frames its guest transmits:\n"
+	"      --echo            return them on the guest's RX queue (default)\n"
+	"      --dump            print them as hex, then drop them\n"
+	"      --sink            count and drop\n"
+	"      --generate        count and drop, and fill the guest's RX queue\n"
+	"                        with --size byte frames at full rate\n"
+	"      --respond IP[/N]  answer ARP and ping (and IPv6 neighbour\n"
+	"                        solicitation and ping6 with --ip6) for IP\n"
+	"      --tap NAME        bridge to tap interface NAME (created if needed)\n"
+	"      --packet IFNAME   bridge to existing interface IFNAME (AF_PACKET)\n"
+	"      --switch          an L2 learning switch between all back-ends\n"
+	"                        (and every --tap/--packet): whole process\n"
+	"\n"
+	"Front-end:\n"
+	"      --frames N        frames to send (default 1000)\n"
+	"      --size B          frame size in bytes, %u..%u (default 60); with\n"
+	"                        --ping, the ICMP payload size (default 56)\n"
+	"      --expect-none     pass only if nothing comes back (for --sink)\n"
+	"      --ping IP         ARP for IP, then N pings; check every reply\n"
+	"      --respond IP[/N]  our own address: answer ARP and ping for it\n"
+	"      --serve SECS      keep answering that long after the run\n"
+	"      --no-protocol-features\n"
+	"                        negotiate no protocol features (as the old\n"
+	"                        sample app did)\n"
+	"      --no-kick         give the back-end no kick fds (NOFD flag): it\n"
+	"                        must poll the rings\n"
+	"      --packed          use packed rings (VIRTIO_F_RING_PACKED)\n"
+	"      --indirect        send each TX frame as an indirect table\n"
+	"                        (VIRTIO_RING_F_INDIRECT_DESC)\n"
+	"\n"
+	"Both:\n"
+	"      --mac XX:XX:XX:XX:XX:XX   our MAC (default 52:54:00 + the IP's\n"
+	"                        last three bytes)\n"
+	"      --ip6 ADDR        also answer for this IPv6 address\n"
+	"\n"
+	"Whole process:\n"
+	"      --pcap FILE       capture every frame, both directions (pcap)\n"
+	"      --pcap-max MB     stop capturing at this file size (default 64)\n"
+	"      --stats SECS      print counters every SECS seconds\n"
+	"  -v, --verbose         trace every vhost-user message\n"
+	"  -h, --help            this text\n"
+	"      --version         print the version\n"
+	"\n"
+	"Signals: SIGINT/SIGTERM stop (counters printed, sockets removed),\n"
+	"SIGUSR1 prints counters.  Exit status: 0 success, 1 failure, 2 usage.\n";
+
+static bool parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || *s == '\0')
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > 0xffffffffull)
+			return false;
+	}
+	*out = (uint32_t)v;
+	return true;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+static bool parse_mac(const char *s, uint8_t mac[6])
+{
+	if (s == NULL || strlen(s) != 17)
+		return false;
+	for (unsigned i = 0; i < 6; i++) {
+		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return false;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return !(mac[0] & 1); /* a unicast address */
+}
+
+static int usage_error(const char *what, const char *arg)
+{
+	LOG_ERR("%s%s%s (see vhost --help)", what, arg ? ": " : "",
+		arg ? arg : "");
+	return 2;
+}
+
+/* Long and short spellings of one option. */
+static bool is(const char *a, const char *s, const char *l)
+{
+	return (s != NULL && strcmp(a, s) == 0) || strcmp(a, l) == 0;
+}
+
+/* Options being parsed for one device, or for the defaults. */
+struct target {
+	struct dev_opts *o;
+	int dev;          /* its index, or -1 for the defaults */
+	bool *action_set; /* an action was chosen explicitly */
+	bool *mac_set;    /* --mac was given */
+};
+
+static int add_link(struct cli *c, enum link_kind kind, const char *name,
+		    int dev)
+{
+	if (name == NULL || name[0] == '\0')
+		return usage_error("expected an interface name after",
+				   kind == LINK_TAP ? "--tap" : "--packet");
+	if (c->nlinks >= CFG_MAX_LINKS)
+		return usage_error("too many --tap/--packet for this board "
+				   "(CFG_MAX_LINKS)", NULL);
+	c->link_kind[c->nlinks] = kind;
+	c->link_name[c->nlinks] = name;
+	c->link_dev[c->nlinks] = dev;
+	c->nlinks++;
+	return 0;
+}
+
+/* One option that applies to a device (or to the defaults).  Returns the
+ * arguments it used (1 or 2), 0 if it is not a device option, or minus a
+ * usage error status.  *default_link notes a --tap/--packet given before
+ * any device. */
+static int dev_option(struct cli *c, const struct target *t, const char *a,
+		      const char *val, int *default_link)
+{
+	struct dev_opts *o = t->o;
+	static const struct {
+		const char *name;
+		enum dev_action act;
+	} acts[] = {{"--echo", ACT_ECHO},
+		    {"--dump", ACT_DUMP},
+		    {"--sink", ACT_SINK},
+		    {"--generate", ACT_GENERATE}};
+
+	for (unsigned k = 0; k < sizeof(acts) / sizeof(acts[0]); k++) {
+		if (strcmp(a, acts[k].name) == 0) {
+			o->action = acts[k].act;
+			*t->action_set = true;
+			return 1;
+		}
+	}
+	if (is(a, NULL, "--frames") || is(a, NULL, "--size") ||
+	    is(a, NULL, "--serve")) {
+		uint32_t *dst = a[2] == 'f'   ? &o->frames
+				: a[3] == 'i' ? &o->size
+					      : &o->serve_secs;
+		if (!parse_u32(val, dst))
+			return -usage_error("expected a number after", a);
+		if (a[3] == 'i')
+			o->size_set = true;
+		return 2;
+	}
+	if (is(a, NULL, "--expect-none")) {
+		o->expect_none = true;
+		return 1;
+	}
+	if (is(a, NULL, "--no-protocol-features")) {
+		o->no_proto = true;
+		return 1;
+	}
+	if (is(a, NULL, "--no-kick")) {
+		o->no_kick = true;
+		return 1;
+	}
+	if (is(a, NULL, "--packed")) {
+		o->packed = true;
+		return 1;
+	}
+	if (is(a, NULL, "--indirect")) {
+		o->indirect = true;
+		return 1;
+	}
+	if (is(a, NULL, "--listen")) {
+		o->fe_listen = true;
+		return 1;
+	}
+	if (is(a, NULL, "--respond")) {
+		struct respond_cfg *r = &o->resp;
+		if (!respond_parse_ip4(val, r->ip4, &r->prefix))
+			return -usage_error("expected IPv4[/prefix] after "
+					    "--respond, got", val ? val : "");
+		o->respond = true;
+		if (!*t->mac_set)
+			respond_mac_from_ip4(r->ip4, r->mac);
+		if (!*t->action_set) {
+			o->action = ACT_RESPOND;
+			*t->action_set = true;
+		}
+		return 2;
+	}
+	if (is(a, NULL, "--ip6")) {
+		if (!respond_parse_ip6(val, o->resp.ip6))
+			return -usage_error("expected an IPv6 address after "
+					    "--ip6, got", val ? val : "");
+		o->resp.has_ip6 = true;
+		return 2;
+	}
+	if (is(a, NULL, "--mac")) {
+		if (!parse_mac(val, o->resp.mac))
+			return -usage_error("expected a unicast MAC "
+					    "XX:XX:XX:XX:XX:XX after --mac, got",
+					    val ? val : "");
+		*t->mac_set = true;
+		return 2;
+	}
+	if (is(a, NULL, "--ping")) {
+		uint8_t prefix;
+		if (!respond_parse_ip4(val, o->ping_ip, &prefix))
+			return -usage_error("expected an IPv4 address after "
+					    "--ping, got", val ? val : "");
+		o->ping = true;
+		return 2;
+	}
+	if (is(a, NULL, "--tap") || is(a, NULL, "--packet")) {
+		enum link_kind k = a[2] == 't' ? LINK_TAP : LINK_PACKET;
+		int rc;
+		if (t->dev < 0) { /* before any device */
+			if (*default_link >= 0)
+				return -usage_error("one --tap/--packet before "
+						    "the devices at most", a);
+			*default_link = (int)c->nlinks;
+			rc = add_link(c, k, val, -1);
+		} else {
+			if (*t->action_set && o->action == ACT_LINK)
+				return -usage_error("one --tap/--packet per "
+						    "device", a);
+			o->action = ACT_LINK;
+			o->link = (int)c->nlinks;
+			*t->action_set = true;
+			rc = add_link(c, k, val, t->dev);
+		}
+		return rc != 0 ? -rc : 2;
+	}
+	return 0;
+}
+
+int cli_parse(struct cli *c, int argc, char **argv)
+{
+	/* the defaults, and what was explicit, per device */
+	static struct dev_opts def;
+	static bool action_set[CFG_MAX_DEVICES + 1], mac_set[CFG_MAX_DEVICES + 1];
+	struct target t;
+	bool verbose = false;
+	int default_link = -1;
+
+	memset(c, 0, sizeof(*c));
+	memset(&def, 0, sizeof(def));
+	memset(action_set, 0, sizeof(action_set));
+	memset(mac_set, 0, sizeof(mac_set));
+	def.action = ACT_ECHO;
+	def.frames = 1000;
+	def.size = 60;
+	def.link = -1;
+	t.o = &def;
+	t.dev = -1;
+	t.action_set = &action_set[CFG_MAX_DEVICES];
+	t.mac_set = &mac_set[CFG_MAX_DEVICES];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+		int used;
+
+		if (is(a, "-h", "--help")) {
+			LOG_INFO(usage_text, (unsigned)CFG_MAX_DEVICES, 42u,
+				 (unsigned)CFG_FRAME_MAX);
+			return -1;
+		} else if (is(a, NULL, "--version")) {
+			LOG_INFO("vhost " VHOST_VERSION "\n");
+			return -1;
+		} else if (is(a, "-v", "--verbose")) {
+			verbose = true;
+			continue;
+		} else if (is(a, NULL, "--switch")) {
+			c->switching = true;
+			continue;
+		} else if (is(a, NULL, "--pcap")) {
+			if (val == NULL || val[0] == '\0')
+				return usage_error("expected a file after", a);
+			c->pcap = val;
+			i++;
+			continue;
+		} else if (is(a, NULL, "--pcap-max") || is(a, NULL, "--stats")) {
+			uint32_t v;
+			if (!parse_u32(val, &v) || v == 0)
+				return usage_error("expected a positive number "
+						   "after", a);
+			if (a[2] == 'p')
+				c->pcap_max = (uint64_t)v << 20;
+			else
+				c->stats_secs = v;
+			i++;
+			continue;
+		} else if (is(a, "-s", "--server") || is(a, "-c", "--client") ||
+			   is(a, "-q", "--frontend")) {
+			unsigned n = c->ndev;
+			if (val == NULL || val[0] == '\0')
+				return usage_error("expected a socket path after",
+						   a);
+			if (n == CFG_MAX_DEVICES)
+				return usage_error("too many devices for this "
+						   "board (CFG_MAX_DEVICES)",
+						   NULL);
+			c->dev[n] = def;
+			c->dev[n].path = val;
+			c->dev[n].role = (a[1] == 'q' || a[2] == 'f')
+						 ? DEV_FRONTEND
+						 : DEV_BACKEND;
+			c->dev[n].listen =
+				a[1] == 's' || (a[1] == '-' && a[2] == 's');
+			action_set[n] = action_set[CFG_MAX_DEVICES];
+			mac_set[n] = mac_set[CFG_MAX_DEVICES];
+			t.o = &c->dev[n];
+			t.dev = (int)n;
+			t.action_set = &action_set[n];
+			t.mac_set = &mac_set[n];
+			c->ndev++;
+			i++;
+			continue;
+		}
+		used = dev_option(c, &t, a, val, &default_link);
+		if (used < 0)
+			return -used;
+		if (used == 0)
+			return usage_error("unknown option", a);
+		i += used - 1;
+	}
+	if (c->ndev == 0)
+		return usage_error("no device: give -s, -c or -q", NULL);
+	/* what is for the whole process */
+	for (unsigned i = 0; i < c->ndev; i++) {
+		struct dev_opts *o = &c->dev[i];
+		o->verbose = verbose;
+		if (o->role == DEV_FRONTEND) {
+			o->listen = o->fe_listen;
+			o->host = o->respond;
+			if (o->host && !o->ping)
+				o->frames = 0; /* it only answers */
+			if (o->ping && !o->size_set)
+				o->size = 56;
+			if (o->ping && !o->respond)
+				return usage_error("--ping needs our own address: "
+						   "add --respond IP", o->path);
+			continue;
+		}
+		if (c->switching && !action_set[i])
+			o->action = ACT_SWITCH;
+		if (o->action == ACT_GENERATE &&
+		    (o->size < 42 || o->size > CFG_FRAME_MAX))
+			return usage_error("--generate needs --size from 42 to "
+					   "CFG_FRAME_MAX", o->path);
+		if (o->action == ACT_RESPOND && !o->respond)
+			return usage_error("--respond needs an address", o->path);
+	}
+	if (default_link >= 0 && !c->switching) {
+		/* before the devices, without --switch: the one back-end's */
+		unsigned j = (unsigned)default_link, nbe = 0, last = 0;
+		for (unsigned i = 0; i < c->ndev; i++)
+			if (c->dev[i].role == DEV_BACKEND) {
+				nbe++;
+				last = i;
+			}
+		if (nbe != 1)
+			return usage_error("which device is the interface for? "
+					   "put it after that -s/-c",
+					   c->link_name[j]);
+		c->link_dev[j] = (int)last;
+		c->dev[last].action = ACT_LINK;
+		c->dev[last].link = (int)j;
+	}
+	return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * cli.h - the command line, parsed into plain data (no side effects).
+ */
+#ifndef CORE_CLI_H
+#define CORE_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/dev/dev.h"
+#include "core/app/fwd.h"
+
+struct cli {
+	struct dev_opts dev[CFG_MAX_DEVICES];
+	unsigned ndev;
+	/* links: kind, name and the device they are bridged to (or -1) */
+	enum link_kind link_kind[CFG_MAX_LINKS > 0 ? CFG_MAX_LINKS : 1];
+	const char *link_name[CFG_MAX_LINKS > 0 ? CFG_MAX_LINKS : 1];
+	int link_dev[CFG_MAX_LINKS > 0 ? CFG_MAX_LINKS : 1];
+	unsigned nlinks;
+	bool switching;
+	const char *pcap;
+	uint64_t pcap_max; /* bytes, 0: no cap */
+	uint32_t stats_secs;
+};
+
+/* Parse argv.  Returns 0, 2 after logging a usage error, or -1 when
+ * --help or --version was printed. */
+int cli_parse(struct cli *c, int argc, char **argv);
+
+#endif /* CORE_CLI_H */

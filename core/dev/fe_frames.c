@@ -1,0 +1,245 @@
+/*
+ * fe_frames.c - the front-end's test traffic: frames out on TX, and every
+ * frame that comes back on RX checked byte for byte (or, for --ping and
+ * --respond, handed to fe_ping.c).  The back-end is not trusted: every
+ * used element is checked against what was offered.
+ */
+#include <string.h>
+
+#include "core/dev/fe_ping.h"
+#include "core/dev/fe_priv.h"
+#include "core/dev/frontend.h"
+#include "core/log.h"
+
+static const uint8_t arp_request[42] = {
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* broadcast */
+	0x52, 0x54, 0x00, 0x12, 0x34, 0x56, /* our MAC */
+	0x08, 0x06,                         /* ARP */
+	0x00, 0x01, 0x08, 0x00, 6,    4,    0x00, 0x01, /* Ethernet/IPv4 request */
+	0x52, 0x54, 0x00, 0x12, 0x34, 0x56, /* sender MAC */
+	192,  0,    2,    1,                /* sender 192.0.2.1 (TEST-NET-1) */
+	0,    0,    0,    0,    0,    0,    /* target MAC unknown */
+	192,  0,    2,    2,                /* who has 192.0.2.2? */
+};
+
+/* Byte `at` of test frame number seq: the ARP request, then a sequence
+ * number, then a pattern that moves with it. */
+static uint8_t fe_byte(uint32_t seq, uint32_t at)
+{
+	uint32_t k;
+
+	if (at < sizeof(arp_request))
+		return arp_request[at];
+	k = at - (uint32_t)sizeof(arp_request);
+	return k < 4 ? (uint8_t)(seq >> (24 - 8 * k)) : (uint8_t)(seq + k);
+}
+
+void fe_make_frame(uint8_t *out, uint32_t size, uint32_t seq)
+{
+	for (uint32_t i = 0; i < size; i++)
+		out[i] = fe_byte(seq, i);
+}
+
+/* Make what we added visible, and kick queue q if the back-end wants it
+ * (virtio 1.2 2.7.13.4). */
+void fe_kick(struct vu_dev *d, unsigned q, struct vqd *r)
+{
+	if (vqd_publish(r) && d->q[q].kick_fd >= 0) {
+		port_evt_signal(d->q[q].kick_fd);
+		d->q[q].st.kicks++;
+	}
+}
+
+/* Put frames on TX while there are slots and frames to send. */
+int fe_pump(struct vu_dev *d, uint64_t now)
+{
+	struct fe_state *f = &d->fe;
+	uint32_t hdr = (uint32_t)fe_hdr_len(d);
+	bool added = f->tx_added;
+
+	f->tx_added = false;
+	if (d->o.host) {
+		fe_ping_pump(d, now);
+		if (added || f->tx_added)
+			fe_kick(d, 1, &f->txq);
+		f->tx_added = false;
+		return 0;
+	}
+	while (f->sent < d->o.frames && f->n_tx_free > 0) {
+		uint16_t s = f->tx_free[--f->n_tx_free];
+		uint8_t *b = fe_ptr(d, tx_buf_off(d, s));
+		memset(b, 0, hdr);
+		fe_make_frame(b + hdr, d->o.size, f->sent);
+		vqd_add(&f->txq, (uint16_t)(2 * s));
+		f->sent++;
+		d->q[1].st.frames++;
+		d->q[1].st.bytes += d->o.size;
+		added = true;
+	}
+	if (added)
+		fe_kick(d, 1, &f->txq);
+	return 0;
+}
+
+int fe_send(struct vu_dev *d, const uint8_t *frame, uint32_t len)
+{
+	struct fe_state *f = &d->fe;
+	uint32_t hdr = (uint32_t)fe_hdr_len(d);
+	uint16_t s;
+	uint8_t *b;
+
+	if (f->n_tx_free == 0 || hdr + len > f->buf_size)
+		return -1;
+	s = f->tx_free[--f->n_tx_free];
+	b = fe_ptr(d, tx_buf_off(d, s));
+	memset(b, 0, hdr);
+	memcpy(b + hdr, frame, len);
+	tx_frame_desc(d, s)->len = len;
+	vqd_add(&f->txq, (uint16_t)(2 * s));
+	f->sent++;
+	f->tx_added = true;
+	d->q[1].st.frames++;
+	d->q[1].st.bytes += len;
+	return 0;
+}
+
+/* Check one frame that came back on RX buffer id. */
+static bool fe_check_rx(struct vu_dev *d, uint32_t id, uint32_t len)
+{
+	struct fe_state *f = &d->fe;
+	uint32_t hdr = (uint32_t)fe_hdr_len(d);
+	const uint8_t *b = fe_ptr(d, rx_buf_off(d, id));
+	uint32_t seq = f->received + f->bad;
+
+	if (len != hdr + d->o.size)
+		return false;
+	/* header: no offloads, and one buffer (5.1.6.4) */
+	for (uint32_t i = 0; i < 10; i++)
+		if (b[i] != 0)
+			return false;
+	if (hdr == 12 && (b[10] != 1 || b[11] != 0))
+		return false;
+	for (uint32_t i = 0; i < d->o.size; i++)
+		if (b[hdr + i] != fe_byte(seq, i))
+			return false;
+	return true;
+}
+
+/* Take what the back-end returned on both queues. */
+static int fe_reap(struct vu_dev *d, uint64_t now)
+{
+	struct fe_state *f = &d->fe;
+	uint32_t id, len;
+	bool progress = false, reposted = false, ok;
+	uint32_t hdr, flen;
+	int rc;
+
+	while ((rc = vqd_get_used(&f->txq, &id, &len)) != 0) {
+		if (rc < 0 || id >= FE_NUM || (id & 1) ||
+		    f->n_tx_free >= FE_TX_SLOTS || f->tx_done >= f->sent) {
+			LOG_ERR("%s: back-end returned TX id %u, not one we "
+				"offered", d->name, id);
+			fe_finish(d, false, "bad used element on TX");
+			return -PORT_EPROTO;
+		}
+		f->tx_free[f->n_tx_free++] = (uint16_t)(id / 2);
+		f->tx_done++;
+		progress = true;
+	}
+	while ((rc = vqd_get_used(&f->rxq, &id, &len)) != 0) {
+		if (rc < 0 || id >= FE_NUM) {
+			LOG_ERR("%s: back-end returned RX id %u >= %u", d->name,
+				id, FE_NUM);
+			fe_finish(d, false, "bad used element on RX");
+			return -PORT_EPROTO;
+		}
+		hdr = (uint32_t)fe_hdr_len(d);
+		flen = len >= hdr ? len - hdr : 0; /* len is the back-end's */
+		if (flen > f->buf_size - hdr)
+			flen = 0; /* claims more than the buffer: ignore */
+		if (d->o.host) {
+			d->q[0].st.frames++;
+			d->q[0].st.bytes += flen;
+			fe_ping_rx(d, fe_ptr(d, rx_buf_off(d, id)) + hdr, flen);
+			vqd_add(&f->rxq, (uint16_t)id);
+			reposted = true;
+			progress = true;
+			continue;
+		}
+		ok = !d->o.expect_none && fe_check_rx(d, id, len);
+		if (d->o.verbose)
+			LOG_INFO("%s: frame %u came back: %u bytes, %s\n",
+				 d->name, f->received + f->bad, flen,
+				 ok ? "intact" : "WRONG");
+		d->q[0].st.frames++;
+		d->q[0].st.bytes += flen;
+		if (ok) {
+			f->received++;
+		} else {
+			if (f->bad < 5)
+				LOG_ERR("%s: frame %u came back wrong (length "
+					"%u, expected %u)", d->name,
+					f->received + f->bad, len,
+					(uint32_t)fe_hdr_len(d) + d->o.size);
+			f->bad++;
+		}
+		/* the same buffer goes straight back on the ring */
+		vqd_add(&f->rxq, (uint16_t)id);
+		reposted = true;
+		progress = true;
+	}
+	if (reposted)
+		fe_kick(d, 0, &f->rxq);
+	if (progress) {
+		f->deadline = now + FE_TIMEOUT_NS;
+		fe_pump(d, now);
+	}
+	return 0;
+}
+
+/* Is the run complete?  1 when the rings should now be stopped
+ * (GET_VRING_BASE, sent by fe_advance), 0 not yet, <0 failed. */
+int fe_run_over(struct vu_dev *d, uint64_t now)
+{
+	struct fe_state *f = &d->fe;
+	uint32_t n = d->o.frames;
+
+	if (f->stopping)
+		return 0;
+	if (d->o.host) {
+		int r = fe_ping_over(d, now);
+		if (r > 0)
+			f->stopping = true;
+		return r;
+	}
+	if (f->tx_done < n)
+		return 0;
+	if (d->o.expect_none) {
+		if (f->grace_end == 0) {
+			f->grace_end = now + FE_GRACE_NS;
+			return 0;
+		}
+		if (now < f->grace_end)
+			return 0;
+	} else if (f->received + f->bad < n) {
+		return 0;
+	}
+	if (f->bad > 0) {
+		fe_finish(d, false, "frames came back wrong");
+		return -PORT_EPROTO;
+	}
+	f->stopping = true;
+	return 1;
+}
+
+int fe_on_call(struct vu_dev *d, uint64_t now)
+{
+	int rc;
+
+	if (!d->fe.running || d->fe.stopping)
+		return 0;
+	rc = fe_reap(d, now);
+	if (rc == 0)
+		rc = fe_run_over(d, now);
+	return rc > 0 ? fe_advance(d, now) : rc;
+}

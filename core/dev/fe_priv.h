@@ -1,0 +1,93 @@
+/*
+ * fe_priv.h - what the front-end's files share: the layout of its shared
+ * memory, and the calls between the handshake (frontend.c) and the
+ * traffic (fe_frames.c, fe_ping.c).  Not for use outside the front-end.
+ */
+#ifndef CORE_FE_PRIV_H
+#define CORE_FE_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/dev/dev.h"
+#include "core/net/net.h"
+
+/* Where our one region sits in "guest-physical" space. */
+#define FE_GPA_BASE 0x40000000ull
+#define FE_TIMEOUT_NS (10ull * 1000000000ull)
+#define FE_GRACE_NS (300ull * 1000000ull)
+#define FE_NUM CFG_FE_QUEUE_SIZE
+#define FE_TX_SLOTS (FE_NUM / 2) /* a TX chain is two descriptors */
+
+/* Layout of the shared memory (offsets), fixed by the queue size. */
+#define RING_BYTES \
+	((VRING_DESC_BYTES(FE_NUM) + VRING_AVAIL_BYTES(FE_NUM) + 63) / 64 * 64 + \
+	 VRING_USED_BYTES(FE_NUM))
+#define RING_SPAN ((RING_BYTES + 4095) / 4096 * 4096)
+#define OFF_RX_RING 0ull
+#define OFF_TX_RING RING_SPAN
+#define OFF_BUFS (2 * RING_SPAN)
+#define FE_ARP_LEN 42u /* the sample app's ARP request frame */
+
+/* Bytes of the virtio-net header with the features negotiated. */
+static inline uint64_t fe_hdr_len(const struct vu_dev *d)
+{
+	return net_hdr_len(d->features);
+}
+
+/* Our address for an offset into the shared memory, and the user address
+ * the back-end is told (both are ours: we are the "VMM"). */
+static inline uint8_t *fe_ptr(const struct vu_dev *d, uint64_t off)
+{
+	return (uint8_t *)d->fe.mem + off;
+}
+
+static inline uint64_t fe_uva(const struct vu_dev *d, uint64_t off)
+{
+	return (uint64_t)(uintptr_t)fe_ptr(d, off);
+}
+
+/* Indirect tables (--indirect): two descriptors per TX slot, after the
+ * buffers. */
+static inline uint64_t tx_table_off(const struct vu_dev *d, uint32_t s)
+{
+	return OFF_BUFS + (uint64_t)(FE_NUM + FE_TX_SLOTS) * d->fe.buf_size +
+	       32ull * s;
+}
+
+/* The descriptor that holds TX slot s's frame (its length changes). */
+static inline struct vring_desc *tx_frame_desc(struct vu_dev *d, uint32_t s)
+{
+	if (d->o.indirect)
+		return (struct vring_desc *)(void *)fe_ptr(d, tx_table_off(d, s)) +
+		       1;
+	return &d->fe.txq.desc[2 * s + 1];
+}
+
+/* RX buffer i, then TX slot s. */
+static inline uint64_t rx_buf_off(const struct vu_dev *d, uint32_t i)
+{
+	return OFF_BUFS + (uint64_t)i * d->fe.buf_size;
+}
+
+static inline uint64_t tx_buf_off(const struct vu_dev *d, uint32_t s)
+{
+	return OFF_BUFS + (uint64_t)(FE_NUM + s) * d->fe.buf_size;
+}
+
+/* End the run (once); a failure is logged with its reason. */
+void fe_finish(struct vu_dev *d, bool ok, const char *why);
+
+/* Send handshake steps until one needs an answer or the run starts. */
+int fe_advance(struct vu_dev *d, uint64_t now);
+
+/* Make what was added to ring r visible and kick queue q if wanted. */
+void fe_kick(struct vu_dev *d, unsigned q, struct vqd *r);
+
+/* Put frames on TX while there are slots and frames to send. */
+int fe_pump(struct vu_dev *d, uint64_t now);
+
+/* 1 when the run is over (stop the rings), 0 not yet, <0 failed. */
+int fe_run_over(struct vu_dev *d, uint64_t now);
+
+#endif /* CORE_FE_PRIV_H */

@@ -1,0 +1,564 @@
+/*
+ * frontend.c - the front-end role (vhost-user.rst "Front-end").
+ *
+ * The back-end is not trusted either: every reply is checked (flags,
+ * request, size, no fds), and every used element it writes is checked
+ * against what we actually offered.
+ */
+#include "core/dev/frontend.h"
+#include "core/dev/fe_priv.h"
+
+#include <string.h>
+
+#include "core/dev/backend.h"
+#include "core/dev/fe_ping.h"
+#include "core/log.h"
+#include "core/net/net.h"
+#include "core/proto/trace.h"
+
+/* Handshake steps, in the order QEMU uses; queue steps repeat per queue. */
+enum {
+	ST_OWNER,
+	ST_GET_FEATURES,
+	ST_GET_PROTO,
+	ST_SET_PROTO,
+	ST_GET_QNUM,
+	ST_SET_FEATURES,
+	ST_MEM_TABLE,
+	ST_QUEUES, /* then 6 steps for each of queue 0 (RX) and 1 (TX) */
+};
+enum { QS_NUM, QS_BASE, QS_ADDR, QS_CALL, QS_KICK, QS_ENABLE, QS_COUNT };
+#define ST_RUN (ST_QUEUES + 2 * QS_COUNT)
+#define ST_STOP_RX ST_RUN /* GET_VRING_BASE at the end */
+#define ST_STOP_TX (ST_RUN + 1)
+#define ST_END (ST_RUN + 2)
+
+
+
+
+
+
+
+
+
+int fe_init(struct vu_dev *d)
+{
+	struct fe_state *f = &d->fe;
+	uint32_t hdr = 12; /* the larger header: the layout fits either */
+	uint32_t frame_max;
+	uint64_t need;
+	int rc;
+
+	f->memfd = -1;
+	f->deadline = port_now_ns() + FE_TIMEOUT_NS; /* for a back-end */
+	if ((!d->o.host && d->o.size < FE_ARP_LEN) ||
+	    d->o.size > CFG_FRAME_MAX) {
+		LOG_ERR("%s: --size %u: frames are %u to %u bytes", d->name,
+			d->o.size, (unsigned)FE_ARP_LEN,
+			(unsigned)CFG_FRAME_MAX);
+		return -PORT_EINVAL;
+	}
+	/* --ping frames carry headers around the payload, and what we answer
+	 * may be as large as a standard frame */
+	frame_max = d->o.host ? d->o.size + 42 : d->o.size;
+	if (d->o.host && frame_max < 1514)
+		frame_max = 1514;
+	if (frame_max > CFG_FRAME_MAX) {
+		LOG_ERR("%s: --size %u makes frames larger than %u bytes",
+			d->name, d->o.size, (unsigned)CFG_FRAME_MAX);
+		return -PORT_EINVAL;
+	}
+	f->buf_size = (hdr + frame_max + 63) / 64 * 64;
+	need = OFF_BUFS + (uint64_t)(FE_NUM + FE_TX_SLOTS) * f->buf_size +
+	       32ull * FE_TX_SLOTS; /* the --indirect tables */
+	f->mem_size = (need + 0x1fffff) & ~0x1fffffull; /* whole 2 MiB */
+	if (f->mem_size > CFG_FE_MEM_SIZE) {
+		LOG_ERR("%s: --size %u needs %llu bytes of shared memory, the "
+			"board gives %u", d->name, d->o.size,
+			(unsigned long long)f->mem_size,
+			(unsigned)CFG_FE_MEM_SIZE);
+		return -PORT_ENOSPC;
+	}
+	rc = port_mem_create("vhost-frontend", f->mem_size);
+	if (rc < 0) {
+		LOG_ERR("%s: cannot create shared memory (error %d)", d->name,
+			-rc);
+		return rc;
+	}
+	f->memfd = rc;
+	rc = port_mem_map(f->memfd, f->mem_size, &f->mem);
+	if (rc < 0) {
+		LOG_ERR("%s: cannot map shared memory (error %d)", d->name, -rc);
+		port_fd_close(f->memfd);
+		f->memfd = -1;
+		return rc;
+	}
+	return 0;
+}
+
+void fe_release(struct vu_dev *d)
+{
+	struct fe_state *f = &d->fe;
+
+	if (f->mem != NULL)
+		port_mem_unmap(f->mem, f->mem_size);
+	port_fd_close(f->memfd);
+	f->mem = NULL;
+	f->memfd = -1;
+}
+
+void fe_finish(struct vu_dev *d, bool ok, const char *why)
+{
+	if (d->finished)
+		return;
+	d->finished = true;
+	d->exit_code = ok ? 0 : 1;
+	if (!ok)
+		LOG_ERR("%s: front-end failed: %s", d->name, why);
+}
+
+void fe_fail(struct vu_dev *d, const char *why)
+{
+	fe_finish(d, false, why);
+}
+
+/* ---- handshake ----------------------------------------------------------- */
+
+
+/* Lay the rings out and offer every RX buffer and no TX yet.  Split:
+ * descriptor table, avail ring, used ring (64-byte aligned); packed:
+ * descriptor ring, driver and device event areas. */
+static void fe_setup_rings(struct vu_dev *d)
+{
+	struct fe_state *f = &d->fe;
+	bool packed = (d->features & VU_BIT(VIRTIO_F_RING_PACKED)) != 0;
+	uint64_t qoff[2] = {OFF_RX_RING, OFF_TX_RING};
+	struct vqd *r[2] = {&f->rxq, &f->txq};
+
+	memset(f->mem, 0, OFF_BUFS);
+	for (unsigned q = 0; q < 2; q++) {
+		uint64_t o = qoff[q];
+		uint64_t drv = o + VRING_DESC_BYTES(FE_NUM);
+		uint64_t dev = packed ? drv + VRING_EVENT_BYTES
+				      : (drv + VRING_AVAIL_BYTES(FE_NUM) + 63) /
+						64 * 64;
+		vqd_init(r[q], FE_NUM, packed, fe_ptr(d, o), fe_ptr(d, drv),
+			 fe_ptr(d, dev));
+		d->q[q].addr.index = q;
+		d->q[q].addr.desc = fe_uva(d, o);
+		d->q[q].addr.avail = fe_uva(d, drv);
+		d->q[q].addr.used = fe_uva(d, dev);
+	}
+	for (uint32_t i = 0; i < FE_NUM; i++) {
+		struct vring_desc *dd = &f->rxq.desc[i];
+		dd->addr = FE_GPA_BASE + rx_buf_off(d, i);
+		dd->len = f->buf_size;
+		dd->flags = VRING_DESC_F_WRITE;
+		vqd_add(&f->rxq, (uint16_t)i);
+	}
+	for (uint32_t s = 0; s < FE_TX_SLOTS; s++) {
+		struct vring_desc *h = &f->txq.desc[2 * s];
+		uint64_t buf = FE_GPA_BASE + tx_buf_off(d, s);
+
+		if (d->o.indirect) {
+			/* one descriptor naming a table of two */
+			h = (struct vring_desc *)(void *)fe_ptr(d,
+							       tx_table_off(d, s));
+			f->txq.desc[2 * s].addr = FE_GPA_BASE + tx_table_off(d, s);
+			f->txq.desc[2 * s].len = 32;
+			f->txq.desc[2 * s].flags = VRING_DESC_F_INDIRECT;
+		}
+		f->tx_free[s] = (uint16_t)(FE_TX_SLOTS - 1 - s);
+		if (d->o.indirect && packed) {
+			/* 2.8.7: a packed table is used in order, every
+			 * entry, with no flag but WRITE */
+			struct vring_packed_desc *p = (void *)h;
+
+			p[0] = (struct vring_packed_desc){
+				buf, (uint32_t)fe_hdr_len(d), 0, 0};
+			p[1] = (struct vring_packed_desc){
+				buf + fe_hdr_len(d), d->o.size, 0, 0};
+		} else {
+			h->addr = buf;
+			h->len = (uint32_t)fe_hdr_len(d);
+			h->flags = VRING_DESC_F_NEXT;
+			h->next = d->o.indirect ? 1 : (uint16_t)(2 * s + 1);
+			h[1].addr = h->addr + h->len;
+			h[1].len = d->o.size;
+			h[1].flags = 0;
+		}
+	}
+	f->n_tx_free = FE_TX_SLOTS;
+}
+
+/*
+ * Build the message of step `st`.  Returns 0 with *req set, 1 to skip the
+ * step, <0 on failure.  *want_reply tells whether the request has a reply
+ * of its own.
+ */
+static int fe_build(struct vu_dev *d, unsigned st, uint32_t *req,
+		    uint8_t *payload, uint32_t *size, int *fds,
+		    unsigned *nfds, bool *want_reply)
+{
+	struct fe_state *f = &d->fe;
+	bool proto = (d->features & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES)) ||
+		     (!d->o.no_proto &&
+		      (f->offered & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES)));
+	uint64_t u64 = 0;
+
+	*size = 0;
+	*nfds = 0;
+	*want_reply = false;
+	switch (st) {
+	case ST_OWNER:
+		*req = VU_SET_OWNER;
+		return 0;
+	case ST_GET_FEATURES:
+		*req = VU_GET_FEATURES;
+		*want_reply = true;
+		return 0;
+	case ST_GET_PROTO:
+		if (!proto)
+			return 1;
+		*req = VU_GET_PROTOCOL_FEATURES;
+		*want_reply = true;
+		return 0;
+	case ST_SET_PROTO:
+		if (!proto)
+			return 1;
+		*req = VU_SET_PROTOCOL_FEATURES;
+		u64 = f->proto_offered & (VU_BIT(VU_PROTO_F_REPLY_ACK) |
+					  VU_BIT(VU_PROTO_F_MQ));
+		d->proto = u64;
+		break;
+	case ST_GET_QNUM:
+		if (!(d->proto & VU_BIT(VU_PROTO_F_MQ)))
+			return 1;
+		*req = VU_GET_QUEUE_NUM;
+		*want_reply = true;
+		return 0;
+	case ST_SET_FEATURES:
+		*req = VU_SET_FEATURES;
+		u64 = f->offered &
+		      (VU_BIT(VIRTIO_F_VERSION_1) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF));
+		if (proto)
+			u64 |= VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES);
+		if (d->o.packed)
+			u64 |= VU_BIT(VIRTIO_F_RING_PACKED);
+		if (d->o.indirect)
+			u64 |= VU_BIT(VIRTIO_RING_F_INDIRECT_DESC);
+		if (u64 & ~f->offered) {
+			LOG_ERR("%s: the back-end does not offer %s", d->name,
+				(u64 & ~f->offered) & VU_BIT(VIRTIO_F_RING_PACKED)
+					? "packed rings (VIRTIO_F_RING_PACKED)"
+					: "indirect descriptors "
+					  "(VIRTIO_RING_F_INDIRECT_DESC)");
+			return -PORT_ENOTSUP;
+		}
+		d->features = u64;
+		break;
+	case ST_MEM_TABLE: {
+		struct vu_memhdr h = {1, 0};
+		struct vu_region r = {FE_GPA_BASE, f->mem_size, fe_uva(d, 0), 0};
+		*req = VU_SET_MEM_TABLE;
+		memcpy(payload, &h, sizeof(h));
+		memcpy(payload + sizeof(h), &r, sizeof(r));
+		*size = sizeof(h) + sizeof(r);
+		fds[0] = f->memfd;
+		*nfds = 1;
+		fe_setup_rings(d);
+		return 0;
+	}
+	case ST_STOP_RX:
+	case ST_STOP_TX: {
+		struct vu_state s = {st - ST_STOP_RX, 0};
+		*req = VU_GET_VRING_BASE;
+		memcpy(payload, &s, sizeof(s));
+		*size = sizeof(s);
+		*want_reply = true;
+		return 0;
+	}
+	default: {
+		unsigned q = (st - ST_QUEUES) / QS_COUNT;
+		struct vu_queue *vq = &d->q[q];
+		struct vu_state s = {q, 0};
+
+		switch ((st - ST_QUEUES) % QS_COUNT) {
+		case QS_NUM:
+			*req = VU_SET_VRING_NUM;
+			s.num = FE_NUM;
+			break;
+		case QS_BASE:
+			*req = VU_SET_VRING_BASE;
+			s.num = vqd_base(q == 0 ? &d->fe.rxq : &d->fe.txq);
+			break;
+		case QS_ADDR:
+			*req = VU_SET_VRING_ADDR;
+			memcpy(payload, &vq->addr, sizeof(vq->addr));
+			*size = sizeof(vq->addr);
+			return 0;
+		case QS_CALL:
+		case QS_KICK: {
+			bool call = (st - ST_QUEUES) % QS_COUNT == QS_CALL;
+			int fd;
+
+			*req = call ? VU_SET_VRING_CALL : VU_SET_VRING_KICK;
+			*size = 8;
+			if (!call && d->o.no_kick) {
+				/* vhost-user.rst: no kick fd, the ring is
+				 * polled by the back-end */
+				u64 = q | VU_VRING_NOFD;
+				memcpy(payload, &u64, 8);
+				return 0;
+			}
+			fd = port_evt_create();
+			if (fd < 0)
+				return fd;
+			if (call)
+				vq->call_fd = fd;
+			else
+				vq->kick_fd = fd;
+			u64 = q;
+			fds[0] = fd;
+			*nfds = 1;
+			memcpy(payload, &u64, 8);
+			return 0;
+		}
+		case QS_ENABLE:
+		default:
+			if (!proto)
+				return 1;
+			*req = VU_SET_VRING_ENABLE;
+			s.num = 1;
+			break;
+		}
+		memcpy(payload, &s, sizeof(s));
+		*size = sizeof(s);
+		return 0;
+	}
+	}
+	memcpy(payload, &u64, 8);
+	*size = 8;
+	return 0;
+}
+
+
+/* Send steps until one needs an answer or the handshake is over. */
+int fe_advance(struct vu_dev *d, uint64_t now)
+{
+	struct fe_state *f = &d->fe;
+
+	while (!f->waiting && f->step < ST_END) {
+		struct vu_msg m;
+		bool want_reply = false;
+		int fds[1];
+		int rc;
+
+		if (f->step == ST_RUN && !f->running) {
+			f->running = true;
+			/* the RX buffers are on the ring: tell the back-end */
+			fe_kick(d, 0, &f->rxq);
+			f->deadline = now + FE_TIMEOUT_NS;
+			fe_pump(d, now);
+			rc = fe_run_over(d, now); /* at once for --frames 0 */
+			if (rc <= 0)
+				return rc;
+			continue;
+		}
+		if (f->step == ST_RUN && !f->stopping)
+			return 0;
+		rc = fe_build(d, f->step, &m.hdr.request, m.p.bytes,
+			      &m.hdr.size, fds, &m.nfds, &want_reply);
+		if (rc < 0) {
+			fe_finish(d, false, rc == -PORT_ENOTSUP
+						    ? "a feature is missing"
+						    : "cannot create an eventfd");
+			return rc;
+		}
+		if (rc == 1) {
+			f->step++;
+			continue;
+		}
+		m.hdr.flags = VU_VERSION;
+		/* REPLY_ACK holds from the request after the one that
+		 * negotiates it (QEMU sends that one without need_reply). */
+		if (!want_reply && f->step != ST_SET_PROTO &&
+		    (d->proto & VU_BIT(VU_PROTO_F_REPLY_ACK))) {
+			m.hdr.flags |= VU_FLAG_NEED_REPLY;
+			want_reply = true;
+		}
+		if (d->o.verbose) {
+			for (unsigned i = 0; i < m.nfds; i++)
+				m.fds[i] = fds[i];
+			trace_msg(&m);
+		}
+		rc = vu_send(d->fd, m.hdr.request, m.hdr.flags, m.p.bytes,
+			     m.hdr.size, fds, m.nfds);
+		if (rc < 0) {
+			fe_finish(d, false, "cannot send to the back-end");
+			return rc;
+		}
+		f->step++;
+		if (want_reply) {
+			f->waiting = true;
+			f->wait_req = m.hdr.request;
+			f->deadline = now + FE_TIMEOUT_NS;
+		}
+	}
+	if (f->step >= ST_END && !f->waiting && !d->finished)
+		fe_finish(d, true, NULL);
+	return 0;
+}
+
+int fe_connected(struct vu_dev *d, uint64_t now)
+{
+	struct fe_state *f = &d->fe;
+
+	f->step = ST_OWNER;
+	f->waiting = false;
+	f->running = false;
+	f->stopping = false;
+	f->sent = f->tx_done = f->received = f->bad = 0;
+	f->grace_end = 0;
+	f->have_peer = false;
+	f->arp_sent = f->pings = f->answered = f->ignored = 0;
+	f->arp_at = 0;
+	f->serve_end = 0;
+	f->tx_added = false;
+	d->features = 0;
+	d->proto = 0;
+	return fe_advance(d, now);
+}
+
+int fe_on_msg(struct vu_dev *d, struct vu_msg *m, uint64_t now)
+{
+	struct fe_state *f = &d->fe;
+	uint64_t v;
+
+	if (d->o.verbose)
+		trace_msg(m);
+	if (!f->waiting || !(m->hdr.flags & VU_FLAG_REPLY) ||
+	    m->hdr.request != f->wait_req || m->hdr.size != 8 ||
+	    m->nfds != 0) {
+		LOG_ERR("%s: unexpected message from the back-end: %s (%u) "
+			"flags 0x%x size %u fds %u", d->name,
+			vu_req_name(m->hdr.request), m->hdr.request,
+			m->hdr.flags, m->hdr.size, m->nfds);
+		fe_finish(d, false, "the back-end broke the protocol");
+		return -PORT_EPROTO;
+	}
+	f->waiting = false;
+	v = m->p.u64;
+	switch (f->step - 1) {
+	case ST_GET_FEATURES:
+		f->offered = v;
+		break;
+	case ST_GET_PROTO:
+		f->proto_offered = v;
+		break;
+	case ST_GET_QNUM:
+		f->queues = v;
+		if (v < 2) {
+			fe_finish(d, false, "the back-end has fewer than 2 queues");
+			return -PORT_EPROTO;
+		}
+		break;
+	case ST_STOP_RX:
+	case ST_STOP_TX: {
+		unsigned q = f->step - 1 - ST_STOP_RX;
+		const struct vqd *r = q == 0 ? &f->rxq : &f->txq;
+		uint32_t got = m->p.state.num;
+		/* The next avail index the back-end would take: at least what
+		 * it has returned to us (which may be past what we have read:
+		 * a back-end that keeps filling RX until the stop), at most
+		 * what we offered.  TX was all consumed. */
+		if (m->p.state.index != q ||
+		    !vqd_base_plausible(r, got, q == 1)) {
+			LOG_ERR("%s: GET_VRING_BASE of queue %u: 0x%x, not where "
+				"the ring can have stopped (we offered up to "
+				"%u)", d->name, q, got, r->avail_idx);
+			fe_finish(d, false, "wrong ring base after stop");
+			return -PORT_EPROTO;
+		}
+		break;
+	}
+	default:
+		/* a REPLY_ACK: 0 is success */
+		if (v != 0) {
+			LOG_ERR("%s: the back-end refused %s (status %llu)",
+				d->name, vu_req_name(m->hdr.request),
+				(unsigned long long)v);
+			fe_finish(d, false, "a request was refused");
+			return -PORT_EPROTO;
+		}
+		break;
+	}
+	return fe_advance(d, now);
+}
+
+/* ---- frames ------------------------------------------------------------- */
+
+
+
+
+
+
+
+
+uint64_t fe_deadline(const struct vu_dev *d)
+{
+	const struct fe_state *f = &d->fe;
+
+	if (d->finished)
+		return UINT64_MAX;
+	if (f->grace_end != 0 && !f->stopping && f->grace_end < f->deadline)
+		return f->grace_end;
+	if (d->o.host && f->running && !f->stopping) {
+		uint64_t t = fe_ping_deadline(d);
+		if (f->serve_end != 0 || t < f->deadline)
+			return t;
+	}
+	return f->deadline;
+}
+
+int fe_tick(struct vu_dev *d, uint64_t now)
+{
+	struct fe_state *f = &d->fe;
+
+	if (d->finished)
+		return 0;
+	if (d->fd < 0) {
+		if (now >= f->deadline) {
+			LOG_ERR("%s: no back-end on %s", d->name, d->o.path);
+			fe_finish(d, false, "no back-end");
+		}
+		return 0;
+	}
+	if (f->running && !f->stopping) {
+		int rc = fe_run_over(d, now);
+		if (rc != 0)
+			return rc > 0 ? fe_advance(d, now) : rc;
+	}
+	if (d->o.host && f->running && !f->stopping) {
+		fe_pump(d, now); /* ARP retries */
+		if (d->finished)
+			return -PORT_EPROTO;
+	}
+	if (f->deadline != 0 && now >= f->deadline && f->serve_end == 0) {
+		LOG_ERR("%s: timed out (%s): sent %u, completed %u, received "
+			"%u", d->name,
+			f->waiting ? vu_req_name(f->wait_req) : "frames",
+			f->sent, f->tx_done, f->received);
+		fe_finish(d, false, "timed out");
+		return -PORT_EPROTO;
+	}
+	return 0;
+}
+
+void fe_disconnected(struct vu_dev *d)
+{
+	if (!d->finished)
+		fe_finish(d, false, "the back-end closed the connection");
+	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++)
+		dev_queue_reset(d, q);
+}

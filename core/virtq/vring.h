@@ -1,0 +1,297 @@
+/*
+ * vring.h - virtqueues, split (virtio 1.2 section 2.7) and packed (2.8),
+ * both sides.
+ *
+ * The device side (vq_*) walks chains the driver wrote, in place in guest
+ * memory, and validates every value it reads there: head and next below the
+ * ring size, a chain of more than `num` hops is a loop, indirect tables
+ * bounded by their own length and never nested, every address range
+ * translated whole.  One set of calls serves both layouts; `struct vq_chain`
+ * is the same for both.  The driver side (vqd_*) is what the front-end role
+ * uses to play the guest.
+ *
+ * Ring fields are little-endian (virtio 1.2 2.7.1 for VERSION_1; legacy
+ * devices here are little-endian hosts too).
+ */
+#ifndef CORE_VRING_H
+#define CORE_VRING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/mem/mem.h"
+
+/* ---- split ring layout (virtio 1.2 2.7.5 - 2.7.8) ---------------------- */
+
+struct vring_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t flags;
+	uint16_t next;
+};
+#define VRING_DESC_F_NEXT 1u
+#define VRING_DESC_F_WRITE 2u
+#define VRING_DESC_F_INDIRECT 4u
+
+struct vring_avail {
+	uint16_t flags;
+	uint16_t idx;
+	uint16_t ring[];
+};
+#define VRING_AVAIL_F_NO_INTERRUPT 1u
+
+struct vring_used_elem {
+	uint32_t id;
+	uint32_t len;
+};
+struct vring_used {
+	uint16_t flags;
+	uint16_t idx;
+	struct vring_used_elem ring[];
+};
+#define VRING_USED_F_NO_NOTIFY 1u
+
+/* Bytes of each part for a ring of num entries (with the event words that
+ * follow the rings, virtio 1.2 2.7.6 and 2.7.8). */
+#define VRING_DESC_BYTES(num) (16ull * (num))
+#define VRING_AVAIL_BYTES(num) (6ull + 2ull * (num))
+#define VRING_USED_BYTES(num) (6ull + 8ull * (num))
+
+/* ---- packed ring layout (virtio 1.2 2.8.13 - 2.8.14) -------------------- */
+
+struct vring_packed_desc {
+	uint64_t addr;
+	uint32_t len;
+	uint16_t id;
+	uint16_t flags;
+};
+#define VRING_PACKED_F_AVAIL (1u << 7)
+#define VRING_PACKED_F_USED (1u << 15)
+
+/* The driver and device event suppression areas. */
+struct vring_packed_event {
+	uint16_t off_wrap;
+	uint16_t flags;
+};
+#define VRING_EVENT_F_ENABLE 0x0u
+#define VRING_EVENT_F_DISABLE 0x1u
+#define VRING_EVENT_F_DESC 0x2u /* only with EVENT_IDX (not offered) */
+
+#define VRING_PACKED_BYTES(num) (16ull * (num))
+#define VRING_EVENT_BYTES 4ull
+
+/* vhost-user.rst "Vring descriptor indices for packed virtqueues": the
+ * 32-bit base of SET/GET_VRING_BASE. */
+#define VQ_BASE_WRAP 0x8000u
+#define VQ_BASE_PACKED(avail, aw, used, uw)                              \
+	((uint32_t)(avail) | ((aw) ? VQ_BASE_WRAP : 0u) |                \
+	 ((uint32_t)(used) << 16) | ((uw) ? (uint32_t)VQ_BASE_WRAP << 16 : 0u))
+/* Both wrap counters start at 1 (virtio 1.2 2.8.1). */
+#define VQ_BASE_PACKED_INIT VQ_BASE_PACKED(0, 1, 0, 1)
+
+/* ---- chains ---------------------------------------------------------------- */
+
+/* One piece of a buffer, already translated to a local address. */
+struct vq_iov {
+	uint8_t *base;
+	uint32_t len;
+};
+
+/* One descriptor chain: the device-readable pieces come first (nout of
+ * them, out_bytes in all), then the device-writable ones (nin, in_bytes). */
+struct vq_chain {
+	uint16_t head;  /* split: head index; packed: buffer id */
+	uint16_t ndesc; /* ring slots the chain took (packed) */
+	uint16_t track; /* inflight tracking: the entry that records it */
+	uint16_t nout;
+	uint16_t nin;
+	bool too_long; /* more pieces than CFG_CHAIN_SEGS: not gathered */
+	uint32_t out_bytes;
+	uint32_t in_bytes;
+	struct vq_iov iov[CFG_CHAIN_SEGS];
+};
+
+/* ---- device side ------------------------------------------------------------ */
+
+/* Where the device logs what it writes into guest memory (dirty.h). */
+struct dirty_log;
+/* The shared inflight region of one queue (inflight.h). */
+struct inflight_q;
+
+/* A used element waiting for vq_publish (packed rings only: their used
+ * elements overwrite descriptors, so none is written before the publish). */
+struct vq_used_elem {
+	uint16_t id;
+	uint16_t ndesc;
+	uint32_t len;
+	uint16_t track;
+};
+
+/* Used elements a packed ring holds between two publishes: a batch of TX
+ * chains, or an RX frame's buffers on top of what is pending. */
+#define VQ_SHADOW (CFG_BATCH + CFG_RX_BUFS)
+
+/* How a ring is laid out, as SET_VRING_NUM/ADDR/BASE described it. */
+struct vq_config {
+	uint32_t num;
+	bool packed;
+	bool indirect; /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	void *desc;    /* split: descriptor table; packed: descriptor ring */
+	void *driver;  /* split: avail ring; packed: driver event area */
+	void *device;  /* split: used ring; packed: device event area */
+	uint32_t base; /* SET_VRING_BASE (both packed indices) */
+};
+
+/* Device side of one ring. */
+struct vq {
+	uint32_t num;
+	bool packed;
+	bool indirect;
+	bool avail_wrap;     /* packed: wrap counter at last_avail */
+	bool used_wrap;      /* packed: wrap counter at used_idx */
+	bool call_pending;   /* packed: published since the last call check */
+	uint16_t last_avail; /* split: next avail entry; packed: next slot */
+	uint16_t used_idx;   /* split: next used entry; packed: next slot */
+	uint16_t avail_idx;  /* split: last avail->idx read */
+	uint16_t published;  /* split: used->idx as last published */
+	uint16_t signalled;  /* split: used->idx when last called */
+	uint16_t nshadow;    /* packed: used elements not yet published */
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	struct vring_packed_desc *pdesc;
+	struct vring_packed_event *driver_evt;
+	struct vring_packed_event *device_evt;
+	/* dirty logging (NULL: off); used_gpa: where writes to the used ring
+	 * (split) or descriptor ring (packed) are logged, UINT64_MAX: not */
+	struct dirty_log *log;
+	uint64_t used_gpa;
+	uint64_t device_gpa; /* packed: the device event area's address */
+	struct inflight_q *inflight; /* NULL: no inflight tracking */
+	const char *name; /* for error lines: "dev0 q1" */
+	struct vq_used_elem shadow[VQ_SHADOW];
+};
+
+/* Where a ring stood, to go back to if a frame cannot be finished. */
+struct vq_mark {
+	uint16_t last_avail;
+	uint16_t used_idx;
+	uint16_t nshadow;
+	uint16_t resubmit; /* inflight: resubmission list position */
+	uint16_t popped;   /* inflight: heads taken so far (split) */
+	uint16_t track;    /* inflight: batch head (split), free head */
+	bool avail_wrap;
+};
+
+/*
+ * Is base a sound SET_VRING_BASE for this layout?  Split: 16 bits.
+ * Packed: both indices below num, and no more than num descriptors
+ * outstanding between them.  NULL if so, else the reason.
+ */
+const char *vq_base_check(bool packed, uint32_t num, uint32_t base);
+
+/* The used half (index and wrap counter) of a packed base.  vhost-user.rst
+ * puts it in bits 16-31; DPDK's virtio-user leaves them 0, meaning "where
+ * avail is". */
+uint16_t vq_base_used(uint32_t base);
+
+/* Make vq use the given (translated, validated) ring memory. */
+void vq_attach(struct vq *vq, const struct vq_config *cfg);
+
+/* The SET_VRING_BASE value that resumes this ring where it is now
+ * (GET_VRING_BASE). */
+uint32_t vq_base(const struct vq *vq);
+
+/* Split only: chains the driver has made available and we have not
+ * taken; -PORT_EPROTO (logged) if avail->idx moved more than num ahead. */
+int vq_avail(struct vq *vq);
+
+/*
+ * Take the next available chain into *c, translating every descriptor
+ * through mem.  Returns 1 with *c filled, 0 if none is available, or
+ * -PORT_EPROTO (logged, naming the violation) when the driver wrote an
+ * invalid ring: head or next out of range, a loop, an address outside the
+ * guest's memory, an indirect descriptor that was not negotiated or a
+ * table that nests, loops or does not fit, a writable descriptor before
+ * a readable one.
+ */
+int vq_pop(struct vq *vq, const struct mem_table *mem, struct vq_chain *c);
+
+/* Room for n more vq_push calls before a vq_publish (always true for a
+ * split ring). */
+bool vq_push_room(const struct vq *vq, unsigned n);
+
+/* Record that chain c is done, `len` bytes written into it.  Not visible
+ * to the driver until vq_publish.  The caller checks vq_push_room. */
+void vq_push(struct vq *vq, const struct vq_chain *c, uint32_t len);
+
+/* Remember where the ring stands; vq_rewind gives back every chain taken
+ * and forgets every push made since (none may have been published). */
+void vq_mark(const struct vq *vq, struct vq_mark *m);
+void vq_rewind(struct vq *vq, const struct vq_mark *m);
+
+/* Make every pushed element visible to the driver: store-release of
+ * used->idx (split), or of the used descriptors' flags (packed). */
+void vq_publish(struct vq *vq);
+
+/* After vq_publish: does the driver want a call?  (Split: not with
+ * VRING_AVAIL_F_NO_INTERRUPT; packed: not with the driver's event flags
+ * at DISABLE.)  Marks the call as made. */
+bool vq_need_call(struct vq *vq);
+
+/*
+ * Kick suppression (virtio 1.2 2.7.10, 2.8.10).  vq_kicks_off while we
+ * are busy taking chains anyway; vq_kicks_on before we sleep, which
+ * returns true if the driver added chains in the window (take them before
+ * sleeping).
+ */
+void vq_kicks_off(struct vq *vq);
+bool vq_kicks_on(struct vq *vq);
+
+/* ---- driver side (the front-end role) -------------------------------- */
+
+struct vqd {
+	uint32_t num;
+	bool packed;
+	bool avail_wrap;    /* packed */
+	bool used_wrap;     /* packed */
+	uint16_t avail_idx; /* split: next avail entry; packed: next slot */
+	uint16_t last_used; /* split: next used entry; packed: next slot */
+	struct vring_desc *desc; /* split: the table; packed: tmpl */
+	struct vring_avail *avail;
+	struct vring_used *used;
+	struct vring_packed_desc *pdesc;
+	struct vring_packed_event *driver_evt;
+	struct vring_packed_event *device_evt;
+	/* packed: chains are laid out in desc (here, not in shared memory)
+	 * as for a split table, and copied into the ring by vqd_add */
+	struct vring_desc tmpl[CFG_FE_QUEUE_SIZE];
+	uint16_t ndesc[CFG_FE_QUEUE_SIZE]; /* packed: slots of chain id */
+};
+
+/* Lay a zeroed ring of num (<= CFG_FE_QUEUE_SIZE) entries over the
+ * caller's shared memory: split desc/avail/used, or packed descriptor
+ * ring/driver area/device area.  Chains are then written at
+ * vqd->desc[head ...] and offered with vqd_add. */
+void vqd_init(struct vqd *d, uint32_t num, bool packed, void *desc,
+	      void *driver, void *device);
+
+/* Offer chain `head`; visible to the device after vqd_publish. */
+void vqd_add(struct vqd *d, uint16_t head);
+
+/* Make what was added visible; true if the device asked to be kicked. */
+bool vqd_publish(struct vqd *d);
+
+/* Take one used element: 1 with *id and *len set, 0 if none, -1 if the
+ * device returned an id we have no chain for (packed). */
+int vqd_get_used(struct vqd *d, uint32_t *id, uint32_t *len);
+
+/* The SET_VRING_BASE value for a fresh ring of this layout. */
+uint32_t vqd_base(const struct vqd *d);
+
+/* Is `base`, a GET_VRING_BASE reply, where a device that took every chain
+ * we offered (all_taken) or some of them could have stopped? */
+bool vqd_base_plausible(const struct vqd *d, uint32_t base, bool all_taken);
+
+#endif /* CORE_VRING_H */
