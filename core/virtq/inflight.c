@@ -9,7 +9,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
-#include "core/virtq/vring_priv.h"
+#include "core/virtq/access.h"
 #include "port/port.h"
 
 /* vhost-user.rst "Inflight I/O tracking": the shared layouts. */
@@ -339,7 +339,6 @@ static int recover_packed(struct vq *vq, struct inflight_q *iq)
 	for (uint16_t i = 0; i < vq->num; i++) {
 		uint64_t age = LOAD(&r->desc[i].counter);
 		uint16_t n = LOAD(&r->desc[i].num);
-		uint32_t a;
 
 		if (LOAD(&r->desc[i].inflight) == 0)
 			continue;
@@ -350,12 +349,7 @@ static int recover_packed(struct vq *vq, struct inflight_q *iq)
 			return -PORT_EPROTO;
 		}
 		/* taken in order after what was used */
-		a = (uint32_t)vq->last_avail + n;
-		if (a >= vq->num) {
-			a -= vq->num;
-			vq->avail_wrap = !vq->avail_wrap;
-		}
-		vq->last_avail = (uint16_t)a;
+		vq_wrap_add(&vq->last_avail, &vq->avail_wrap, n, vq->num);
 	}
 	return 0;
 }
@@ -460,7 +454,7 @@ static int packed_chain(struct vq *vq, const struct mem_table *mem,
 			"descriptors", vq->name, e, n);
 		return -PORT_EPROTO;
 	}
-	chain_begin(&w, vq, mem, c);
+	chain_begin(&w, vq->name, vq->num, vq->indirect, mem, c);
 	for (uint16_t j = 0; j < n; j++) {
 		const struct packed_desc *d;
 		uint16_t flags;
@@ -474,19 +468,12 @@ static int packed_chain(struct vq *vq, const struct mem_table *mem,
 		d = &r->desc[k];
 		flags = LOAD(&d->flags);
 		id = LOAD(&d->id);
-		if (flags & VRING_DESC_F_INDIRECT)
-			rc = n == 1 ? chain_indirect(&w, k, LOAD(&d->addr),
-						     LOAD(&d->len))
-				    : -PORT_EPROTO;
-		else
-			rc = chain_add(&w, k, LOAD(&d->addr), LOAD(&d->len),
-				       (flags & VRING_DESC_F_WRITE) != 0);
+		rc = chain_packed(&w, k, LOAD(&d->addr), LOAD(&d->len), flags);
 		if (rc < 0)
 			return rc;
 		k = LOAD(&d->next);
 	}
 	c->head = id;
-	c->ndesc = n;
 	return 0;
 }
 

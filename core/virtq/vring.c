@@ -1,8 +1,7 @@
 /*
- * vring.c - the device side of virtqueues: what split and packed rings
- * share (building a chain, indirect tables, the calls that pick the
- * layout), and the split ring itself (virtio 1.2 section 2.7).  The packed
- * ring is in vring_packed.c, the driver side in vring_drv.c.
+ * vring.c - the device side of virtqueues: the calls that pick the
+ * layout, and the split ring itself (virtio 1.2 section 2.7).  Chains are
+ * built in chain.c, the packed ring is in vring_packed.c.
  *
  * Everything read from guest memory is read once into a local copy and
  * checked there: the driver may change it while we look.
@@ -15,208 +14,8 @@
 #include "core/mem/dirty.h"
 #include "core/virtq/inflight.h"
 #include "core/log.h"
-#include "core/virtq/vring_priv.h"
+#include "core/virtq/access.h"
 #include "port/port.h"
-
-/* ---- building a chain ------------------------------------------------------ */
-
-void chain_begin(struct chain_walk *w, struct vq *vq,
-		 const struct mem_table *mem, struct vq_chain *c)
-{
-	w->vq = vq;
-	w->mem = mem;
-	w->c = c;
-	w->seen_write = false;
-	c->ndesc = 0;
-	c->nout = 0;
-	c->nin = 0;
-	c->too_long = false;
-	c->out_bytes = 0;
-	c->in_bytes = 0;
-}
-
-/* Translate one buffer into c->iov, piece by piece where it crosses
- * regions.  Pieces past CFG_CHAIN_SEGS are checked, not kept. */
-static int gather(struct chain_walk *w, unsigned i, uint64_t addr,
-		  uint32_t len, bool write)
-{
-	struct vq_chain *c = w->c;
-	uint64_t left = len;
-
-	/* the last byte may be the last of the address space */
-	if (len > 0 && addr + (len - 1) < addr) {
-		LOG_ERR("%s: descriptor %u: address 0x%llx + length %u wraps",
-			w->vq->name, i, (unsigned long long)addr, len);
-		return -PORT_EPROTO;
-	}
-	while (left > 0) {
-		uint64_t got = left;
-		uint8_t *p = mem_gpa(w->mem, addr, &got);
-		unsigned n = (unsigned)c->nout + c->nin;
-
-		if (p == NULL) {
-			LOG_ERR("%s: descriptor %u: guest address 0x%llx "
-				"(length %u) is outside guest memory",
-				w->vq->name, i, (unsigned long long)addr, len);
-			return -PORT_EPROTO;
-		}
-		if (n < CFG_CHAIN_SEGS) {
-			c->iov[n].base = p;
-			c->iov[n].len = (uint32_t)got;
-			if (write)
-				c->nin++;
-			else
-				c->nout++;
-		} else {
-			c->too_long = true;
-		}
-		addr += got;
-		left -= got;
-	}
-	return 0;
-}
-
-int chain_add(struct chain_walk *w, unsigned i, uint64_t addr, uint32_t len,
-	      bool write)
-{
-	struct vq_chain *c = w->c;
-	uint32_t *total = write ? &c->in_bytes : &c->out_bytes;
-	int rc;
-
-	/* virtio 1.2 2.7.4.2, 2.8.6: writable descriptors come last. */
-	if (!write && w->seen_write) {
-		LOG_ERR("%s: descriptor %u: device-readable after "
-			"device-writable in chain %u", w->vq->name, i, c->head);
-		return -PORT_EPROTO;
-	}
-	if (*total + len < *total) {
-		LOG_ERR("%s: chain %u holds more than 4 GiB", w->vq->name,
-			c->head);
-		return -PORT_EPROTO;
-	}
-	rc = gather(w, i, addr, len, write);
-	if (rc < 0)
-		return rc;
-	*total += len;
-	w->seen_write |= write;
-	return 0;
-}
-
-/* One descriptor of an indirect table at p, in the split layout (addr,
- * len, flags, next; a packed one is addr, len, id, flags): with two 64-bit
- * loads where it is aligned in our memory, byte by byte where a guest put
- * it elsewhere. */
-static void read_table_desc(const uint8_t *p, struct vring_desc *out)
-{
-	if (((uintptr_t)p & 7) == 0) {
-		const uint64_t *q = (const void *)p;
-		uint64_t lo = LE64(LOAD(&q[0])), hi = LE64(LOAD(&q[1]));
-
-		out->addr = lo;
-		out->len = (uint32_t)hi;
-		out->flags = (uint16_t)(hi >> 32);
-		out->next = (uint16_t)(hi >> 48);
-		return;
-	}
-	uint8_t b[16];
-	for (unsigned k = 0; k < 16; k++)
-		b[k] = LOAD(&p[k]);
-	out->addr = 0;
-	for (unsigned k = 0; k < 8; k++)
-		out->addr |= (uint64_t)b[k] << (8 * k);
-	out->len = (uint32_t)b[8] | (uint32_t)b[9] << 8 |
-		   (uint32_t)b[10] << 16 | (uint32_t)b[11] << 24;
-	out->flags = (uint16_t)(b[12] | b[13] << 8);
-	out->next = (uint16_t)(b[14] | b[15] << 8);
-}
-
-/*
- * An indirect table: `len` bytes at guest address `addr`, named by ring
- * descriptor i (virtio 1.2 2.7.5.3, 2.8.7).  A split table is a chain of
- * its own (next links inside the table, bounded by its length); a packed
- * table is used in order, every entry.  Either way: a whole number of
- * descriptors, at most the queue size, inside guest memory, and no table
- * inside a table.
- */
-int chain_indirect(struct chain_walk *w, unsigned i, uint64_t addr,
-		   uint32_t len)
-{
-	struct vq *vq = w->vq;
-	uint32_t n = len / 16, hops = 0;
-	const uint8_t *table;
-	uint16_t k = 0;
-
-	if (!vq->indirect) {
-		LOG_ERR("%s: descriptor %u is indirect, "
-			"VIRTIO_RING_F_INDIRECT_DESC was not negotiated",
-			vq->name, i);
-		return -PORT_EPROTO;
-	}
-	if (len == 0 || len % 16 != 0 || n > vq->num) {
-		LOG_ERR("%s: descriptor %u: indirect table of %u bytes (a "
-			"table holds 1 to %u descriptors of 16 bytes)",
-			vq->name, i, len, vq->num);
-		return -PORT_EPROTO;
-	}
-	if (addr + (len - 1) < addr) {
-		LOG_ERR("%s: descriptor %u: indirect table at 0x%llx + %u wraps",
-			vq->name, i, (unsigned long long)addr, len);
-		return -PORT_EPROTO;
-	}
-	/* Usually the table lies in one region; else each entry is looked
-	 * up on its own (a table may straddle two adjacent regions). */
-	table = mem_gpa_range(w->mem, addr, len);
-	for (;;) {
-		const uint8_t *p = table != NULL
-			? table + 16u * k
-			: mem_gpa_range(w->mem, addr + 16ull * k, 16);
-		struct vring_desc d;
-		int rc;
-
-		if (p == NULL) {
-			LOG_ERR("%s: descriptor %u: indirect table at 0x%llx "
-				"(%u bytes) is outside guest memory", vq->name,
-				i, (unsigned long long)addr, len);
-			return -PORT_EPROTO;
-		}
-		/* A split table of n entries holds a chain of at most n;
-		 * one more hop goes round. */
-		if (++hops > n) {
-			LOG_ERR("%s: descriptor %u: indirect table loops (more "
-				"than its %u descriptors)", vq->name, i, n);
-			return -PORT_EPROTO;
-		}
-		read_table_desc(p, &d);
-		/* a packed entry has its flags where a split one has next */
-		if (vq->packed)
-			d.flags = d.next;
-		if (d.flags & VRING_DESC_F_INDIRECT) {
-			LOG_ERR("%s: descriptor %u: indirect table entry %u is "
-				"itself indirect (tables do not nest)",
-				vq->name, i, k);
-			return -PORT_EPROTO;
-		}
-		rc = chain_add(w, i, d.addr, d.len,
-			       (d.flags & VRING_DESC_F_WRITE) != 0);
-		if (rc < 0)
-			return rc;
-		if (vq->packed) {
-			/* 2.8.7: every entry, in order; only WRITE counts */
-			if (++k == n)
-				return 0;
-			continue;
-		}
-		if (!(d.flags & VRING_DESC_F_NEXT))
-			return 0;
-		if (d.next >= n) {
-			LOG_ERR("%s: descriptor %u: indirect entry %u: next %u "
-				"is past the table's %u descriptors", vq->name,
-				i, k, d.next, n);
-			return -PORT_EPROTO;
-		}
-		k = d.next;
-	}
-}
 
 /* ---- the calls, for either layout ---------------------------------------- */
 
@@ -230,7 +29,7 @@ uint16_t vq_base_used(uint32_t base)
 
 const char *vq_base_check(bool packed, uint32_t num, uint32_t base)
 {
-	uint32_t a, u, pa, pu;
+	uint32_t a, u;
 
 	if (!packed)
 		return base > 0xffff ? "does not fit a split ring index" : NULL;
@@ -240,9 +39,8 @@ const char *vq_base_check(bool packed, uint32_t num, uint32_t base)
 		return "has an index past the ring";
 	/* Positions on a circle of 2 * num slots (the wrap counter is the
 	 * high half): the device cannot be more than a ring ahead. */
-	pa = a + ((base & VQ_BASE_WRAP) ? 0 : num);
-	pu = u + ((vq_base_used(base) & VQ_BASE_WRAP) ? 0 : num);
-	if ((pa + 2 * num - pu) % (2 * num) > num)
+	if (vq_wrap_dist(vq_wrap_pos(u, vq_base_used(base) & VQ_BASE_WRAP, num),
+			 vq_wrap_pos(a, base & VQ_BASE_WRAP, num), num) > num)
 		return "has more than a ring of descriptors outstanding";
 	return NULL;
 }
@@ -446,54 +244,14 @@ int vq_split_chain(struct vq *vq, const struct mem_table *mem,
 		   struct vq_chain *c, uint16_t head)
 {
 	struct chain_walk w;
-	uint32_t hops = 0;
-	uint16_t i;
 
 	if (head >= vq->num) {
 		LOG_ERR("%s: avail entry %u: head %u >= queue size %u",
 			vq->name, vq->last_avail, head, vq->num);
 		return -PORT_EPROTO;
 	}
-	chain_begin(&w, vq, mem, c);
-	c->head = head;
-	c->ndesc = 1;
-	for (i = head;;) {
-		const struct vring_desc *d = &vq->desc[i];
-		uint64_t addr = LE64(LOAD(&d->addr));
-		uint32_t len = LE32(LOAD(&d->len));
-		uint16_t flags = LE16(LOAD(&d->flags));
-		uint16_t next = LE16(LOAD(&d->next));
-		int rc;
-
-		/* A chain can hold at most num descriptors; one more hop
-		 * means it goes round (virtio 1.2 2.7.5.1: no loops). */
-		if (++hops > vq->num) {
-			LOG_ERR("%s: chain from head %u loops (more than %u "
-				"descriptors)", vq->name, head, vq->num);
-			return -PORT_EPROTO;
-		}
-		if (flags & VRING_DESC_F_INDIRECT) {
-			/* 2.7.5.3.1: never with NEXT, so it ends the chain */
-			if (flags & VRING_DESC_F_NEXT) {
-				LOG_ERR("%s: descriptor %u is indirect and has a "
-					"next", vq->name, i);
-				return -PORT_EPROTO;
-			}
-			return chain_indirect(&w, i, addr, len);
-		}
-		rc = chain_add(&w, i, addr, len,
-			       (flags & VRING_DESC_F_WRITE) != 0);
-		if (rc < 0)
-			return rc;
-		if (!(flags & VRING_DESC_F_NEXT))
-			return 0;
-		if (next >= vq->num) {
-			LOG_ERR("%s: descriptor %u: next %u >= queue size %u",
-				vq->name, i, next, vq->num);
-			return -PORT_EPROTO;
-		}
-		i = next;
-	}
+	chain_begin(&w, vq->name, vq->num, vq->indirect, mem, c);
+	return chain_split(&w, vq->desc, head);
 }
 
 int vq_split_pop(struct vq *vq, const struct mem_table *mem,

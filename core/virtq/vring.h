@@ -21,96 +21,9 @@
 
 #include "core/config.h"
 #include "core/mem/mem.h"
-
-/* ---- split ring layout (virtio 1.2 2.7.5 - 2.7.8) ---------------------- */
-
-struct vring_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t flags;
-	uint16_t next;
-};
-#define VRING_DESC_F_NEXT 1u
-#define VRING_DESC_F_WRITE 2u
-#define VRING_DESC_F_INDIRECT 4u
-
-struct vring_avail {
-	uint16_t flags;
-	uint16_t idx;
-	uint16_t ring[];
-};
-#define VRING_AVAIL_F_NO_INTERRUPT 1u
-
-struct vring_used_elem {
-	uint32_t id;
-	uint32_t len;
-};
-struct vring_used {
-	uint16_t flags;
-	uint16_t idx;
-	struct vring_used_elem ring[];
-};
-#define VRING_USED_F_NO_NOTIFY 1u
-
-/* Bytes of each part for a ring of num entries (with the event words that
- * follow the rings, virtio 1.2 2.7.6 and 2.7.8). */
-#define VRING_DESC_BYTES(num) (16ull * (num))
-#define VRING_AVAIL_BYTES(num) (6ull + 2ull * (num))
-#define VRING_USED_BYTES(num) (6ull + 8ull * (num))
-
-/* ---- packed ring layout (virtio 1.2 2.8.13 - 2.8.14) -------------------- */
-
-struct vring_packed_desc {
-	uint64_t addr;
-	uint32_t len;
-	uint16_t id;
-	uint16_t flags;
-};
-#define VRING_PACKED_F_AVAIL (1u << 7)
-#define VRING_PACKED_F_USED (1u << 15)
-
-/* The driver and device event suppression areas. */
-struct vring_packed_event {
-	uint16_t off_wrap;
-	uint16_t flags;
-};
-#define VRING_EVENT_F_ENABLE 0x0u
-#define VRING_EVENT_F_DISABLE 0x1u
-#define VRING_EVENT_F_DESC 0x2u /* only with EVENT_IDX (not offered) */
-
-#define VRING_PACKED_BYTES(num) (16ull * (num))
-#define VRING_EVENT_BYTES 4ull
-
-/* vhost-user.rst "Vring descriptor indices for packed virtqueues": the
- * 32-bit base of SET/GET_VRING_BASE. */
-#define VQ_BASE_WRAP 0x8000u
-#define VQ_BASE_PACKED(avail, aw, used, uw)                              \
-	((uint32_t)(avail) | ((aw) ? VQ_BASE_WRAP : 0u) |                \
-	 ((uint32_t)(used) << 16) | ((uw) ? (uint32_t)VQ_BASE_WRAP << 16 : 0u))
-/* Both wrap counters start at 1 (virtio 1.2 2.8.1). */
-#define VQ_BASE_PACKED_INIT VQ_BASE_PACKED(0, 1, 0, 1)
-
-/* ---- chains ---------------------------------------------------------------- */
-
-/* One piece of a buffer, already translated to a local address. */
-struct vq_iov {
-	uint8_t *base;
-	uint32_t len;
-};
-
-/* One descriptor chain: the device-readable pieces come first (nout of
- * them, out_bytes in all), then the device-writable ones (nin, in_bytes). */
-struct vq_chain {
-	uint16_t head;  /* split: head index; packed: buffer id */
-	uint16_t ndesc; /* ring slots the chain took (packed) */
-	uint16_t track; /* inflight tracking: the entry that records it */
-	uint16_t nout;
-	uint16_t nin;
-	bool too_long; /* more pieces than CFG_CHAIN_SEGS: not gathered */
-	uint32_t out_bytes;
-	uint32_t in_bytes;
-	struct vq_iov iov[CFG_CHAIN_SEGS];
-};
+#include "core/virtq/chain.h"
+#include "core/virtq/layout.h"
+#include "core/virtq/vqd.h"
 
 /* ---- device side ------------------------------------------------------------ */
 
@@ -127,10 +40,6 @@ struct vq_used_elem {
 	uint32_t len;
 	uint16_t track;
 };
-
-/* Used elements a packed ring holds between two publishes: a batch of TX
- * chains, or an RX frame's buffers on top of what is pending. */
-#define VQ_SHADOW (CFG_BATCH + CFG_RX_BUFS)
 
 /* How a ring is laid out, as SET_VRING_NUM/ADDR/BASE described it. */
 struct vq_config {
@@ -249,49 +158,23 @@ bool vq_need_call(struct vq *vq);
 void vq_kicks_off(struct vq *vq);
 bool vq_kicks_on(struct vq *vq);
 
-/* ---- driver side (the front-end role) -------------------------------- */
+/* ---- between the ring files (vring.c, vring_packed.c, inflight.c) ---- */
 
-struct vqd {
-	uint32_t num;
-	bool packed;
-	bool avail_wrap;    /* packed */
-	bool used_wrap;     /* packed */
-	uint16_t avail_idx; /* split: next avail entry; packed: next slot */
-	uint16_t last_used; /* split: next used entry; packed: next slot */
-	struct vring_desc *desc; /* split: the table; packed: tmpl */
-	struct vring_avail *avail;
-	struct vring_used *used;
-	struct vring_packed_desc *pdesc;
-	struct vring_packed_event *driver_evt;
-	struct vring_packed_event *device_evt;
-	/* packed: chains are laid out in desc (here, not in shared memory)
-	 * as for a split table, and copied into the ring by vqd_add */
-	struct vring_desc tmpl[CFG_FE_QUEUE_SIZE];
-	uint16_t ndesc[CFG_FE_QUEUE_SIZE]; /* packed: slots of chain id */
-};
+/* Split rings (vring.c). */
+int vq_split_pop(struct vq *vq, const struct mem_table *mem,
+		 struct vq_chain *c);
+/* The chain from head (resubmission too); last_avail is not moved. */
+int vq_split_chain(struct vq *vq, const struct mem_table *mem,
+		   struct vq_chain *c, uint16_t head);
+void log_used_split(struct vq *vq);
 
-/* Lay a zeroed ring of num (<= CFG_FE_QUEUE_SIZE) entries over the
- * caller's shared memory: split desc/avail/used, or packed descriptor
- * ring/driver area/device area.  Chains are then written at
- * vqd->desc[head ...] and offered with vqd_add. */
-void vqd_init(struct vqd *d, uint32_t num, bool packed, void *desc,
-	      void *driver, void *device);
-
-/* Offer chain `head`; visible to the device after vqd_publish. */
-void vqd_add(struct vqd *d, uint16_t head);
-
-/* Make what was added visible; true if the device asked to be kicked. */
-bool vqd_publish(struct vqd *d);
-
-/* Take one used element: 1 with *id and *len set, 0 if none, -1 if the
- * device returned an id we have no chain for (packed). */
-int vqd_get_used(struct vqd *d, uint32_t *id, uint32_t *len);
-
-/* The SET_VRING_BASE value for a fresh ring of this layout. */
-uint32_t vqd_base(const struct vqd *d);
-
-/* Is `base`, a GET_VRING_BASE reply, where a device that took every chain
- * we offered (all_taken) or some of them could have stopped? */
-bool vqd_base_plausible(const struct vqd *d, uint32_t base, bool all_taken);
+/* Packed rings (vring_packed.c). */
+void vq_packed_attach(struct vq *vq, const struct vq_config *cfg);
+int vq_packed_pop(struct vq *vq, const struct mem_table *mem,
+		  struct vq_chain *c);
+void vq_packed_publish(struct vq *vq);
+bool vq_packed_need_call(struct vq *vq);
+/* on: kicks wanted again, true if a chain came in meanwhile */
+bool vq_packed_kicks(struct vq *vq, bool on);
 
 #endif /* CORE_VRING_H */

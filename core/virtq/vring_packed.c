@@ -14,7 +14,7 @@
 #include "core/mem/dirty.h"
 #include "core/virtq/inflight.h"
 #include "core/log.h"
-#include "core/virtq/vring_priv.h"
+#include "core/virtq/access.h"
 #include "port/port.h"
 
 /* 2.8.1: available when AVAIL matches the wrap counter and USED does not. */
@@ -24,22 +24,6 @@ static bool desc_avail(uint16_t flags, bool wrap)
 	bool u = (flags & VRING_PACKED_F_USED) != 0;
 
 	return a == wrap && u != wrap;
-}
-
-static void next_slot(const struct vq *vq, uint16_t *i, bool *wrap,
-		      uint16_t by)
-{
-	uint32_t n;
-
-	/* a chain takes 1..num slots (checked where it was taken) */
-	CORE_ASSERT(by >= 1 && by <= vq->num);
-	n = (uint32_t)*i + by;
-
-	if (n >= vq->num) {
-		n -= vq->num;
-		*wrap = !*wrap;
-	}
-	*i = (uint16_t)n;
 }
 
 void vq_packed_attach(struct vq *vq, const struct vq_config *cfg)
@@ -64,49 +48,29 @@ int vq_packed_pop(struct vq *vq, const struct mem_table *mem,
 	 * word (2.8.6), is visible after it. */
 	uint16_t flags = LE16(LOAD_ACQUIRE(&d->flags));
 	struct chain_walk w;
-	uint32_t n = 0;
 
 	if (!desc_avail(flags, wrap))
 		return 0;
-	chain_begin(&w, vq, mem, c);
+	chain_begin(&w, vq->name, vq->num, vq->indirect, mem, c);
 	for (;;) {
 		uint64_t addr = LE64(LOAD(&d->addr));
 		uint32_t len = LE32(LOAD(&d->len));
 		int rc;
 
 		id = LE16(LOAD(&d->id));
-		/* 2.8.18: no list longer than the queue size; one longer
-		 * has gone round the ring onto itself. */
-		if (++n > vq->num) {
-			LOG_ERR("%s: chain from slot %u is longer than the ring "
-				"(%u descriptors)", vq->name, vq->last_avail,
-				vq->num);
-			return -PORT_EPROTO;
-		}
+		rc = chain_packed(&w, i, addr, len, flags);
+		if (rc < 0)
+			return rc;
 		if (vq->inflight != NULL) {
 			rc = inflight_packed_desc(vq, addr, len, id, flags,
-						  n == 1,
+						  c->ndesc == 1,
 						  !(flags & VRING_DESC_F_NEXT));
 			if (rc < 0)
 				return rc;
-			if (n == 1)
+			if (c->ndesc == 1)
 				c->track = (uint16_t)rc;
 		}
-		if (flags & VRING_DESC_F_INDIRECT) {
-			/* 2.8.7: an indirect descriptor is a list alone */
-			if (n > 1 || (flags & VRING_DESC_F_NEXT)) {
-				LOG_ERR("%s: slot %u: indirect descriptor in a "
-					"list of several", vq->name, i);
-				return -PORT_EPROTO;
-			}
-			rc = chain_indirect(&w, i, addr, len);
-		} else {
-			rc = chain_add(&w, i, addr, len,
-				       (flags & VRING_DESC_F_WRITE) != 0);
-		}
-		if (rc < 0)
-			return rc;
-		next_slot(vq, &i, &wrap, 1);
+		vq_wrap_add(&i, &wrap, 1, vq->num);
 		if (!(flags & VRING_DESC_F_NEXT))
 			break;
 		d = &vq->pdesc[i];
@@ -114,7 +78,6 @@ int vq_packed_pop(struct vq *vq, const struct mem_table *mem,
 	}
 	/* 2.8.6: the buffer id is the last descriptor's */
 	c->head = id;
-	c->ndesc = (uint16_t)n;
 	vq->last_avail = i;
 	vq->avail_wrap = wrap;
 	return 1;
@@ -138,7 +101,7 @@ void vq_packed_publish(struct vq *vq)
 
 		STORE(&d->id, LE16(e->id));
 		STORE(&d->len, LE32(e->len));
-		next_slot(vq, &slot, &wrap, e->ndesc);
+		vq_wrap_add(&slot, &wrap, e->ndesc, vq->num);
 	}
 	if (vq->inflight != NULL)
 		inflight_packed_freeing(vq, slot, wrap);
@@ -157,7 +120,7 @@ void vq_packed_publish(struct vq *vq)
 			used_flags = f;
 		else
 			STORE(&vq->pdesc[slot].flags, LE16(f));
-		next_slot(vq, &slot, &wrap, e->ndesc);
+		vq_wrap_add(&slot, &wrap, e->ndesc, vq->num);
 	}
 	STORE_RELEASE(&vq->pdesc[first].flags, LE16(used_flags));
 	/* marked after the writes, so a log read in between misses none */
@@ -166,7 +129,8 @@ void vq_packed_publish(struct vq *vq)
 		wrap = vq->used_wrap;
 		for (unsigned k = 0; k < vq->nshadow; k++) {
 			dirty_mark(vq->log, vq->used_gpa + 16ull * slot, 16);
-			next_slot(vq, &slot, &wrap, vq->shadow[k].ndesc);
+			vq_wrap_add(&slot, &wrap, vq->shadow[k].ndesc,
+				    vq->num);
 		}
 	}
 	if (vq->inflight != NULL)

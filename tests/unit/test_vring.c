@@ -61,8 +61,10 @@ static void attach(uint32_t num, uint32_t base, bool indirect)
 /* Push a used element for head (as if chain head had been taken). */
 static void push(uint16_t head, uint32_t len)
 {
-	struct vq_chain one = {.head = head, .ndesc = 1};
+	static struct vq_chain one; /* ~1.5 KiB: not on the stack */
 
+	one.head = head;
+	one.ndesc = 1;
 	vq_push(&vq, &one, len);
 }
 

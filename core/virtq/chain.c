@@ -1,0 +1,299 @@
+/*
+ * chain.c - building a descriptor chain (see chain.h).
+ *
+ * Everything read from guest memory is read once into a local copy and
+ * checked there: the driver may change it while we look.
+ */
+#include "core/virtq/chain.h"
+
+#include <stddef.h>
+
+#include "core/log.h"
+#include "core/virtq/access.h"
+#include "port/port.h"
+
+void chain_begin(struct chain_walk *w, const char *name, uint32_t num,
+		 bool indirect, const struct mem_table *mem,
+		 struct vq_chain *c)
+{
+	w->name = name;
+	w->num = num;
+	w->indirect = indirect;
+	w->seen_write = false;
+	w->mem = mem;
+	w->c = c;
+	c->ndesc = 0;
+	c->nout = 0;
+	c->nin = 0;
+	c->too_long = false;
+	c->out_bytes = 0;
+	c->in_bytes = 0;
+}
+
+/* Translate one buffer into c->iov, piece by piece where it crosses
+ * regions.  Pieces past CFG_CHAIN_SEGS are checked, not kept. */
+static int gather(struct chain_walk *w, unsigned i, uint64_t addr,
+		  uint32_t len, bool write)
+{
+	struct vq_chain *c = w->c;
+	uint64_t left = len;
+
+	/* the last byte may be the last of the address space */
+	if (len > 0 && addr + (len - 1) < addr) {
+		LOG_ERR("%s: descriptor %u: address 0x%llx + length %u wraps",
+			w->name, i, (unsigned long long)addr, len);
+		return -PORT_EPROTO;
+	}
+	while (left > 0) {
+		uint64_t got = left;
+		uint8_t *p = mem_gpa(w->mem, addr, &got);
+		unsigned n = (unsigned)c->nout + c->nin;
+
+		if (p == NULL) {
+			LOG_ERR("%s: descriptor %u: guest address 0x%llx "
+				"(length %u) is outside guest memory",
+				w->name, i, (unsigned long long)addr, len);
+			return -PORT_EPROTO;
+		}
+		if (n < CFG_CHAIN_SEGS) {
+			c->iov[n].base = p;
+			c->iov[n].len = (uint32_t)got;
+			c->gpa[n] = addr;
+			if (write)
+				c->nin++;
+			else
+				c->nout++;
+		} else {
+			c->too_long = true;
+		}
+		addr += got;
+		left -= got;
+	}
+	return 0;
+}
+
+/* Add one buffer [addr, addr+len), device-writable or not, named by
+ * descriptor i in error lines. */
+static int chain_add(struct chain_walk *w, unsigned i, uint64_t addr,
+		     uint32_t len, bool write)
+{
+	struct vq_chain *c = w->c;
+	uint32_t *total = write ? &c->in_bytes : &c->out_bytes;
+	int rc;
+
+	/* virtio 1.2 2.7.4.2, 2.8.6: writable descriptors come last. */
+	if (!write && w->seen_write) {
+		LOG_ERR("%s: descriptor %u: device-readable after "
+			"device-writable in chain %u", w->name, i, c->head);
+		return -PORT_EPROTO;
+	}
+	if (*total + len < *total) {
+		LOG_ERR("%s: chain %u holds more than 4 GiB", w->name, c->head);
+		return -PORT_EPROTO;
+	}
+	rc = gather(w, i, addr, len, write);
+	if (rc < 0)
+		return rc;
+	*total += len;
+	w->seen_write |= write;
+	return 0;
+}
+
+/* One descriptor of a table at p, in the split layout (addr, len, flags,
+ * next; a packed one is addr, len, id, flags): with two 64-bit loads
+ * where it is aligned in our memory, byte by byte where a guest put it
+ * elsewhere. */
+static void read_desc(const uint8_t *p, struct vring_desc *out)
+{
+	if (((uintptr_t)p & 7) == 0) {
+		const uint64_t *q = (const void *)p;
+		uint64_t lo = LE64(LOAD(&q[0])), hi = LE64(LOAD(&q[1]));
+
+		out->addr = lo;
+		out->len = (uint32_t)hi;
+		out->flags = (uint16_t)(hi >> 32);
+		out->next = (uint16_t)(hi >> 48);
+		return;
+	}
+	uint8_t b[16];
+	for (unsigned k = 0; k < 16; k++)
+		b[k] = LOAD(&p[k]);
+	out->addr = 0;
+	for (unsigned k = 0; k < 8; k++)
+		out->addr |= (uint64_t)b[k] << (8 * k);
+	out->len = (uint32_t)b[8] | (uint32_t)b[9] << 8 |
+		   (uint32_t)b[10] << 16 | (uint32_t)b[11] << 24;
+	out->flags = (uint16_t)(b[12] | b[13] << 8);
+	out->next = (uint16_t)(b[14] | b[15] << 8);
+}
+
+/* The tables the walker knows: a split ring's own descriptor table, and
+ * the indirect tables of either layout (virtio 1.2 2.7.5.3, 2.8.7). */
+enum table_kind {
+	TABLE_RING,   /* linked by next; may end in an indirect descriptor */
+	TABLE_SPLIT,  /* linked by next, inside the table */
+	TABLE_PACKED, /* every entry, in order */
+};
+
+/*
+ * The walker: the chain from entry k of a table of n descriptors, at tab
+ * in our memory (NULL: looked up entry by entry at gpa, for a table that
+ * straddles two regions).  `from` is the chain's head for the ring's own
+ * table, else the ring descriptor that named the table.  A chain in a
+ * table of n entries takes at most n of them: one more hop goes round
+ * (virtio 1.2 2.7.5.1, 2.7.5.3.1: no loops).  0 at the chain's end, 1
+ * when a ring's chain goes on in an indirect table (w->table), <0.
+ */
+static int table_walk(struct chain_walk *w, const uint8_t *tab, uint64_t gpa,
+		      uint32_t n, uint16_t k, unsigned from,
+		      enum table_kind kind)
+{
+	uint32_t hops = 0;
+
+	for (;;) {
+		const uint8_t *p = tab != NULL
+			? tab + 16u * k
+			: mem_gpa_range(w->mem, gpa + 16ull * k, 16);
+		struct vring_desc d;
+		int rc;
+
+		if (p == NULL) {
+			LOG_ERR("%s: descriptor %u: indirect table at 0x%llx "
+				"(%u bytes) is outside guest memory", w->name,
+				from, (unsigned long long)gpa, 16u * n);
+			return -PORT_EPROTO;
+		}
+		if (++hops > n) {
+			if (kind == TABLE_RING)
+				LOG_ERR("%s: chain from head %u loops (more "
+					"than %u descriptors)", w->name, from,
+					n);
+			else
+				LOG_ERR("%s: descriptor %u: indirect table "
+					"loops (more than its %u descriptors)",
+					w->name, from, n);
+			return -PORT_EPROTO;
+		}
+		read_desc(p, &d);
+		if (kind == TABLE_PACKED)
+			d.flags = d.next; /* where a split entry has next */
+		if (d.flags & VRING_DESC_F_INDIRECT) {
+			if (kind != TABLE_RING) {
+				LOG_ERR("%s: descriptor %u: indirect table entry "
+					"%u is itself indirect (tables do not "
+					"nest)", w->name, from, k);
+				return -PORT_EPROTO;
+			}
+			/* 2.7.5.3.1: never with NEXT, so it ends the chain */
+			if (d.flags & VRING_DESC_F_NEXT) {
+				LOG_ERR("%s: descriptor %u is indirect and has a "
+					"next", w->name, k);
+				return -PORT_EPROTO;
+			}
+			/* the caller walks it (chain_split): the walker
+			 * calls nothing that calls it back */
+			w->table = d.addr;
+			w->table_len = d.len;
+			w->table_from = k;
+			return 1;
+		}
+		rc = chain_add(w, kind == TABLE_RING ? k : from, d.addr, d.len,
+			       (d.flags & VRING_DESC_F_WRITE) != 0);
+		if (rc < 0)
+			return rc;
+		if (kind == TABLE_PACKED) {
+			/* 2.8.7: every entry, in order; only WRITE counts */
+			if (++k == n)
+				return 0;
+			continue;
+		}
+		if (!(d.flags & VRING_DESC_F_NEXT))
+			return 0;
+		if (d.next >= n) {
+			if (kind == TABLE_RING)
+				LOG_ERR("%s: descriptor %u: next %u >= queue "
+					"size %u", w->name, k, d.next, n);
+			else
+				LOG_ERR("%s: descriptor %u: indirect entry %u: "
+					"next %u is past the table's %u "
+					"descriptors", w->name, from, k, d.next,
+					n);
+			return -PORT_EPROTO;
+		}
+		k = d.next;
+	}
+}
+
+/*
+ * An indirect table: `len` bytes at guest address `addr`, named by ring
+ * descriptor i (virtio 1.2 2.7.5.3, 2.8.7): a whole number of
+ * descriptors, at most the queue size, inside guest memory, and no table
+ * inside a table.
+ */
+static int chain_indirect(struct chain_walk *w, unsigned i, uint64_t addr,
+			  uint32_t len, enum table_kind kind)
+{
+	uint32_t n = len / 16;
+
+	if (!w->indirect) {
+		LOG_ERR("%s: descriptor %u is indirect, "
+			"VIRTIO_RING_F_INDIRECT_DESC was not negotiated",
+			w->name, i);
+		return -PORT_EPROTO;
+	}
+	if (len == 0 || len % 16 != 0 || n > w->num) {
+		LOG_ERR("%s: descriptor %u: indirect table of %u bytes (a "
+			"table holds 1 to %u descriptors of 16 bytes)",
+			w->name, i, len, w->num);
+		return -PORT_EPROTO;
+	}
+	if (addr + (len - 1) < addr) {
+		LOG_ERR("%s: descriptor %u: indirect table at 0x%llx + %u wraps",
+			w->name, i, (unsigned long long)addr, len);
+		return -PORT_EPROTO;
+	}
+	/* Usually the table lies in one region; else each entry is looked
+	 * up on its own (a table may straddle two adjacent regions). */
+	return table_walk(w, mem_gpa_range(w->mem, addr, len), addr, n, 0, i,
+			  kind);
+}
+
+int chain_split(struct chain_walk *w, const struct vring_desc *table,
+		uint16_t head)
+{
+	int rc;
+
+	w->c->head = head;
+	w->c->ndesc = 1;
+	rc = table_walk(w, (const uint8_t *)table, 0, w->num, head, head,
+			TABLE_RING);
+	/* 2.7.5.3.1: a chain may end in an indirect table, alone there */
+	if (rc > 0)
+		rc = chain_indirect(w, w->table_from, w->table, w->table_len,
+				    TABLE_SPLIT);
+	return rc;
+}
+
+int chain_packed(struct chain_walk *w, unsigned i, uint64_t addr,
+		 uint32_t len, uint16_t flags)
+{
+	struct vq_chain *c = w->c;
+
+	/* 2.8.18: no list longer than the queue size; one longer has gone
+	 * round the ring onto itself. */
+	if (++c->ndesc > w->num) {
+		LOG_ERR("%s: chain through slot %u is longer than the ring "
+			"(%u descriptors)", w->name, i, w->num);
+		return -PORT_EPROTO;
+	}
+	if (flags & VRING_DESC_F_INDIRECT) {
+		/* 2.8.7: an indirect descriptor is a list alone */
+		if (c->ndesc > 1 || (flags & VRING_DESC_F_NEXT)) {
+			LOG_ERR("%s: slot %u: indirect descriptor in a list of "
+				"several", w->name, i);
+			return -PORT_EPROTO;
+		}
+		return chain_indirect(w, i, addr, len, TABLE_PACKED);
+	}
+	return chain_add(w, i, addr, len, (flags & VRING_DESC_F_WRITE) != 0);
+}

@@ -1,0 +1,89 @@
+/*
+ * chain.h - descriptor chains, as the device side takes them from a ring:
+ * every descriptor translated into pieces of our memory, in place (no
+ * copy), and checked on the way (virtio 1.2 2.7.5, 2.8.6 - 2.8.7).
+ *
+ * One walker serves every table of descriptors: the split ring's own
+ * table, split and packed indirect tables; a packed ring's list, which
+ * lies in ring slots (or, taken again after a restart, in the inflight
+ * region), is added one descriptor at a time.  Whoever walks says what it
+ * walks; nothing here knows `struct vq`.
+ */
+#ifndef CORE_VIRTQ_CHAIN_H
+#define CORE_VIRTQ_CHAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/mem/mem.h"
+#include "core/virtq/layout.h"
+
+/* One piece of a buffer, already translated to a local address. */
+struct vq_iov {
+	uint8_t *base;
+	uint32_t len;
+};
+
+/* One descriptor chain: the device-readable pieces come first (nout of
+ * them, out_bytes in all), then the device-writable ones (nin, in_bytes). */
+struct vq_chain {
+	uint16_t head;  /* split: head index; packed: buffer id */
+	uint16_t ndesc; /* ring slots the chain took (packed) */
+	uint16_t track; /* inflight tracking: the entry that records it */
+	uint16_t nout;
+	uint16_t nin;
+	bool too_long; /* more pieces than CFG_CHAIN_SEGS: not gathered */
+	uint32_t out_bytes;
+	uint32_t in_bytes;
+	struct vq_iov iov[CFG_CHAIN_SEGS];
+	/* where each piece is in guest memory: what the migration log marks
+	 * once we wrote into it (vhost-user.rst "Migration") */
+	uint64_t gpa[CFG_CHAIN_SEGS];
+};
+
+/* Chains a ring may hold between two publishes: a batch of TX chains, or
+ * an RX frame's buffers on top of what is pending.  Inflight tracking
+ * keeps as many. */
+#define VQ_SHADOW (CFG_BATCH + CFG_RX_BUFS)
+
+/* One chain being built. */
+struct chain_walk {
+	const char *name; /* for error lines: "dev0 q1" */
+	uint32_t num;     /* the ring's size: bounds chains and tables */
+	bool indirect;    /* VIRTIO_RING_F_INDIRECT_DESC negotiated */
+	bool seen_write;
+	const struct mem_table *mem;
+	struct vq_chain *c;
+	/* a split chain that ends in an indirect table: the table's guest
+	 * address and length, and the ring descriptor that names it */
+	uint64_t table;
+	uint32_t table_len;
+	uint16_t table_from;
+};
+
+/* Start an empty chain c of a ring of num entries. */
+void chain_begin(struct chain_walk *w, const char *name, uint32_t num,
+		 bool indirect, const struct mem_table *mem,
+		 struct vq_chain *c);
+
+/*
+ * The chain from `head` (below num: the caller checked) of a split ring's
+ * descriptor table, which lies translated and aligned in our memory.
+ * 0, or <0 (logged, naming the violation): next out of range, a loop, an
+ * address outside guest memory, a bad indirect table, a writable
+ * descriptor before a readable one.
+ */
+int chain_split(struct chain_walk *w, const struct vring_desc *table,
+		uint16_t head);
+
+/*
+ * One more descriptor of a packed ring's list (virtio 1.2 2.8.6), found at
+ * slot or entry i, with the flags it carries.  Counts it in c->ndesc.
+ * 0, or <0 (logged): the list is longer than the ring, an indirect
+ * descriptor is not alone, or what it names breaks the rules.
+ */
+int chain_packed(struct chain_walk *w, unsigned i, uint64_t addr,
+		 uint32_t len, uint16_t flags);
+
+#endif /* CORE_VIRTQ_CHAIN_H */
