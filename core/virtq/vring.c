@@ -68,6 +68,49 @@ void vq_attach(struct vq *vq, const struct vq_config *cfg)
 	vq->signalled = vq->used_idx;
 }
 
+int vq_attach_log(struct vq *vq, struct dirty_log *dirty,
+		  const struct mem_table *mem, bool ring, uint64_t log_addr)
+{
+	struct vq_log *l = &vq->log;
+
+	l->dirty = dirty;
+	l->ring_gpa = l->event_gpa = UINT64_MAX;
+	if (dirty == NULL || !ring)
+		return 0;
+	if (vq->packed) {
+		/* translated from our mapping: inside guest memory */
+		mem_local_to_gpa(mem, vq->pdesc, &l->ring_gpa);
+		mem_local_to_gpa(mem, vq->device_evt, &l->event_gpa);
+	} else {
+		l->ring_gpa = log_addr;
+	}
+	if (!dirty_covers(dirty, l->ring_gpa,
+			  vq->packed ? VRING_PACKED_BYTES(vq->num)
+				     : VRING_USED_BYTES(vq->num)) ||
+	    (vq->packed && !dirty_covers(dirty, l->event_gpa, 4))) {
+		LOG_ERR("%s: ring logged at 0x%llx: past the end of the log "
+			"(%llu bytes)", vq->name,
+			(unsigned long long)l->ring_gpa,
+			(unsigned long long)dirty->size);
+		l->ring_gpa = l->event_gpa = UINT64_MAX;
+		return -PORT_EINVAL;
+	}
+	return 0;
+}
+
+void vq_log_chain(const struct vq_log *l, const struct vq_chain *c,
+		  uint32_t len)
+{
+	/* the pieces' guest addresses, as the chain was gathered */
+	for (unsigned i = c->nout; i < (unsigned)c->nout + c->nin && len > 0;
+	     i++) {
+		uint32_t k = c->iov[i].len < len ? c->iov[i].len : len;
+
+		dirty_mark(l->dirty, c->gpa[i], k);
+		len -= k;
+	}
+}
+
 uint32_t vq_base(const struct vq *vq)
 {
 	if (vq->packed)
@@ -156,7 +199,7 @@ void vq_publish(struct vq *vq)
 	 * (virtio 1.2 2.7.14). */
 	STORE_RELEASE(&vq->used->idx, LE16(vq->used_idx));
 	/* marked after the writes, so a log read in between misses none */
-	if (vq->log != NULL && vq->used_gpa != UINT64_MAX)
+	if (vq_log_on(&vq->log))
 		log_used_split(vq);
 	if (vq->inflight != NULL)
 		inflight_published(vq);
@@ -186,8 +229,7 @@ void vq_kicks_off(struct vq *vq)
 		return;
 	}
 	STORE(&vq->used->flags, LE16(VRING_USED_F_NO_NOTIFY));
-	if (vq->log != NULL && vq->used_gpa != UINT64_MAX)
-		dirty_mark(vq->log, vq->used_gpa, 2);
+	vq_log_mark(&vq->log, 0, 2);
 }
 
 bool vq_kicks_on(struct vq *vq)
@@ -195,8 +237,7 @@ bool vq_kicks_on(struct vq *vq)
 	if (vq->packed)
 		return vq_packed_kicks(vq, true);
 	STORE(&vq->used->flags, (uint16_t)0);
-	if (vq->log != NULL && vq->used_gpa != UINT64_MAX)
-		dirty_mark(vq->log, vq->used_gpa, 2);
+	vq_log_mark(&vq->log, 0, 2);
 	/* The flag store must be visible before we look at avail->idx
 	 * again, or a chain added in between would get no kick. */
 	FULL_FENCE();
@@ -228,16 +269,16 @@ void log_used_split(struct vq *vq)
 {
 	uint16_t n = (uint16_t)(vq->used_idx - vq->published);
 	uint32_t first = vq->published & (vq->num - 1);
-	uint64_t elems = vq->used_gpa + 4;
 
+	/* the elements (at offset 4), in one or two runs; then idx */
 	if (first + n <= vq->num) {
-		dirty_mark(vq->log, elems + 8ull * first, 8ull * n);
+		vq_log_mark(&vq->log, 4 + 8ull * first, 8ull * n);
 	} else {
-		dirty_mark(vq->log, elems + 8ull * first,
-			   8ull * (vq->num - first));
-		dirty_mark(vq->log, elems, 8ull * (first + n - vq->num));
+		vq_log_mark(&vq->log, 4 + 8ull * first,
+			    8ull * (vq->num - first));
+		vq_log_mark(&vq->log, 4, 8ull * (first + n - vq->num));
 	}
-	dirty_mark(vq->log, vq->used_gpa + 2, 2);
+	vq_log_mark(&vq->log, 2, 2);
 }
 
 int vq_split_chain(struct vq *vq, const struct mem_table *mem,

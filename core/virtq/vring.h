@@ -23,12 +23,11 @@
 #include "core/mem/mem.h"
 #include "core/virtq/chain.h"
 #include "core/virtq/layout.h"
+#include "core/virtq/vq_log.h"
 #include "core/virtq/vqd.h"
 
 /* ---- device side ------------------------------------------------------------ */
 
-/* Where the device logs what it writes into guest memory (dirty.h). */
-struct dirty_log;
 /* The shared inflight region of one queue (inflight.h). */
 struct inflight_q;
 
@@ -72,11 +71,7 @@ struct vq {
 	struct vring_packed_desc *pdesc;
 	struct vring_packed_event *driver_evt;
 	struct vring_packed_event *device_evt;
-	/* dirty logging (NULL: off); used_gpa: where writes to the used ring
-	 * (split) or descriptor ring (packed) are logged, UINT64_MAX: not */
-	struct dirty_log *log;
-	uint64_t used_gpa;
-	uint64_t device_gpa; /* packed: the device event area's address */
+	struct vq_log log; /* migration: what is logged, and where */
 	struct inflight_q *inflight; /* NULL: no inflight tracking */
 	const char *name; /* for error lines: "dev0 q1" */
 	struct vq_used_elem shadow[VQ_SHADOW];
@@ -107,6 +102,27 @@ uint16_t vq_base_used(uint32_t base);
 
 /* Make vq use the given (translated, validated) ring memory. */
 void vq_attach(struct vq *vq, const struct vq_config *cfg);
+
+/*
+ * Migration: log into `dirty` (NULL: no logging) the buffers we fill and,
+ * with `ring` (the ring's VHOST_VRING_F_LOG), the ring's own writes: a
+ * split used ring at log_addr (log_guest_addr), which must lie inside the
+ * log; a packed ring's descriptor and device event areas at their own
+ * guest addresses (vhost-user.rst "Migration").  <0 (logged) if the log
+ * does not cover them; the ring's writes are then not logged.
+ */
+int vq_attach_log(struct vq *vq, struct dirty_log *dirty,
+		  const struct mem_table *mem, bool ring, uint64_t log_addr);
+
+/* Mark the pages of the first `len` bytes we wrote into chain c. */
+void vq_log_chain(const struct vq_log *l, const struct vq_chain *c,
+		  uint32_t len);
+static inline void vq_log_written(const struct vq *vq,
+				  const struct vq_chain *c, uint32_t len)
+{
+	if (vq->log.dirty != NULL)
+		vq_log_chain(&vq->log, c, len);
+}
 
 /* The SET_VRING_BASE value that resumes this ring where it is now
  * (GET_VRING_BASE). */

@@ -11,7 +11,6 @@
  */
 #include "core/virtq/vring.h"
 
-#include "core/mem/dirty.h"
 #include "core/virtq/inflight.h"
 #include "core/log.h"
 #include "core/virtq/access.h"
@@ -124,11 +123,11 @@ void vq_packed_publish(struct vq *vq)
 	}
 	STORE_RELEASE(&vq->pdesc[first].flags, LE16(used_flags));
 	/* marked after the writes, so a log read in between misses none */
-	if (vq->log != NULL && vq->used_gpa != UINT64_MAX) {
+	if (vq_log_on(&vq->log)) {
 		slot = first;
 		wrap = vq->used_wrap;
 		for (unsigned k = 0; k < vq->nshadow; k++) {
-			dirty_mark(vq->log, vq->used_gpa + 16ull * slot, 16);
+			vq_log_mark(&vq->log, 16ull * slot, 16);
 			vq_wrap_add(&slot, &wrap, vq->shadow[k].ndesc,
 				    vq->num);
 		}
@@ -162,8 +161,7 @@ bool vq_packed_kicks(struct vq *vq, bool on)
 
 	STORE(&vq->device_evt->flags,
 	      LE16(on ? VRING_EVENT_F_ENABLE : VRING_EVENT_F_DISABLE));
-	if (vq->log != NULL && vq->device_gpa != UINT64_MAX)
-		dirty_mark(vq->log, vq->device_gpa + 2, 2);
+	vq_log_mark_event(&vq->log, 2, 2);
 	if (!on)
 		return false;
 	FULL_FENCE();
