@@ -187,7 +187,7 @@ static int queue_attach(struct vu_dev *d, unsigned qi)
 	q->attached = true;
 	rc = queue_log(d, q);
 	if (rc == 0)
-		rc = inflight_attach(&q->ring, &q->iq, &d->inflight, qi);
+		rc = vq_attach_inflight(&q->ring, &q->iq, &d->inflight, qi);
 	if (rc < 0)
 		q->attached = false;
 	return rc;

@@ -12,24 +12,6 @@
 #include "core/virtq/access.h"
 #include "port/port.h"
 
-void chain_begin(struct chain_walk *w, const char *name, uint32_t num,
-		 bool indirect, const struct mem_table *mem,
-		 struct vq_chain *c)
-{
-	w->name = name;
-	w->num = num;
-	w->indirect = indirect;
-	w->seen_write = false;
-	w->mem = mem;
-	w->c = c;
-	c->ndesc = 0;
-	c->nout = 0;
-	c->nin = 0;
-	c->too_long = false;
-	c->out_bytes = 0;
-	c->in_bytes = 0;
-}
-
 /* Translate one buffer into c->iov, piece by piece where it crosses
  * regions.  Pieces past CFG_CHAIN_SEGS are checked, not kept. */
 static int gather(struct chain_walk *w, unsigned i, uint64_t addr,

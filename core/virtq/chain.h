@@ -47,6 +47,16 @@ struct vq_chain {
  * keeps as many. */
 #define VQ_SHADOW (CFG_BATCH + CFG_RX_BUFS)
 
+/* A chain done, waiting for the publish that hands it back (packed rings
+ * keep these: their used elements overwrite descriptors, so none is
+ * written before the publish). */
+struct vq_used_elem {
+	uint16_t id;    /* the chain's head (buffer id) */
+	uint16_t ndesc; /* ring slots it took */
+	uint32_t len;   /* bytes written into it */
+	uint16_t track; /* its inflight entry */
+};
+
 /* One chain being built. */
 struct chain_walk {
 	const char *name; /* for error lines: "dev0 q1" */
@@ -62,10 +72,25 @@ struct chain_walk {
 	uint16_t table_from;
 };
 
-/* Start an empty chain c of a ring of num entries. */
-void chain_begin(struct chain_walk *w, const char *name, uint32_t num,
-		 bool indirect, const struct mem_table *mem,
-		 struct vq_chain *c);
+/* Start an empty chain c of a ring of num entries (inline: once per
+ * chain on the data path). */
+static inline void chain_begin(struct chain_walk *w, const char *name,
+			       uint32_t num, bool indirect,
+			       const struct mem_table *mem, struct vq_chain *c)
+{
+	w->name = name;
+	w->num = num;
+	w->indirect = indirect;
+	w->seen_write = false;
+	w->mem = mem;
+	w->c = c;
+	c->ndesc = 0;
+	c->nout = 0;
+	c->nin = 0;
+	c->too_long = false;
+	c->out_bytes = 0;
+	c->in_bytes = 0;
+}
 
 /*
  * The chain from `head` (below num: the caller checked) of a split ring's

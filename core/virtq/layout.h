@@ -80,6 +80,14 @@ struct vring_packed_event {
 /* Both wrap counters start at 1 (virtio 1.2 2.8.1). */
 #define VQ_BASE_PACKED_INIT VQ_BASE_PACKED(0, 1, 0, 1)
 
+/* The used half (index and wrap counter) of a packed base.  vhost-user.rst
+ * puts it in bits 16-31; DPDK's virtio-user leaves them 0 (0x8000 for a
+ * fresh ring), meaning "where avail is", as DPDK's vhost takes it. */
+static inline uint16_t vq_base_used(uint32_t base)
+{
+	return (uint16_t)((base >> 16) != 0 ? base >> 16 : base);
+}
+
 /* ---- the wrap counter ------------------------------------------------------ */
 
 /*

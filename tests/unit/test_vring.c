@@ -15,7 +15,8 @@
  */
 #include <string.h>
 
-#include "core/virtq/vring.h"
+#include "core/virtq/vq.h"
+#include "core/virtq/vqd.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
 
@@ -126,13 +127,13 @@ static void offer(uint16_t head)
 /* vq_pop refused the ring, naming the violation. */
 static void expect_bad(const char *what)
 {
-	uint16_t before = vq.last_avail;
+	uint16_t before = vq.s.last_avail;
 
 	check_note(what);
 	CHECK_EQ_I(vq_pop(&vq, &mem, &c), -PORT_EPROTO);
 	CHECK_STR_HAS(fake_last_error(), what);
 	CHECK_STR_HAS(fake_last_error(), "tq");
-	CHECK_EQ_U(vq.last_avail, before); /* nothing taken */
+	CHECK_EQ_U(vq.s.last_avail, before); /* nothing taken */
 	check_note(NULL);
 }
 
@@ -143,7 +144,7 @@ static void test_good_chains(void)
 	memset(host(BUF_GPA), 0x5a, 100);
 	desc(0, BUF_GPA, 100, 0, 0);
 	offer(0);
-	CHECK_EQ_I(vq_avail(&vq), 1);
+	CHECK_EQ_I(vq_split_avail(&vq), 1);
 	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
 	CHECK_EQ_U(c.head, 0);
 	CHECK_EQ_U(c.nout, 1);
@@ -169,7 +170,7 @@ static void test_good_chains(void)
 	CHECK_EQ_U(c.iov[0].len, 10);
 	CHECK(c.iov[1].base == host(BUF_GPA + 0x200));
 	CHECK_EQ_U(c.iov[1].len, 200);
-	CHECK_EQ_U(vq.last_avail, 2);
+	CHECK_EQ_U(vq.s.last_avail, 2);
 
 	/* nothing more */
 	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 0);
@@ -449,12 +450,12 @@ static void test_avail_jump(void)
 		vqd_add(&drv, i);
 	}
 	vqd_publish(&drv);
-	CHECK_EQ_I(vq_avail(&vq), 8); /* a full ring is fine */
+	CHECK_EQ_I(vq_split_avail(&vq), 8); /* a full ring is fine */
 
 	setup(8);
 	drv.avail_idx = 9;
 	vqd_publish(&drv);
-	CHECK_EQ_I(vq_avail(&vq), -PORT_EPROTO);
+	CHECK_EQ_I(vq_split_avail(&vq), -PORT_EPROTO);
 	expect_bad("jumped from 0 to 9");
 
 	/* backwards is a jump too (65535 ahead) */
@@ -569,7 +570,7 @@ static void test_mark_rewind(void)
 	CHECK_EQ_U(c.head, 1);
 	push(1, 22);
 	vq_rewind(&vq, &m);
-	CHECK_EQ_U(vq.last_avail, 1);
+	CHECK_EQ_U(vq.s.last_avail, 1);
 	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
 	CHECK_EQ_U(c.head, 1);
 	CHECK_EQ_U(c.out_bytes, 2);
@@ -641,7 +642,7 @@ static void test_index_wrap(void)
 	setup(8);
 	drv.used->idx = 0xfffe;
 	attach(8, 0xfffe, false);
-	CHECK_EQ_U(vq.used_idx, 0xfffe);
+	CHECK_EQ_U(vq.s.used_idx, 0xfffe);
 	drv.avail_idx = 0xfffe;
 	drv.last_used = 0xfffe;
 	desc(0, BUF_GPA, 1, 0, 0);
@@ -649,12 +650,12 @@ static void test_index_wrap(void)
 		vqd_add(&drv, 0);
 	vqd_publish(&drv);
 	CHECK_EQ_U(drv.avail->idx, 1);
-	CHECK_EQ_I(vq_avail(&vq), 3);
+	CHECK_EQ_I(vq_split_avail(&vq), 3);
 	for (unsigned i = 0; i < 3; i++) {
 		CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
 		vq_push(&vq, &c, i);
 	}
-	CHECK_EQ_U(vq.last_avail, 1);
+	CHECK_EQ_U(vq.s.last_avail, 1);
 	vq_publish(&vq);
 	CHECK_EQ_U(drv.used->idx, 1);
 	CHECK_EQ_U(drv.used->ring[0xffff & 7].len, 1);
