@@ -87,48 +87,25 @@ static int chain_add(struct chain_walk *w, unsigned i, uint64_t addr,
  * elsewhere. */
 static void read_desc(const uint8_t *p, struct vring_desc *out)
 {
+	uint64_t w[2] = {0, 0};
+
 	if (((uintptr_t)p & 7) == 0) {
 		const uint64_t *q = (const void *)p;
-		uint64_t lo = LE64(LOAD(&q[0])), hi = LE64(LOAD(&q[1]));
 
-		out->addr = lo;
-		out->len = (uint32_t)hi;
-		out->flags = (uint16_t)(hi >> 32);
-		out->next = (uint16_t)(hi >> 48);
-		return;
+		w[0] = LE64(LOAD(&q[0]));
+		w[1] = LE64(LOAD(&q[1]));
+	} else {
+		for (unsigned k = 0; k < 16; k++)
+			w[k / 8] |= (uint64_t)LOAD(&p[k]) << (8 * (k % 8));
 	}
-	uint8_t b[16];
-	for (unsigned k = 0; k < 16; k++)
-		b[k] = LOAD(&p[k]);
-	out->addr = 0;
-	for (unsigned k = 0; k < 8; k++)
-		out->addr |= (uint64_t)b[k] << (8 * k);
-	out->len = (uint32_t)b[8] | (uint32_t)b[9] << 8 |
-		   (uint32_t)b[10] << 16 | (uint32_t)b[11] << 24;
-	out->flags = (uint16_t)(b[12] | b[13] << 8);
-	out->next = (uint16_t)(b[14] | b[15] << 8);
+	out->addr = w[0];
+	out->len = (uint32_t)w[1];
+	out->flags = (uint16_t)(w[1] >> 32);
+	out->next = (uint16_t)(w[1] >> 48);
 }
 
-/* The tables the walker knows: a split ring's own descriptor table, and
- * the indirect tables of either layout (virtio 1.2 2.7.5.3, 2.8.7). */
-enum table_kind {
-	TABLE_RING,   /* linked by next; may end in an indirect descriptor */
-	TABLE_SPLIT,  /* linked by next, inside the table */
-	TABLE_PACKED, /* every entry, in order */
-};
-
-/*
- * The walker: the chain from entry k of a table of n descriptors, at tab
- * in our memory (NULL: looked up entry by entry at gpa, for a table that
- * straddles two regions).  `from` is the chain's head for the ring's own
- * table, else the ring descriptor that named the table.  A chain in a
- * table of n entries takes at most n of them: one more hop goes round
- * (virtio 1.2 2.7.5.1, 2.7.5.3.1: no loops).  0 at the chain's end, 1
- * when a ring's chain goes on in an indirect table (w->table), <0.
- */
-static int table_walk(struct chain_walk *w, const uint8_t *tab, uint64_t gpa,
-		      uint32_t n, uint16_t k, unsigned from,
-		      enum table_kind kind)
+int chain_table(struct chain_walk *w, const uint8_t *tab, uint64_t gpa,
+		uint32_t n, uint16_t k, unsigned from, enum chain_table kind)
 {
 	uint32_t hops = 0;
 
@@ -212,8 +189,8 @@ static int table_walk(struct chain_walk *w, const uint8_t *tab, uint64_t gpa,
  * descriptors, at most the queue size, inside guest memory, and no table
  * inside a table.
  */
-static int chain_indirect(struct chain_walk *w, unsigned i, uint64_t addr,
-			  uint32_t len, enum table_kind kind)
+int chain_indirect(struct chain_walk *w, unsigned i, uint64_t addr,
+		   uint32_t len, enum chain_table kind)
 {
 	uint32_t n = len / 16;
 
@@ -236,24 +213,8 @@ static int chain_indirect(struct chain_walk *w, unsigned i, uint64_t addr,
 	}
 	/* Usually the table lies in one region; else each entry is looked
 	 * up on its own (a table may straddle two adjacent regions). */
-	return table_walk(w, mem_gpa_range(w->mem, addr, len), addr, n, 0, i,
+	return chain_table(w, mem_gpa_range(w->mem, addr, len), addr, n, 0, i,
 			  kind);
-}
-
-int chain_split(struct chain_walk *w, const struct vring_desc *table,
-		uint16_t head)
-{
-	int rc;
-
-	w->c->head = head;
-	w->c->ndesc = 1;
-	rc = table_walk(w, (const uint8_t *)table, 0, w->num, head, head,
-			TABLE_RING);
-	/* 2.7.5.3.1: a chain may end in an indirect table, alone there */
-	if (rc > 0)
-		rc = chain_indirect(w, w->table_from, w->table, w->table_len,
-				    TABLE_SPLIT);
-	return rc;
 }
 
 int chain_packed(struct chain_walk *w, unsigned i, uint64_t addr,

@@ -92,15 +92,56 @@ static inline void chain_begin(struct chain_walk *w, const char *name,
 	c->in_bytes = 0;
 }
 
+/* The tables chain_table knows: a split ring's own descriptor table, and
+ * the indirect tables of either layout (virtio 1.2 2.7.5.3, 2.8.7). */
+enum chain_table {
+	TABLE_RING,   /* linked by next; may end in an indirect descriptor */
+	TABLE_SPLIT,  /* linked by next, inside the table */
+	TABLE_PACKED, /* every entry, in order */
+};
+
 /*
- * The chain from `head` (below num: the caller checked) of a split ring's
- * descriptor table, which lies translated and aligned in our memory.
- * 0, or <0 (logged, naming the violation): next out of range, a loop, an
- * address outside guest memory, a bad indirect table, a writable
- * descriptor before a readable one.
+ * The one table walker: the chain from entry k of a table of n
+ * descriptors, at tab in our memory (NULL: looked up entry by entry at
+ * gpa, for a table that straddles two regions).  `from` is the chain's
+ * head for a ring's own table, else the ring descriptor that named the
+ * table.  A chain in a table of n entries takes at most n of them: one
+ * more hop goes round (virtio 1.2 2.7.5.1, 2.7.5.3.1: no loops).  0 at
+ * the chain's end; 1 when a ring's chain goes on in an indirect table
+ * (w->table, table_len, table_from); <0 (logged, naming the violation):
+ * next out of range, a loop, an address outside guest memory, a table
+ * inside a table, a writable descriptor before a readable one.
  */
-int chain_split(struct chain_walk *w, const struct vring_desc *table,
-		uint16_t head);
+int chain_table(struct chain_walk *w, const uint8_t *tab, uint64_t gpa,
+		uint32_t n, uint16_t k, unsigned from, enum chain_table kind);
+
+/*
+ * An indirect table: `len` bytes at guest address `addr`, named by ring
+ * descriptor i (virtio 1.2 2.7.5.3, 2.8.7): negotiated, a whole number of
+ * descriptors, at most the queue size, not wrapping; then walked.  0 or
+ * <0 (logged).
+ */
+int chain_indirect(struct chain_walk *w, unsigned i, uint64_t addr,
+		   uint32_t len, enum chain_table kind);
+
+/* The chain from `head` (below num: the caller checked) of a split ring's
+ * descriptor table, which lies translated and aligned in our memory, and
+ * of the indirect table it may end in (2.7.5.3.1: then it goes on there,
+ * alone). */
+static inline int chain_split(struct chain_walk *w,
+			      const struct vring_desc *table, uint16_t head)
+{
+	int rc;
+
+	w->c->head = head;
+	w->c->ndesc = 1;
+	rc = chain_table(w, (const uint8_t *)table, 0, w->num, head, head,
+			 TABLE_RING);
+	if (rc > 0)
+		rc = chain_indirect(w, w->table_from, w->table, w->table_len,
+				    TABLE_SPLIT);
+	return rc;
+}
 
 /*
  * One more descriptor of a packed ring's list (virtio 1.2 2.8.6), found at

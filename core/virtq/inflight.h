@@ -109,11 +109,10 @@ static inline int inflight_resubmit_next(const struct inflight_q *iq)
 
 /* ---- split rings (inflight_split.c), for vq_split.c ------------------------ */
 
-/* A fresh part, nothing in flight, used index `used`. */
-void inflight_split_init(struct inflight_q *iq, uint16_t used);
-/* Recover a part for a ring whose used index is `used`: finish the last
- * batch, list what is still in flight.  <0 (logged) if the part is bad. */
-int inflight_split_recover(struct inflight_q *iq, uint16_t used);
+/* Start tracking a ring whose used index is `used` in its part: a fresh
+ * one (nothing in flight), or one to recover (finish the last batch, list
+ * what is still in flight).  <0 (logged) if the part is bad. */
+int inflight_split_start(struct inflight_q *iq, bool fresh, uint16_t used);
 /* Chain `head` was taken from the avail ring. */
 void inflight_split_popped(struct inflight_q *iq, uint16_t head);
 /* The chain recorded at `track` is element k of the batch to publish. */
@@ -129,16 +128,13 @@ void inflight_split_rewind(struct inflight_q *iq, uint16_t batch_head,
 
 /* ---- packed rings (inflight_packed.c), for vq_packed.c ---------------------- */
 
-/* A fresh part, nothing in flight, the used position (used, used_wrap). */
-void inflight_packed_init(struct inflight_q *iq, uint16_t used,
-			  bool used_wrap);
-/* Recover a part for the ring at `ring`: roll back a half-done batch,
- * list what is still in flight, and say where the ring's used and avail
- * positions are.  <0 (logged) if the part is bad. */
-int inflight_packed_recover(struct inflight_q *iq,
-			    const struct vring_packed_desc *ring,
-			    uint16_t *used, bool *used_wrap, uint16_t *avail,
-			    bool *avail_wrap);
+/* Start tracking the ring at `ring`, its used position (used, used_wrap),
+ * in its part: a fresh one (nothing in flight), or one to recover (roll a
+ * half-done batch back or forward, list what is still in flight, and set
+ * the ring's used and avail positions).  <0 (logged) if the part is bad. */
+int inflight_packed_start(struct inflight_q *iq, bool fresh,
+			  const struct vring_packed_desc *ring, uint16_t *used,
+			  bool *used_wrap, uint16_t *avail, bool *avail_wrap);
 /* One descriptor of a chain being taken (head: its first, last: its
  * last); the chain's entry (its used element's track) or <0 (logged). */
 int inflight_packed_desc(struct inflight_q *iq, uint64_t addr, uint32_t len,
@@ -154,12 +150,11 @@ void inflight_packed_published(struct inflight_q *iq,
 /* Where the free list starts, for vq_mark; back to it, for vq_rewind. */
 uint16_t inflight_packed_free_head(const struct inflight_q *iq);
 void inflight_packed_rewind(struct inflight_q *iq, uint16_t free_head);
-/* Resubmission: the descriptors of the chain recorded at entry e (1 to
- * num), or <0 (logged). */
-int inflight_packed_count(const struct inflight_q *iq, uint16_t e);
-/* Its descriptor at entry k into *d (our byte order): the next entry, or
- * <0 (logged) if k is past the table. */
+/* Resubmission: the descriptor at entry k of the chain recorded at entry
+ * e, into *d (our byte order) and the entry after it into *next.  Returns
+ * how many descriptors the chain has (1 to num), or <0 (logged) if that
+ * or k is out of range. */
 int inflight_packed_get(const struct inflight_q *iq, uint16_t e, uint16_t k,
-			struct vring_packed_desc *d);
+			struct vring_packed_desc *d, uint16_t *next);
 
 #endif /* CORE_VIRTQ_INFLIGHT_H */

@@ -15,6 +15,10 @@
 #include "core/virtq/access.h"
 #include "port/port.h"
 
+/* The functions below copy iq->num before they store into the region: a
+ * store through a uint16_t pointer could be to it, for all the compiler
+ * knows, and it would read it again after each. */
+
 struct packed_desc {
 	uint8_t inflight;
 	uint8_t padding;
@@ -51,34 +55,31 @@ static struct packed_region *packed_of(const struct inflight_q *iq)
 	return (struct packed_region *)(void *)iq->region;
 }
 
-void inflight_packed_init(struct inflight_q *iq, uint16_t used,
-			  bool used_wrap)
+int inflight_packed_start(struct inflight_q *iq, bool fresh,
+			  const struct vring_packed_desc *ring, uint16_t *used,
+			  bool *used_wrap, uint16_t *avail, bool *avail_wrap)
 {
+	const uint16_t num = iq->num;
 	struct packed_region *r = packed_of(iq);
-
-	memset(iq->region, 0, 32 + 32ull * iq->num);
-	/* every entry on the free list */
-	for (uint16_t i = 0; i < iq->num; i++)
-		STORE(&r->desc[i].next, (uint16_t)(i + 1));
-	STORE(&r->used_idx, used);
-	STORE(&r->old_used_idx, used);
-	STORE(&r->used_wrap, (uint8_t)used_wrap);
-	STORE(&r->old_used_wrap, (uint8_t)used_wrap);
-	STORE(&r->desc_num, iq->num);
-	STORE(&r->version, (uint16_t)INFLIGHT_VERSION);
-}
-
-int inflight_packed_recover(struct inflight_q *iq,
-			    const struct vring_packed_desc *ring,
-			    uint16_t *used, bool *used_wrap, uint16_t *avail,
-			    bool *avail_wrap)
-{
-	struct packed_region *r = packed_of(iq);
-	uint16_t u = LOAD(&r->used_idx), old_used = LOAD(&r->old_used_idx);
-	uint16_t fh;
+	uint16_t u, old_used, fh;
 	bool wrap;
 
-	if (u >= iq->num || old_used >= iq->num) {
+	if (fresh) {
+		memset(iq->region, 0, 32 + 32ull * num);
+		/* every entry on the free list */
+		for (uint16_t i = 0; i < num; i++)
+			STORE(&r->desc[i].next, (uint16_t)(i + 1));
+		STORE(&r->used_idx, *used);
+		STORE(&r->old_used_idx, *used);
+		STORE(&r->used_wrap, (uint8_t)*used_wrap);
+		STORE(&r->old_used_wrap, (uint8_t)*used_wrap);
+		STORE(&r->desc_num, num);
+		STORE(&r->version, (uint16_t)INFLIGHT_VERSION);
+		return 0;
+	}
+	u = LOAD(&r->used_idx);
+	old_used = LOAD(&r->old_used_idx);
+	if (u >= num || old_used >= num) {
 		LOG_ERR("%s: inflight region: used index %u or %u past the ring",
 			iq->name, u, old_used);
 		return -PORT_EPROTO;
@@ -103,33 +104,33 @@ int inflight_packed_recover(struct inflight_q *iq,
 	STORE(&r->used_idx, LOAD(&r->old_used_idx));
 	STORE(&r->used_wrap, LOAD(&r->old_used_wrap));
 	/* what is on the free list is not in flight */
-	for (uint16_t k = 0; k < iq->num && fh < iq->num; k++) {
+	for (uint16_t k = 0; k < num && fh < num; k++) {
 		STORE(&r->desc[fh].inflight, (uint8_t)0);
 		fh = LOAD(&r->desc[fh].next);
 	}
 	u = LOAD(&r->used_idx);
 	wrap = LOAD(&r->used_wrap) != 0;
-	if (u >= iq->num) {
+	if (u >= num) {
 		LOG_ERR("%s: inflight region: used index %u past the ring",
 			iq->name, u);
 		return -PORT_EPROTO;
 	}
 	*used = *avail = u;
 	*used_wrap = *avail_wrap = wrap;
-	for (uint16_t i = 0; i < iq->num; i++) {
+	for (uint16_t i = 0; i < num; i++) {
 		uint64_t age = LOAD(&r->desc[i].counter);
 		uint16_t n = LOAD(&r->desc[i].num);
 
 		if (LOAD(&r->desc[i].inflight) == 0)
 			continue;
-		if (n == 0 || n > iq->num ||
+		if (n == 0 || n > num ||
 		    inflight_resubmit_add(iq, i, age) < 0) {
 			LOG_ERR("%s: inflight region: entry %u is not a chain",
 				iq->name, i);
 			return -PORT_EPROTO;
 		}
 		/* taken in order after what was used */
-		vq_wrap_add(avail, avail_wrap, n, iq->num);
+		vq_wrap_add(avail, avail_wrap, n, num);
 	}
 	return 0;
 }
@@ -137,13 +138,14 @@ int inflight_packed_recover(struct inflight_q *iq,
 int inflight_packed_desc(struct inflight_q *iq, uint64_t addr, uint32_t len,
 			 uint16_t id, uint16_t flags, bool head, bool last)
 {
+	const uint16_t num = iq->num;
 	struct packed_region *r = packed_of(iq);
 	uint16_t ofh = LOAD(&r->old_free_head), fh = LOAD(&r->free_head);
 	struct packed_desc *d;
 
-	if (ofh >= iq->num || fh >= iq->num) {
+	if (ofh >= num || fh >= num) {
 		LOG_ERR("%s: inflight region: free list broken (entry %u)",
-			iq->name, ofh >= iq->num ? ofh : fh);
+			iq->name, ofh >= num ? ofh : fh);
 		return -PORT_EPROTO;
 	}
 	if (head) {
@@ -170,15 +172,16 @@ void inflight_packed_freeing(struct inflight_q *iq,
 			     const struct vq_used_elem *e, unsigned n,
 			     uint16_t used, bool wrap)
 {
+	const uint16_t num = iq->num;
 	struct packed_region *r = packed_of(iq);
 
 	for (unsigned k = 0; k < n; k++) {
 		uint16_t t = e[k].track, last;
 
-		if (t >= iq->num)
+		if (t >= num)
 			continue;
 		last = LOAD(&r->desc[t].last);
-		if (last < iq->num)
+		if (last < num)
 			STORE(&r->desc[last].next, LOAD(&r->free_head));
 		STORE(&r->free_head, t);
 	}
@@ -206,12 +209,13 @@ uint16_t inflight_packed_free_head(const struct inflight_q *iq)
 
 void inflight_packed_rewind(struct inflight_q *iq, uint16_t free_head)
 {
+	const uint16_t num = iq->num;
 	struct packed_region *r = packed_of(iq);
 	uint16_t e = free_head, end = LOAD(&r->free_head);
 
 	/* the entries taken since go back on the free list, no longer in
 	 * flight (the walk bounded: the list is shared) */
-	for (uint32_t k = 0; k < iq->num && e != end && e < iq->num; k++) {
+	for (uint32_t k = 0; k < num && e != end && e < num; k++) {
 		STORE(&r->desc[e].inflight, (uint8_t)0);
 		e = LOAD(&r->desc[e].next);
 	}
@@ -219,34 +223,25 @@ void inflight_packed_rewind(struct inflight_q *iq, uint16_t free_head)
 	STORE(&r->old_free_head, free_head);
 }
 
-int inflight_packed_count(const struct inflight_q *iq, uint16_t e)
+int inflight_packed_get(const struct inflight_q *iq, uint16_t e, uint16_t k,
+			struct vring_packed_desc *d, uint16_t *next)
 {
-	uint16_t n = LOAD(&packed_of(iq)->desc[e].num);
-
+	const uint16_t num = iq->num;
+	const struct packed_region *r = packed_of(iq);
 	/* read again from shared memory: checked again (it becomes the
 	 * number of slots the used element skips) */
-	if (n == 0 || n > iq->num) {
+	uint16_t n = LOAD(&r->desc[e].num);
+
+	if (n == 0 || n > num || k >= num) {
 		LOG_ERR("%s: inflight region: entry %u is a chain of %u "
-			"descriptors", iq->name, e, n);
+			"descriptors through entry %u, in a table of %u",
+			iq->name, e, n, k, num);
 		return -PORT_EPROTO;
 	}
+	d->addr = LOAD(&r->desc[k].addr);
+	d->len = LOAD(&r->desc[k].len);
+	d->id = LOAD(&r->desc[k].id);
+	d->flags = LOAD(&r->desc[k].flags);
+	*next = LOAD(&r->desc[k].next);
 	return n;
-}
-
-int inflight_packed_get(const struct inflight_q *iq, uint16_t e, uint16_t k,
-			struct vring_packed_desc *d)
-{
-	const struct packed_desc *p;
-
-	if (k >= iq->num) {
-		LOG_ERR("%s: inflight region: chain at entry %u runs off the "
-			"table", iq->name, e);
-		return -PORT_EPROTO;
-	}
-	p = &packed_of(iq)->desc[k];
-	d->addr = LOAD(&p->addr);
-	d->len = LOAD(&p->len);
-	d->id = LOAD(&p->id);
-	d->flags = LOAD(&p->flags);
-	return LOAD(&p->next);
 }

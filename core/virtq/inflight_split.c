@@ -14,6 +14,10 @@
 #include "core/virtq/access.h"
 #include "port/port.h"
 
+/* The functions below copy iq->num before they store into the region: a
+ * store through a uint16_t pointer could be to it, for all the compiler
+ * knows, and it would read it again after each. */
+
 struct split_desc {
 	uint8_t inflight;
 	uint8_t padding[5];
@@ -39,34 +43,33 @@ static struct split_region *split_of(const struct inflight_q *iq)
 	return (struct split_region *)(void *)iq->region;
 }
 
-void inflight_split_init(struct inflight_q *iq, uint16_t used)
+int inflight_split_start(struct inflight_q *iq, bool fresh, uint16_t used)
 {
+	const uint16_t num = iq->num;
 	struct split_region *r = split_of(iq);
+	uint16_t ridx;
 
-	memset(iq->region, 0, 16 + 16ull * iq->num);
-	STORE(&r->used_idx, used);
-	STORE(&r->desc_num, iq->num);
-	STORE(&r->version, (uint16_t)INFLIGHT_VERSION);
-}
-
-int inflight_split_recover(struct inflight_q *iq, uint16_t used)
-{
-	struct split_region *r = split_of(iq);
-	uint16_t ridx = LOAD(&r->used_idx);
-
+	if (fresh) {
+		memset(iq->region, 0, 16 + 16ull * num);
+		STORE(&r->used_idx, used);
+		STORE(&r->desc_num, num);
+		STORE(&r->version, (uint16_t)INFLIGHT_VERSION);
+		return 0;
+	}
 	/* The last batch was published but not yet unmarked: unmark it. */
+	ridx = LOAD(&r->used_idx);
 	if (ridx != used) {
 		uint16_t n = (uint16_t)(used - ridx);
 		uint16_t h = LOAD(&r->last_batch_head);
 
-		for (uint16_t k = 0; k < n && k < iq->num && h < iq->num;
+		for (uint16_t k = 0; k < n && k < num && h < num;
 		     k++) {
 			STORE(&r->desc[h].inflight, (uint8_t)0);
 			h = LOAD(&r->desc[h].next);
 		}
 		STORE(&r->used_idx, used);
 	}
-	for (uint16_t i = 0; i < iq->num; i++) {
+	for (uint16_t i = 0; i < num; i++) {
 		uint64_t age = LOAD(&r->desc[i].counter);
 
 		if (LOAD(&r->desc[i].inflight) != 0 &&

@@ -30,17 +30,6 @@ const char *vq_base_check(bool packed, uint32_t num, uint32_t base)
 	return NULL;
 }
 
-void vq_attach(struct vq *vq, const struct vq_config *cfg)
-{
-	vq->num = cfg->num;
-	vq->packed = cfg->packed;
-	vq->indirect = cfg->indirect;
-	if (cfg->packed)
-		vq_packed_attach(vq, cfg);
-	else
-		vq_split_attach(vq, cfg);
-}
-
 int vq_attach_log(struct vq *vq, struct dirty_log *dirty,
 		  const struct mem_table *mem, bool ring, uint64_t log_addr)
 {

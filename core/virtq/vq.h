@@ -76,7 +76,16 @@ struct vq_mark {
 const char *vq_base_check(bool packed, uint32_t num, uint32_t base);
 
 /* Make vq use the given (translated, validated) ring memory. */
-void vq_attach(struct vq *vq, const struct vq_config *cfg);
+static inline void vq_attach(struct vq *vq, const struct vq_config *cfg)
+{
+	vq->num = cfg->num;
+	vq->packed = cfg->packed;
+	vq->indirect = cfg->indirect;
+	if (cfg->packed)
+		vq_packed_attach(vq, cfg);
+	else
+		vq_split_attach(vq, cfg);
+}
 
 /*
  * Migration: log into `dirty` (NULL: no logging) the buffers we fill and,
@@ -187,14 +196,14 @@ static inline bool vq_need_call(struct vq *vq)
 static inline void vq_kicks_off(struct vq *vq)
 {
 	if (vq->packed)
-		vq_packed_kicks_off(vq);
+		vq_packed_kicks(vq, false);
 	else
-		vq_split_kicks_off(vq);
+		vq_split_kicks(vq, false);
 }
 
 static inline bool vq_kicks_on(struct vq *vq)
 {
-	return vq->packed ? vq_packed_kicks_on(vq) : vq_split_kicks_on(vq);
+	return vq->packed ? vq_packed_kicks(vq, true) : vq_split_kicks(vq, true);
 }
 
 /* Migration: mark the pages of the first `len` bytes we wrote into chain

@@ -44,42 +44,36 @@ int vq_packed_inflight(struct vq *vq, struct inflight_q *iq, bool fresh)
 {
 	struct vq_packed *p = &vq->p;
 
-	if (fresh) {
-		inflight_packed_init(iq, p->used_idx, p->used_wrap);
-		return 0;
-	}
-	return inflight_packed_recover(iq, p->pdesc, &p->used_idx,
-				       &p->used_wrap, &p->last_avail,
-				       &p->avail_wrap);
+	return inflight_packed_start(iq, fresh, p->pdesc, &p->used_idx,
+				     &p->used_wrap, &p->last_avail,
+				     &p->avail_wrap);
 }
 
 /* A chain taken again after a restart: the list the inflight region
  * recorded at entry e, walked by the same rules as one in the ring. */
-static int pop_again(struct vq *vq, const struct mem_table *mem,
+static int pop_again(struct vq *vq, struct chain_walk *w,
 		     struct vq_chain *c, uint16_t e)
 {
-	struct inflight_q *iq = vq->inflight;
-	int n = inflight_packed_count(iq, e), k = e;
-	struct chain_walk w;
+	uint16_t k = e;
+	int n = 1;
 
-	if (n < 0)
-		return n;
-	chain_begin(&w, vq->name, vq->num, vq->indirect, mem, c);
 	for (int j = 0; j < n; j++) {
 		struct vring_packed_desc d;
-		int next = inflight_packed_get(iq, e, (uint16_t)k, &d);
-		int rc;
+		uint16_t next;
+		int rc = inflight_packed_get(vq->inflight, e, k, &d, &next);
 
-		if (next < 0)
-			return next;
-		rc = chain_packed(&w, (unsigned)k, d.addr, d.len, d.flags);
+		if (rc < 0)
+			return rc;
+		if (j == 0)
+			n = rc; /* as long as the list was when it was taken */
+		rc = chain_packed(w, k, d.addr, d.len, d.flags);
 		if (rc < 0)
 			return rc;
 		c->head = d.id; /* 2.8.6: the buffer id is the last one's */
 		k = next;
 	}
 	c->track = e;
-	iq->pos++;
+	vq->inflight->pos++;
 	return 1;
 }
 
@@ -89,20 +83,23 @@ int vq_packed_pop(struct vq *vq, const struct mem_table *mem,
 	struct vq_packed *p = &vq->p;
 	struct inflight_q *iq = vq->inflight;
 	int again = iq != NULL ? inflight_resubmit_next(iq) : -1;
+	const struct vring_packed_desc *ring = p->pdesc;
 	uint16_t i = p->last_avail, id = 0;
 	bool wrap = p->avail_wrap;
-	const struct vring_packed_desc *d = &p->pdesc[i];
+	const struct vring_packed_desc *d = &ring[i];
 	struct chain_walk w;
-	uint16_t flags;
+	uint16_t flags = 0;
 
-	if (again >= 0)
-		return pop_again(vq, mem, c, (uint16_t)again);
-	/* Acquire: the rest of the chain, written before this first flags
-	 * word (2.8.6), is visible after it. */
-	flags = LE16(LOAD_ACQUIRE(&d->flags));
-	if (!desc_avail(flags, wrap))
-		return 0;
+	if (again < 0) {
+		/* Acquire: the rest of the chain, written before this first
+		 * flags word (2.8.6), is visible after it. */
+		flags = LE16(LOAD_ACQUIRE(&d->flags));
+		if (!desc_avail(flags, wrap))
+			return 0;
+	}
 	chain_begin(&w, vq->name, vq->num, vq->indirect, mem, c);
+	if (again >= 0)
+		return pop_again(vq, &w, c, (uint16_t)again);
 	for (;;) {
 		uint64_t addr = LE64(LOAD(&d->addr));
 		uint32_t len = LE32(LOAD(&d->len));
@@ -121,10 +118,10 @@ int vq_packed_pop(struct vq *vq, const struct mem_table *mem,
 			if (c->ndesc == 1)
 				c->track = (uint16_t)rc;
 		}
-		vq_wrap_add(&i, &wrap, 1, vq->num);
+		vq_wrap_add(&i, &wrap, 1, w.num);
 		if (!(flags & VRING_DESC_F_NEXT))
 			break;
-		d = &p->pdesc[i];
+		d = &ring[i];
 		flags = LE16(LOAD(&d->flags));
 	}
 	/* 2.8.6: the buffer id is the last descriptor's */
@@ -178,59 +175,58 @@ void vq_packed_rewind(struct vq *vq, const struct vq_mark *m)
 void vq_packed_publish(struct vq *vq)
 {
 	struct vq_packed *p = &vq->p;
+	/* read once: the stores into the ring below may alias them */
+	struct vring_packed_desc *ring = p->pdesc;
+	const struct vq_used_elem *e = p->shadow;
+	const unsigned n = p->nshadow, num = vq->num;
 	uint16_t slot = p->used_idx, first = p->used_idx;
 	bool wrap = p->used_wrap;
 	uint16_t used_flags = 0;
 
-	if (p->nshadow == 0)
+	if (n == 0)
 		return;
 	/* Ids and lengths first, then (after a release fence) the flags
 	 * that hand them over; the first element's flags last of all, so
 	 * the driver never sees part of a batch, nor part of a frame that
 	 * took several buffers (2.8.9 "Multi-buffer requests"). */
-	for (unsigned k = 0; k < p->nshadow; k++) {
-		const struct vq_used_elem *e = &p->shadow[k];
-		struct vring_packed_desc *d = &p->pdesc[slot];
-
-		STORE(&d->id, LE16(e->id));
-		STORE(&d->len, LE32(e->len));
-		vq_wrap_add(&slot, &wrap, e->ndesc, vq->num);
+	for (unsigned k = 0; k < n; k++) {
+		STORE(&ring[slot].id, LE16(e[k].id));
+		STORE(&ring[slot].len, LE32(e[k].len));
+		vq_wrap_add(&slot, &wrap, e[k].ndesc, num);
 	}
 	if (vq->inflight != NULL)
-		inflight_packed_freeing(vq->inflight, p->shadow, p->nshadow,
-					slot, wrap);
+		inflight_packed_freeing(vq->inflight, e, n, slot, wrap);
 	RELEASE_FENCE();
 	slot = first;
 	wrap = p->used_wrap;
-	for (unsigned k = 0; k < p->nshadow; k++) {
-		const struct vq_used_elem *e = &p->shadow[k];
+	for (unsigned k = 0; k < n; k++) {
 		/* 2.8.5: WRITE says the device wrote into the buffer */
 		uint16_t f = (uint16_t)((wrap ? VRING_PACKED_F_AVAIL |
 							VRING_PACKED_F_USED
 					      : 0) |
-					(e->len > 0 ? VRING_DESC_F_WRITE : 0));
+					(e[k].len > 0 ? VRING_DESC_F_WRITE : 0));
 
 		if (k == 0)
 			used_flags = f;
 		else
-			STORE(&p->pdesc[slot].flags, LE16(f));
-		vq_wrap_add(&slot, &wrap, e->ndesc, vq->num);
+			STORE(&ring[slot].flags, LE16(f));
+		vq_wrap_add(&slot, &wrap, e[k].ndesc, num);
 	}
-	STORE_RELEASE(&p->pdesc[first].flags, LE16(used_flags));
+	STORE_RELEASE(&ring[first].flags, LE16(used_flags));
 	/* marked after the writes, so a log read in between misses none:
 	 * the first slot of each element, where it was written */
 	if (vq_log_on(&vq->log)) {
-		uint16_t s = first;
-		bool sw = p->used_wrap;
+		uint16_t at = first;
+		bool aw = p->used_wrap;
 
-		for (unsigned k = 0; k < p->nshadow; k++) {
-			vq_log_mark(&vq->log, 16ull * s, 16);
-			vq_wrap_add(&s, &sw, p->shadow[k].ndesc, vq->num);
+		for (unsigned k = 0; k < n; k++) {
+			dirty_mark(vq->log.dirty, vq->log.ring_gpa + 16ull * at,
+				   16);
+			vq_wrap_add(&at, &aw, e[k].ndesc, num);
 		}
 	}
 	if (vq->inflight != NULL)
-		inflight_packed_published(vq->inflight, p->shadow,
-					  p->nshadow);
+		inflight_packed_published(vq->inflight, e, n);
 	p->used_idx = slot;
 	p->used_wrap = wrap;
 	p->nshadow = 0;
@@ -253,18 +249,15 @@ bool vq_packed_need_call(struct vq *vq)
 	return flags != VRING_EVENT_F_DISABLE;
 }
 
-void vq_packed_kicks_off(struct vq *vq)
-{
-	STORE(&vq->p.device_evt->flags, LE16(VRING_EVENT_F_DISABLE));
-	vq_log_mark_event(&vq->log, 2, 2);
-}
-
-bool vq_packed_kicks_on(struct vq *vq)
+bool vq_packed_kicks(struct vq *vq, bool on)
 {
 	struct vq_packed *p = &vq->p;
 
-	STORE(&p->device_evt->flags, LE16(VRING_EVENT_F_ENABLE));
+	STORE(&p->device_evt->flags,
+	      LE16(on ? VRING_EVENT_F_ENABLE : VRING_EVENT_F_DISABLE));
 	vq_log_mark_event(&vq->log, 2, 2);
+	if (!on)
+		return false;
 	/* The flag store must be visible before we look at the next slot
 	 * again, or a chain added in between would get no kick. */
 	FULL_FENCE();

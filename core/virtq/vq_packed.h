@@ -41,8 +41,8 @@ void vq_packed_mark(const struct vq *vq, struct vq_mark *m);
 void vq_packed_rewind(struct vq *vq, const struct vq_mark *m);
 void vq_packed_publish(struct vq *vq);
 bool vq_packed_need_call(struct vq *vq);
-void vq_packed_kicks_off(struct vq *vq);
-bool vq_packed_kicks_on(struct vq *vq);
+/* on: kicks wanted again, true if a chain came in meanwhile */
+bool vq_packed_kicks(struct vq *vq, bool on);
 
 static inline bool vq_packed_push_room(const struct vq_packed *p, unsigned n)
 {

@@ -32,12 +32,10 @@ int vq_split_inflight(struct vq *vq, struct inflight_q *iq, bool fresh)
 {
 	struct vq_split *s = &vq->s;
 
-	if (fresh) {
-		inflight_split_init(iq, s->used_idx);
-		return 0;
-	}
-	if (inflight_split_recover(iq, s->used_idx) < 0)
+	if (inflight_split_start(iq, fresh, s->used_idx) < 0)
 		return -PORT_EPROTO;
+	if (fresh)
+		return 0; /* a new region: it starts where the ring is */
 	/* As QEMU's libvhost-user: what is in flight was taken in order
 	 * after what was used, whatever base the front-end remembered. */
 	s->last_avail = (uint16_t)(s->used_idx + iq->nresubmit);
@@ -148,22 +146,24 @@ void vq_split_rewind(struct vq *vq, const struct vq_mark *m)
 }
 
 /* Log the used elements and index a publish hands over (vhost-user.rst
- * "Migration": used ring writes at log_guest_addr). */
+ * "Migration": used ring writes at log_guest_addr); the ring is logged. */
 static void log_used(struct vq *vq)
 {
 	const struct vq_split *s = &vq->s;
 	uint16_t n = (uint16_t)(s->used_idx - s->published);
 	uint32_t first = s->published & (vq->num - 1);
+	uint64_t used = vq->log.ring_gpa;
 
 	/* the elements (at offset 4), in one or two runs; then idx */
 	if (first + n <= vq->num) {
-		vq_log_mark(&vq->log, 4 + 8ull * first, 8ull * n);
+		dirty_mark(vq->log.dirty, used + 4 + 8ull * first, 8ull * n);
 	} else {
-		vq_log_mark(&vq->log, 4 + 8ull * first,
-			    8ull * (vq->num - first));
-		vq_log_mark(&vq->log, 4, 8ull * (first + n - vq->num));
+		dirty_mark(vq->log.dirty, used + 4 + 8ull * first,
+			   8ull * (vq->num - first));
+		dirty_mark(vq->log.dirty, used + 4,
+			   8ull * (first + n - vq->num));
 	}
-	vq_log_mark(&vq->log, 2, 2);
+	dirty_mark(vq->log.dirty, used + 2, 2);
 }
 
 void vq_split_publish(struct vq *vq)
@@ -201,16 +201,13 @@ bool vq_split_need_call(struct vq *vq)
 	return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
-void vq_split_kicks_off(struct vq *vq)
+bool vq_split_kicks(struct vq *vq, bool on)
 {
-	STORE(&vq->s.used->flags, LE16(VRING_USED_F_NO_NOTIFY));
+	STORE(&vq->s.used->flags,
+	      LE16(on ? 0 : (uint16_t)VRING_USED_F_NO_NOTIFY));
 	vq_log_mark(&vq->log, 0, 2);
-}
-
-bool vq_split_kicks_on(struct vq *vq)
-{
-	STORE(&vq->s.used->flags, (uint16_t)0);
-	vq_log_mark(&vq->log, 0, 2);
+	if (!on)
+		return false;
 	/* The flag store must be visible before we look at avail->idx
 	 * again, or a chain added in between would get no kick. */
 	FULL_FENCE();

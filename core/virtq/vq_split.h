@@ -43,8 +43,8 @@ void vq_split_mark(const struct vq *vq, struct vq_mark *m);
 void vq_split_rewind(struct vq *vq, const struct vq_mark *m);
 void vq_split_publish(struct vq *vq);
 bool vq_split_need_call(struct vq *vq);
-void vq_split_kicks_off(struct vq *vq);
-bool vq_split_kicks_on(struct vq *vq);
+/* on: kicks wanted again, true if a chain came in meanwhile */
+bool vq_split_kicks(struct vq *vq, bool on);
 
 static inline bool vq_split_push_room(const struct vq_split *s, unsigned n)
 {
