@@ -18,6 +18,7 @@ static int gather(struct chain_walk *w, unsigned i, uint64_t addr,
 		  uint32_t len, bool write)
 {
 	struct vq_chain *c = w->c;
+	uint16_t *count = write ? &c->nin : &c->nout;
 	uint64_t left = len;
 
 	/* the last byte may be the last of the address space */
@@ -41,10 +42,7 @@ static int gather(struct chain_walk *w, unsigned i, uint64_t addr,
 			c->iov[n].base = p;
 			c->iov[n].len = (uint32_t)got;
 			c->gpa[n] = addr;
-			if (write)
-				c->nin++;
-			else
-				c->nout++;
+			(*count)++;
 		} else {
 			c->too_long = true;
 		}
@@ -81,39 +79,34 @@ static int chain_add(struct chain_walk *w, unsigned i, uint64_t addr,
 	return 0;
 }
 
-/* One descriptor of a table at p, in the split layout (addr, len, flags,
- * next; a packed one is addr, len, id, flags): with two 64-bit loads
- * where it is aligned in our memory, byte by byte where a guest put it
- * elsewhere. */
-static void read_desc(const uint8_t *p, struct vring_desc *out)
+/* One descriptor of a table that a guest put at an odd address in our
+ * memory: byte by byte, into the two little-endian words of an aligned
+ * one. */
+static void read_unaligned(const uint8_t *p, uint64_t *lo, uint64_t *hi)
 {
-	uint64_t w[2] = {0, 0};
-
-	if (((uintptr_t)p & 7) == 0) {
-		const uint64_t *q = (const void *)p;
-
-		w[0] = LE64(LOAD(&q[0]));
-		w[1] = LE64(LOAD(&q[1]));
-	} else {
-		for (unsigned k = 0; k < 16; k++)
-			w[k / 8] |= (uint64_t)LOAD(&p[k]) << (8 * (k % 8));
+	*lo = *hi = 0;
+	for (unsigned k = 0; k < 8; k++) {
+		*lo |= (uint64_t)LOAD(&p[k]) << (8 * k);
+		*hi |= (uint64_t)LOAD(&p[8 + k]) << (8 * k);
 	}
-	out->addr = w[0];
-	out->len = (uint32_t)w[1];
-	out->flags = (uint16_t)(w[1] >> 32);
-	out->next = (uint16_t)(w[1] >> 48);
 }
 
 int chain_table(struct chain_walk *w, const uint8_t *tab, uint64_t gpa,
-		uint32_t n, uint16_t k, unsigned from, enum chain_table kind)
+		uint32_t n, unsigned from, enum chain_table kind)
 {
+	uint16_t k = kind == TABLE_RING ? (uint16_t)from : 0;
 	uint32_t hops = 0;
 
+	if (k >= n) { /* a ring's head, read from the avail ring */
+		LOG_ERR("%s: head %u >= queue size %u", w->name, k, n);
+		return -PORT_EPROTO;
+	}
 	for (;;) {
 		const uint8_t *p = tab != NULL
 			? tab + 16u * k
 			: mem_gpa_range(w->mem, gpa + 16ull * k, 16);
-		struct vring_desc d;
+		uint64_t addr, hi;
+		uint16_t flags, next;
 		int rc;
 
 		if (p == NULL) {
@@ -133,10 +126,17 @@ int chain_table(struct chain_walk *w, const uint8_t *tab, uint64_t gpa,
 					w->name, from, n);
 			return -PORT_EPROTO;
 		}
-		read_desc(p, &d);
-		if (kind == TABLE_PACKED)
-			d.flags = d.next; /* where a split entry has next */
-		if (d.flags & VRING_DESC_F_INDIRECT) {
+		/* addr, then len and flags, next (split) or id, flags
+		 * (packed): two little-endian words, loaded whole where
+		 * they are aligned in our memory */
+		if (((uintptr_t)p & 7) == 0) {
+			addr = LE64(LOAD((const uint64_t *)(const void *)p));
+			hi = LE64(LOAD((const uint64_t *)(const void *)p + 1));
+		} else {
+			read_unaligned(p, &addr, &hi);
+		}
+		flags = (uint16_t)(hi >> (kind == TABLE_PACKED ? 48 : 32));
+		if (flags & VRING_DESC_F_INDIRECT) {
 			if (kind != TABLE_RING) {
 				LOG_ERR("%s: descriptor %u: indirect table entry "
 					"%u is itself indirect (tables do not "
@@ -144,20 +144,20 @@ int chain_table(struct chain_walk *w, const uint8_t *tab, uint64_t gpa,
 				return -PORT_EPROTO;
 			}
 			/* 2.7.5.3.1: never with NEXT, so it ends the chain */
-			if (d.flags & VRING_DESC_F_NEXT) {
+			if (flags & VRING_DESC_F_NEXT) {
 				LOG_ERR("%s: descriptor %u is indirect and has a "
 					"next", w->name, k);
 				return -PORT_EPROTO;
 			}
 			/* the caller walks it (chain_split): the walker
 			 * calls nothing that calls it back */
-			w->table = d.addr;
-			w->table_len = d.len;
+			w->table = addr;
+			w->table_len = (uint32_t)hi;
 			w->table_from = k;
 			return 1;
 		}
-		rc = chain_add(w, kind == TABLE_RING ? k : from, d.addr, d.len,
-			       (d.flags & VRING_DESC_F_WRITE) != 0);
+		rc = chain_add(w, kind == TABLE_RING ? k : from, addr,
+			       (uint32_t)hi, (flags & VRING_DESC_F_WRITE) != 0);
 		if (rc < 0)
 			return rc;
 		if (kind == TABLE_PACKED) {
@@ -166,29 +166,24 @@ int chain_table(struct chain_walk *w, const uint8_t *tab, uint64_t gpa,
 				return 0;
 			continue;
 		}
-		if (!(d.flags & VRING_DESC_F_NEXT))
+		if (!(flags & VRING_DESC_F_NEXT))
 			return 0;
-		if (d.next >= n) {
+		next = (uint16_t)(hi >> 48);
+		if (next >= n) {
 			if (kind == TABLE_RING)
 				LOG_ERR("%s: descriptor %u: next %u >= queue "
-					"size %u", w->name, k, d.next, n);
+					"size %u", w->name, k, next, n);
 			else
 				LOG_ERR("%s: descriptor %u: indirect entry %u: "
 					"next %u is past the table's %u "
-					"descriptors", w->name, from, k, d.next,
+					"descriptors", w->name, from, k, next,
 					n);
 			return -PORT_EPROTO;
 		}
-		k = d.next;
+		k = next;
 	}
 }
 
-/*
- * An indirect table: `len` bytes at guest address `addr`, named by ring
- * descriptor i (virtio 1.2 2.7.5.3, 2.8.7): a whole number of
- * descriptors, at most the queue size, inside guest memory, and no table
- * inside a table.
- */
 int chain_indirect(struct chain_walk *w, unsigned i, uint64_t addr,
 		   uint32_t len, enum chain_table kind)
 {
@@ -213,8 +208,8 @@ int chain_indirect(struct chain_walk *w, unsigned i, uint64_t addr,
 	}
 	/* Usually the table lies in one region; else each entry is looked
 	 * up on its own (a table may straddle two adjacent regions). */
-	return chain_table(w, mem_gpa_range(w->mem, addr, len), addr, n, 0, i,
-			  kind);
+	return chain_table(w, mem_gpa_range(w->mem, addr, len), addr, n, i,
+			   kind);
 }
 
 int chain_packed(struct chain_walk *w, unsigned i, uint64_t addr,

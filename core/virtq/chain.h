@@ -101,19 +101,20 @@ enum chain_table {
 };
 
 /*
- * The one table walker: the chain from entry k of a table of n
- * descriptors, at tab in our memory (NULL: looked up entry by entry at
- * gpa, for a table that straddles two regions).  `from` is the chain's
- * head for a ring's own table, else the ring descriptor that named the
- * table.  A chain in a table of n entries takes at most n of them: one
- * more hop goes round (virtio 1.2 2.7.5.1, 2.7.5.3.1: no loops).  0 at
- * the chain's end; 1 when a ring's chain goes on in an indirect table
- * (w->table, table_len, table_from); <0 (logged, naming the violation):
- * next out of range, a loop, an address outside guest memory, a table
- * inside a table, a writable descriptor before a readable one.
+ * The one table walker: the chain in a table of n descriptors, at tab in
+ * our memory (NULL: looked up entry by entry at gpa, for a table that
+ * straddles two regions).  In a ring's own table the chain starts at
+ * entry `from`, its head; an indirect table, named by ring descriptor
+ * `from`, is walked from its first entry.  A chain in a table of n
+ * entries takes at most n of them: one more hop goes round (virtio 1.2
+ * 2.7.5.1, 2.7.5.3.1: no loops).  0 at the chain's end; 1 when a ring's
+ * chain goes on in an indirect table (w->table, table_len, table_from);
+ * <0 (logged, naming the violation): a head or next out of range, a
+ * loop, an address outside guest memory, a table inside a table, a
+ * writable descriptor before a readable one.
  */
 int chain_table(struct chain_walk *w, const uint8_t *tab, uint64_t gpa,
-		uint32_t n, uint16_t k, unsigned from, enum chain_table kind);
+		uint32_t n, unsigned from, enum chain_table kind);
 
 /*
  * An indirect table: `len` bytes at guest address `addr`, named by ring
@@ -124,10 +125,9 @@ int chain_table(struct chain_walk *w, const uint8_t *tab, uint64_t gpa,
 int chain_indirect(struct chain_walk *w, unsigned i, uint64_t addr,
 		   uint32_t len, enum chain_table kind);
 
-/* The chain from `head` (below num: the caller checked) of a split ring's
- * descriptor table, which lies translated and aligned in our memory, and
- * of the indirect table it may end in (2.7.5.3.1: then it goes on there,
- * alone). */
+/* The chain from `head` of a split ring's descriptor table, which lies
+ * translated and aligned in our memory, and of the indirect table it may
+ * end in (2.7.5.3.1: then the chain goes on there, alone). */
 static inline int chain_split(struct chain_walk *w,
 			      const struct vring_desc *table, uint16_t head)
 {
@@ -135,7 +135,7 @@ static inline int chain_split(struct chain_walk *w,
 
 	w->c->head = head;
 	w->c->ndesc = 1;
-	rc = chain_table(w, (const uint8_t *)table, 0, w->num, head, head,
+	rc = chain_table(w, (const uint8_t *)table, 0, w->num, head,
 			 TABLE_RING);
 	if (rc > 0)
 		rc = chain_indirect(w, w->table_from, w->table, w->table_len,

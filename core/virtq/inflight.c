@@ -145,7 +145,7 @@ void inflight_unmap(struct inflight *inf)
 	memset(inf, 0, sizeof(*inf));
 }
 
-/* ---- a queue's part ---------------------------------------------------------- */
+/* ---- a queue's part ----------------------------------------------------- */
 
 int inflight_part(struct inflight_q *iq, const struct inflight *inf,
 		  unsigned qi, bool packed, uint32_t num, const char *name)

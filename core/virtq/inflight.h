@@ -61,7 +61,7 @@ struct inflight_q {
 /* A part's header starts with these (both layouts), then is versioned. */
 #define INFLIGHT_VERSION 1
 
-/* ---- the region (inflight.c) --------------------------------------------- */
+/* ---- the region (inflight.c) -------------------------------------------- */
 
 /* Bytes of one queue's part for a ring of queue_size (64-byte aligned,
  * as DPDK and QEMU's libvhost-user lay it out). */
@@ -107,7 +107,7 @@ static inline int inflight_resubmit_next(const struct inflight_q *iq)
 	return iq->pos < iq->nresubmit ? iq->resubmit[iq->pos] : -1;
 }
 
-/* ---- split rings (inflight_split.c), for vq_split.c ------------------------ */
+/* ---- split rings (inflight_split.c), for vq_split.c --------------------- */
 
 /* Start tracking a ring whose used index is `used` in its part: a fresh
  * one (nothing in flight), or one to recover (finish the last batch, list
@@ -126,7 +126,7 @@ uint16_t inflight_split_batch_head(const struct inflight_q *iq);
 void inflight_split_rewind(struct inflight_q *iq, uint16_t batch_head,
 			   uint16_t popped);
 
-/* ---- packed rings (inflight_packed.c), for vq_packed.c ---------------------- */
+/* ---- packed rings (inflight_packed.c), for vq_packed.c ------------------ */
 
 /* Start tracking the ring at `ring`, its used position (used, used_wrap),
  * in its part: a fresh one (nothing in flight), or one to recover (roll a

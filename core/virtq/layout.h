@@ -12,7 +12,7 @@
 
 #include "core/log.h"
 
-/* ---- split ring ---------------------------------------------------------- */
+/* ---- split ring --------------------------------------------------------- */
 
 struct vring_desc {
 	uint64_t addr;
@@ -48,7 +48,7 @@ struct vring_used {
 #define VRING_AVAIL_BYTES(num) (6ull + 2ull * (num))
 #define VRING_USED_BYTES(num) (6ull + 8ull * (num))
 
-/* ---- packed ring ---------------------------------------------------------- */
+/* ---- packed ring -------------------------------------------------------- */
 
 struct vring_packed_desc {
 	uint64_t addr;
@@ -88,7 +88,7 @@ static inline uint16_t vq_base_used(uint32_t base)
 	return (uint16_t)((base >> 16) != 0 ? base >> 16 : base);
 }
 
-/* ---- the wrap counter ------------------------------------------------------ */
+/* ---- the wrap counter --------------------------------------------------- */
 
 /*
  * A packed ring's index and its wrap counter (virtio 1.2 2.8.1) are one

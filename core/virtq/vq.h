@@ -115,7 +115,7 @@ static inline uint32_t vq_base(const struct vq *vq)
 	return vq->packed ? vq_packed_base(&vq->p) : vq_split_base(&vq->s);
 }
 
-/* ---- the data path ----------------------------------------------------------- */
+/* ---- the data path ------------------------------------------------------ */
 
 /*
  * Take the next available chain into *c, translating every descriptor
@@ -203,7 +203,8 @@ static inline void vq_kicks_off(struct vq *vq)
 
 static inline bool vq_kicks_on(struct vq *vq)
 {
-	return vq->packed ? vq_packed_kicks(vq, true) : vq_split_kicks(vq, true);
+	return vq->packed ? vq_packed_kicks(vq, true)
+			  : vq_split_kicks(vq, true);
 }
 
 /* Migration: mark the pages of the first `len` bytes we wrote into chain

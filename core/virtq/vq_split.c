@@ -61,45 +61,52 @@ int vq_split_avail(struct vq *vq)
 	return n;
 }
 
+/* The chain from head, into c.  <0 (logged) if the ring breaks a rule. */
+static inline int take(struct vq *vq, const struct mem_table *mem,
+		       struct vq_chain *c, uint16_t head)
+{
+	struct chain_walk w;
+
+	chain_begin(&w, vq->name, vq->num, vq->indirect, mem, c);
+	c->track = head; /* the inflight entry of a split chain: its head */
+	return chain_split(&w, vq->s.desc, head);
+}
+
+/* A chain taken again after a restart, from the head inflight recorded
+ * (last_avail already counts it). */
+static int pop_again(struct vq *vq, const struct mem_table *mem,
+		     struct vq_chain *c)
+{
+	uint16_t head = (uint16_t)inflight_resubmit_next(vq->inflight);
+	int rc = take(vq, mem, c, head);
+
+	if (rc < 0)
+		return rc;
+	vq->inflight->pos++;
+	return 1;
+}
+
 int vq_split_pop(struct vq *vq, const struct mem_table *mem,
 		 struct vq_chain *c)
 {
 	struct vq_split *s = &vq->s;
-	struct inflight_q *iq = vq->inflight;
-	int again = iq != NULL ? inflight_resubmit_next(iq) : -1;
-	struct chain_walk w;
 	uint16_t head;
 	int rc;
 
-	if (again >= 0) {
-		/* taken again after a restart (last_avail counts it) */
-		head = (uint16_t)again;
-	} else {
-		if (s->last_avail == s->avail_idx) {
-			int n = vq_split_avail(vq);
-			if (n <= 0)
-				return n;
-		}
-		head = LE16(LOAD(&s->avail->ring[s->last_avail &
-						  (vq->num - 1)]));
+	if (vq->inflight != NULL && inflight_resubmit_next(vq->inflight) >= 0)
+		return pop_again(vq, mem, c);
+	if (s->last_avail == s->avail_idx) {
+		int n = vq_split_avail(vq);
+		if (n <= 0)
+			return n;
 	}
-	if (head >= vq->num) {
-		LOG_ERR("%s: avail entry %u: head %u >= queue size %u",
-			vq->name, s->last_avail, head, vq->num);
-		return -PORT_EPROTO;
-	}
-	chain_begin(&w, vq->name, vq->num, vq->indirect, mem, c);
-	rc = chain_split(&w, s->desc, head);
+	head = LE16(LOAD(&s->avail->ring[s->last_avail & (vq->num - 1)]));
+	rc = take(vq, mem, c, head);
 	if (rc < 0)
 		return rc;
-	if (again >= 0) {
-		iq->pos++;
-	} else {
-		s->last_avail++;
-		if (iq != NULL)
-			inflight_split_popped(iq, head);
-	}
-	c->track = head; /* the inflight entry of a split chain: its head */
+	s->last_avail++;
+	if (vq->inflight != NULL)
+		inflight_split_popped(vq->inflight, head);
 	return 1;
 }
 
