@@ -111,8 +111,10 @@ static inline int inflight_resubmit_next(const struct inflight_q *iq)
 
 /* Start tracking a ring whose used index is `used` in its part: a fresh
  * one (nothing in flight), or one to recover (finish the last batch, list
- * what is still in flight).  <0 (logged) if the part is bad. */
-int inflight_split_start(struct inflight_q *iq, bool fresh, uint16_t used);
+ * what is still in flight, and set *avail, where the ring takes new
+ * chains from).  <0 (logged) if the part is bad. */
+int inflight_split_start(struct inflight_q *iq, bool fresh, uint16_t used,
+			 uint16_t *avail);
 /* Chain `head` was taken from the avail ring. */
 void inflight_split_popped(struct inflight_q *iq, uint16_t head);
 /* The chain recorded at `track` is element k of the batch to publish. */

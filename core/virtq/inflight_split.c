@@ -43,7 +43,8 @@ static struct split_region *split_of(const struct inflight_q *iq)
 	return (struct split_region *)(void *)iq->region;
 }
 
-int inflight_split_start(struct inflight_q *iq, bool fresh, uint16_t used)
+int inflight_split_start(struct inflight_q *iq, bool fresh, uint16_t used,
+			 uint16_t *avail)
 {
 	const uint16_t num = iq->num;
 	struct split_region *r = split_of(iq);
@@ -76,6 +77,9 @@ int inflight_split_start(struct inflight_q *iq, bool fresh, uint16_t used)
 		    inflight_resubmit_add(iq, i, age) < 0)
 			return -PORT_EPROTO;
 	}
+	/* As QEMU's libvhost-user: what is in flight was taken in order
+	 * after what was used, whatever base the front-end remembered. */
+	*avail = (uint16_t)(used + iq->nresubmit);
 	return 0;
 }
 

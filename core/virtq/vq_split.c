@@ -31,16 +31,10 @@ void vq_split_attach(struct vq *vq, const struct vq_config *cfg)
 int vq_split_inflight(struct vq *vq, struct inflight_q *iq, bool fresh)
 {
 	struct vq_split *s = &vq->s;
+	int rc = inflight_split_start(iq, fresh, s->used_idx, &s->last_avail);
 
-	if (inflight_split_start(iq, fresh, s->used_idx) < 0)
-		return -PORT_EPROTO;
-	if (fresh)
-		return 0; /* a new region: it starts where the ring is */
-	/* As QEMU's libvhost-user: what is in flight was taken in order
-	 * after what was used, whatever base the front-end remembered. */
-	s->last_avail = (uint16_t)(s->used_idx + iq->nresubmit);
 	s->avail_idx = s->last_avail;
-	return 0;
+	return rc;
 }
 
 int vq_split_avail(struct vq *vq)
@@ -61,52 +55,41 @@ int vq_split_avail(struct vq *vq)
 	return n;
 }
 
-/* The chain from head, into c.  <0 (logged) if the ring breaks a rule. */
-static inline int take(struct vq *vq, const struct mem_table *mem,
-		       struct vq_chain *c, uint16_t head)
-{
-	struct chain_walk w;
-
-	chain_begin(&w, vq->name, vq->num, vq->indirect, mem, c);
-	c->track = head; /* the inflight entry of a split chain: its head */
-	return chain_split(&w, vq->s.desc, head);
-}
-
-/* A chain taken again after a restart, from the head inflight recorded
- * (last_avail already counts it). */
-static int pop_again(struct vq *vq, const struct mem_table *mem,
-		     struct vq_chain *c)
-{
-	uint16_t head = (uint16_t)inflight_resubmit_next(vq->inflight);
-	int rc = take(vq, mem, c, head);
-
-	if (rc < 0)
-		return rc;
-	vq->inflight->pos++;
-	return 1;
-}
-
 int vq_split_pop(struct vq *vq, const struct mem_table *mem,
 		 struct vq_chain *c)
 {
 	struct vq_split *s = &vq->s;
+	struct inflight_q *iq = vq->inflight;
+	struct chain_walk w;
 	uint16_t head;
 	int rc;
 
-	if (vq->inflight != NULL && inflight_resubmit_next(vq->inflight) >= 0)
-		return pop_again(vq, mem, c);
-	if (s->last_avail == s->avail_idx) {
-		int n = vq_split_avail(vq);
-		if (n <= 0)
-			return n;
+	if (iq != NULL && inflight_resubmit_next(iq) >= 0) {
+		/* taken again after a restart (last_avail counts it) */
+		head = (uint16_t)inflight_resubmit_next(iq);
+	} else {
+		if (s->last_avail == s->avail_idx) {
+			int n = vq_split_avail(vq);
+			if (n <= 0)
+				return n;
+		}
+		head = LE16(LOAD(&s->avail->ring[s->last_avail &
+						  (vq->num - 1)]));
 	}
-	head = LE16(LOAD(&s->avail->ring[s->last_avail & (vq->num - 1)]));
-	rc = take(vq, mem, c, head);
+	chain_begin(&w, vq->name, vq->num, vq->indirect, mem, c);
+	c->track = head; /* the inflight entry of a split chain: its head */
+	rc = chain_split(&w, s->desc, head);
 	if (rc < 0)
 		return rc;
-	s->last_avail++;
-	if (vq->inflight != NULL)
-		inflight_split_popped(vq->inflight, head);
+	iq = vq->inflight;
+	if (iq == NULL) {
+		s->last_avail++;
+	} else if (inflight_resubmit_next(iq) >= 0) {
+		iq->pos++;
+	} else {
+		s->last_avail++;
+		inflight_split_popped(iq, head);
+	}
 	return 1;
 }
 
