@@ -49,83 +49,77 @@ int vq_packed_inflight(struct vq *vq, struct inflight_q *iq, bool fresh)
 				     &p->avail_wrap);
 }
 
-/* A chain taken again after a restart: the list the inflight region
- * recorded at entry e, walked by the same rules as one in the ring. */
-static int pop_again(struct vq *vq, struct chain_walk *w,
-		     struct vq_chain *c, uint16_t e)
-{
-	uint16_t k = e;
-	int n = 1;
-
-	for (int j = 0; j < n; j++) {
-		struct vring_packed_desc d;
-		uint16_t next;
-		int rc = inflight_packed_get(vq->inflight, e, k, &d, &next);
-
-		if (rc < 0)
-			return rc;
-		if (j == 0)
-			n = rc; /* as long as the list was when it was taken */
-		rc = chain_packed(w, k, d.addr, d.len, d.flags);
-		if (rc < 0)
-			return rc;
-		c->head = d.id; /* 2.8.6: the buffer id is the last one's */
-		k = next;
-	}
-	c->track = e;
-	vq->inflight->pos++;
-	return 1;
-}
-
+/*
+ * A packed list, from the ring at last_avail or, for a chain taken again
+ * after a restart (again >= 0), from the inflight region's record of it
+ * at that entry: the one walk for both, by the rules of chain_packed.
+ */
 int vq_packed_pop(struct vq *vq, const struct mem_table *mem,
 		  struct vq_chain *c)
 {
 	struct vq_packed *p = &vq->p;
 	struct inflight_q *iq = vq->inflight;
-	int again = iq != NULL ? inflight_resubmit_next(iq) : -1;
+	int again = iq != NULL ? inflight_resubmit_next(iq) : -1, n = 0;
 	const struct vring_packed_desc *ring = p->pdesc;
-	uint16_t i = p->last_avail, id = 0;
+	uint16_t i = p->last_avail, k = (uint16_t)again, next = 0;
 	bool wrap = p->avail_wrap;
-	const struct vring_packed_desc *d = &ring[i];
+	struct vring_packed_desc d;
 	struct chain_walk w;
-	uint16_t flags = 0;
 
 	if (again < 0) {
 		/* Acquire: the rest of the chain, written before this first
 		 * flags word (2.8.6), is visible after it. */
-		flags = LE16(LOAD_ACQUIRE(&d->flags));
-		if (!desc_avail(flags, wrap))
+		d.flags = LE16(LOAD_ACQUIRE(&ring[i].flags));
+		if (!desc_avail(d.flags, wrap))
 			return 0;
 	}
 	chain_begin(&w, vq->name, vq->num, vq->indirect, mem, c);
-	if (again >= 0)
-		return pop_again(vq, &w, c, (uint16_t)again);
 	for (;;) {
-		uint64_t addr = LE64(LOAD(&d->addr));
-		uint32_t len = LE32(LOAD(&d->len));
 		int rc;
 
-		id = LE16(LOAD(&d->id));
-		rc = chain_packed(&w, i, addr, len, flags);
+		if (again < 0) {
+			d.addr = LE64(LOAD(&ring[i].addr));
+			d.len = LE32(LOAD(&ring[i].len));
+			d.id = LE16(LOAD(&ring[i].id));
+		} else {
+			rc = inflight_packed_get(iq, (uint16_t)again, k, &d,
+						 &next);
+			if (rc < 0)
+				return rc;
+			if (n == 0)
+				n = rc; /* as long as when it was taken */
+		}
+		rc = chain_packed(&w, again < 0 ? i : k, d.addr, d.len,
+				  d.flags);
 		if (rc < 0)
 			return rc;
+		if (again >= 0) {
+			if (c->ndesc == n)
+				break;
+			k = next;
+			continue;
+		}
 		if (iq != NULL) {
-			rc = inflight_packed_desc(iq, addr, len, id, flags,
-						  c->ndesc == 1,
-						  !(flags & VRING_DESC_F_NEXT));
+			rc = inflight_packed_desc(iq, d.addr, d.len, d.id,
+						  d.flags, c->ndesc == 1,
+						  !(d.flags & VRING_DESC_F_NEXT));
 			if (rc < 0)
 				return rc;
 			if (c->ndesc == 1)
 				c->track = (uint16_t)rc;
 		}
 		vq_wrap_add(&i, &wrap, 1, w.num);
-		if (!(flags & VRING_DESC_F_NEXT))
+		if (!(d.flags & VRING_DESC_F_NEXT))
 			break;
-		d = &ring[i];
-		flags = LE16(LOAD(&d->flags));
+		d.flags = LE16(LOAD(&ring[i].flags));
 	}
 	/* 2.8.6: the buffer id is the last descriptor's */
-	c->head = id;
+	c->head = d.id;
+	if (again >= 0) {
+		c->track = (uint16_t)again;
+		iq->pos++;
+		return 1;
+	}
 	p->last_avail = i;
 	p->avail_wrap = wrap;
 	return 1;
