@@ -58,6 +58,7 @@ static void set_region(struct inflight *inf, void *base, uint64_t len,
 	inf->packed = packed;
 }
 
+VQ_SETUP
 int inflight_create(struct inflight *inf, const struct vu_inflight *req,
 		    bool packed, struct vu_inflight *reply, const char *who)
 {
@@ -93,6 +94,7 @@ int inflight_create(struct inflight *inf, const struct vu_inflight *req,
 	return fd;
 }
 
+VQ_SETUP
 int inflight_map(struct inflight *inf, int fd, const struct vu_inflight *req,
 		 bool packed, const char *who)
 {
@@ -147,6 +149,7 @@ void inflight_unmap(struct inflight *inf)
 
 /* ---- a queue's part ----------------------------------------------------- */
 
+VQ_SETUP
 int inflight_part(struct inflight_q *iq, const struct inflight *inf,
 		  unsigned qi, bool packed, uint32_t num, const char *name)
 {
@@ -180,6 +183,7 @@ int inflight_part(struct inflight_q *iq, const struct inflight *inf,
 	return INFLIGHT_RECOVER;
 }
 
+VQ_SETUP
 int inflight_resubmit_add(struct inflight_q *iq, uint16_t i, uint64_t age)
 {
 	unsigned k;

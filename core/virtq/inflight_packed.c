@@ -55,6 +55,7 @@ static struct packed_region *packed_of(const struct inflight_q *iq)
 	return (struct packed_region *)(void *)iq->region;
 }
 
+VQ_SETUP
 int inflight_packed_start(struct inflight_q *iq, bool fresh,
 			  const struct vring_packed_desc *ring, uint16_t *used,
 			  bool *used_wrap, uint16_t *avail, bool *avail_wrap)

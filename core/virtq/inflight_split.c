@@ -43,6 +43,7 @@ static struct split_region *split_of(const struct inflight_q *iq)
 	return (struct split_region *)(void *)iq->region;
 }
 
+VQ_SETUP
 int inflight_split_start(struct inflight_q *iq, bool fresh, uint16_t used,
 			 uint16_t *avail)
 {

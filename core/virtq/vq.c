@@ -9,9 +9,11 @@
 
 #include "core/log.h"
 #include "core/mem/dirty.h"
+#include "core/virtq/access.h"
 #include "core/virtq/inflight.h"
 #include "port/port.h"
 
+VQ_SETUP
 const char *vq_base_check(bool packed, uint32_t num, uint32_t base)
 {
 	uint32_t a, u;
@@ -30,6 +32,7 @@ const char *vq_base_check(bool packed, uint32_t num, uint32_t base)
 	return NULL;
 }
 
+VQ_SETUP
 int vq_attach_log(struct vq *vq, struct dirty_log *dirty,
 		  const struct mem_table *mem, bool ring, uint64_t log_addr)
 {
@@ -75,6 +78,7 @@ void vq_log_chain(const struct vq_log *l, const struct vq_chain *c,
 	}
 }
 
+VQ_SETUP
 int vq_attach_inflight(struct vq *vq, struct inflight_q *iq,
 		       const struct inflight *inf, unsigned qi)
 {

@@ -100,9 +100,10 @@ int vq_packed_pop(struct vq *vq, const struct mem_table *mem,
 			continue;
 		}
 		if (iq != NULL) {
+			bool last = !(d.flags & VRING_DESC_F_NEXT);
+
 			rc = inflight_packed_desc(iq, d.addr, d.len, d.id,
-						  d.flags, c->ndesc == 1,
-						  !(d.flags & VRING_DESC_F_NEXT));
+						  d.flags, c->ndesc == 1, last);
 			if (rc < 0)
 				return rc;
 			if (c->ndesc == 1)
@@ -198,7 +199,8 @@ void vq_packed_publish(struct vq *vq)
 		uint16_t f = (uint16_t)((wrap ? VRING_PACKED_F_AVAIL |
 							VRING_PACKED_F_USED
 					      : 0) |
-					(e[k].len > 0 ? VRING_DESC_F_WRITE : 0));
+					(e[k].len > 0 ? VRING_DESC_F_WRITE
+						      : 0));
 
 		if (k == 0)
 			used_flags = f;

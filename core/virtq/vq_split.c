@@ -104,10 +104,11 @@ void vq_split_push(struct vq *vq, const struct vq_chain *c, uint32_t len)
 	s->used_idx++;
 	/* the element just pushed is number (used_idx - published) - 1 of
 	 * the batch; vq_push_room keeps that below VQ_SHADOW */
-	if (vq->inflight != NULL)
-		inflight_split_pushed(vq->inflight,
-				      (uint16_t)(s->used_idx - s->published - 1),
-				      c->track);
+	if (vq->inflight != NULL) {
+		uint16_t k = (uint16_t)(s->used_idx - s->published - 1);
+
+		inflight_split_pushed(vq->inflight, k, c->track);
+	}
 }
 
 void vq_split_mark(const struct vq *vq, struct vq_mark *m)
