@@ -1,5 +1,6 @@
 /*
- * test_vring.c - split virtqueues (core/vring.c, virtio 1.2 section 2.7).
+ * test_vring.c - split virtqueues (core/virtq/vq_split.c, chain.c,
+ * virtio 1.2 section 2.7).
  *
  * The driver side (vqd_*) plays the guest and lays out rings in the fake
  * guest RAM; the test then writes hostile descriptors over them by hand.

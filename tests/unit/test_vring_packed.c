@@ -1,5 +1,5 @@
 /*
- * test_vring_packed.c - packed virtqueues (core/vring_packed.c, virtio 1.2
+ * test_vring_packed.c - packed virtqueues (core/virtq/vq_packed.c, virtio 1.2
  * section 2.8), both sides.
  *
  * The driver side (vqd_*, packed) plays the guest; the test then writes
