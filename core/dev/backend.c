@@ -99,43 +99,17 @@ static uint32_t queue_base(const struct vu_dev *d, const struct vu_queue *q)
 	return packed_rings(d) ? VQ_BASE_PACKED_INIT : 0;
 }
 
-/*
- * Migration (vhost-user.rst): with VHOST_F_LOG_ALL negotiated and a log
- * mapped, ring writes are logged where the ring's VHOST_VRING_F_LOG says:
- * a split used ring at log_guest_addr, which must lie inside the log; a
- * packed ring's descriptor and device event areas at their own guest
- * addresses.
- */
+/* Migration (vhost-user.rst): with VHOST_F_LOG_ALL negotiated and a log
+ * mapped, the ring logs what it writes (vq_attach_log: which areas, as
+ * the ring's VHOST_VRING_F_LOG says). */
 static int queue_log(struct vu_dev *d, struct vu_queue *q)
 {
-	struct vq *r = &q->ring;
 	bool on = (d->features & VU_BIT(VHOST_F_LOG_ALL)) &&
 		  d->dlog.bits != NULL;
 
-	r->log = on ? &d->dlog : NULL;
-	r->used_gpa = UINT64_MAX;
-	r->device_gpa = UINT64_MAX;
-	if (!on || !q->attached || !(q->addr.flags & VU_VRING_F_LOG))
-		return 0;
-	if (r->packed) {
-		/* translated from our mapping: inside guest memory */
-		mem_local_to_gpa(&d->mem, r->pdesc, &r->used_gpa);
-		mem_local_to_gpa(&d->mem, r->device_evt, &r->device_gpa);
-	} else {
-		r->used_gpa = q->addr.log;
-	}
-	if (!dirty_covers(&d->dlog, r->used_gpa,
-			  r->packed ? VRING_PACKED_BYTES(q->num)
-				    : VRING_USED_BYTES(q->num)) ||
-	    (r->packed && !dirty_covers(&d->dlog, r->device_gpa, 4))) {
-		LOG_ERR("%s: ring logged at 0x%llx: past the end of the log "
-			"(%llu bytes)", q->name,
-			(unsigned long long)r->used_gpa,
-			(unsigned long long)d->dlog.size);
-		r->used_gpa = r->device_gpa = UINT64_MAX;
-		return -PORT_EINVAL;
-	}
-	return 0;
+	return vq_attach_log(&q->ring, on ? &d->dlog : NULL, &d->mem,
+			     q->attached && (q->addr.flags & VU_VRING_F_LOG),
+			     q->addr.log);
 }
 
 /* Translate the ring addresses of q, once its size, its addresses and the
@@ -213,7 +187,7 @@ static int queue_attach(struct vu_dev *d, unsigned qi)
 	q->attached = true;
 	rc = queue_log(d, q);
 	if (rc == 0)
-		rc = inflight_attach(&q->ring, &q->iq, &d->inflight, qi);
+		rc = vq_attach_inflight(&q->ring, &q->iq, &d->inflight, qi);
 	if (rc < 0)
 		q->attached = false;
 	return rc;

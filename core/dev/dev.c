@@ -53,7 +53,7 @@ void dev_queue_reset(struct vu_dev *d, unsigned qi)
 	q->base_set = false;
 	q->addr_set = false;
 	q->ring.inflight = NULL;
-	q->ring.log = NULL;
+	q->ring.log.dirty = NULL;
 	memset(&q->addr, 0, sizeof(q->addr));
 	q->polled = q->started = q->enabled = q->attached = q->busy = false;
 }

@@ -20,7 +20,8 @@
 #include "core/log.h"
 #include "core/mem/mem.h"
 #include "core/net/respond.h"
-#include "core/virtq/vring.h"
+#include "core/virtq/vq.h"
+#include "core/virtq/vqd.h"
 #include "core/proto/vu_msg.h"
 #include "port/port.h"
 
@@ -69,7 +70,7 @@ struct vu_queue {
 	bool attached; /* ring memory translated into `ring` */
 	bool busy;     /* a batch ended with chains left: come back soon */
 	bool dirty;    /* RX: frames delivered, used ring not yet published */
-	struct inflight_q iq; /* inflight tracking (vring.h vq->inflight) */
+	struct inflight_q iq; /* inflight tracking (vq.h vq->inflight) */
 	struct q_stats st;
 };
 

@@ -98,14 +98,3 @@ void dirty_mark(struct dirty_log *l, uint64_t gpa, uint64_t len)
 	}
 	l->marked = true;
 }
-
-void dirty_mark_local(struct dirty_log *l, const struct mem_table *mem,
-		      const void *p, uint64_t len)
-{
-	uint64_t gpa;
-
-	if (l == NULL || l->bits == NULL || len == 0)
-		return;
-	if (mem_local_to_gpa(mem, p, &gpa))
-		dirty_mark(l, gpa, len);
-}

@@ -44,8 +44,4 @@ bool dirty_covers(const struct dirty_log *l, uint64_t gpa, uint64_t len);
  * and clears the log while we run). */
 void dirty_mark(struct dirty_log *l, uint64_t gpa, uint64_t len);
 
-/* The same for bytes we wrote at local address p, inside region memory. */
-void dirty_mark_local(struct dirty_log *l, const struct mem_table *mem,
-		      const void *p, uint64_t len);
-
 #endif /* CORE_DIRTY_H */

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "core/virtq/vring.h"
+#include "core/virtq/chain.h"
 
 /* A position inside a list of pieces. */
 struct iov_cur {

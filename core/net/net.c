@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "core/dev/backend.h"
-#include "core/mem/dirty.h"
 #include "core/dev/frontend.h"
 #include "core/app/fwd.h"
 #include "core/net/iov.h"
@@ -50,19 +49,6 @@ static uint32_t room_in(const struct vq_chain *c)
 	return n;
 }
 
-/* Migration: mark the pages of the first `bytes` we wrote into c. */
-static void log_written(struct vu_dev *d, const struct vq_chain *c,
-			uint32_t bytes)
-{
-	for (unsigned i = c->nout; i < (unsigned)c->nout + c->nin && bytes > 0;
-	     i++) {
-		uint32_t k = c->iov[i].len < bytes ? c->iov[i].len : bytes;
-
-		dirty_mark_local(&d->dlog, &d->mem, c->iov[i].base, k);
-		bytes -= k;
-	}
-}
-
 /*
  * Copy one frame into the RX queue, with a fresh virtio-net header.  With
  * MRG_RXBUF a frame may take several RX chains, and the first header says
@@ -72,7 +58,6 @@ int net_rx_deliver(struct vu_dev *d, unsigned pair, const struct net_frame *f)
 {
 	struct vu_queue *rx = &d->q[2 * pair];
 	bool mrg = (d->features & VU_BIT(VIRTIO_NET_F_MRG_RXBUF)) != 0;
-	bool logging = rx->ring.log != NULL;
 	uint32_t hdr = net_hdr_len(d->features);
 	struct vq_chain *first = &d->rx_first;
 	struct iov_cur s, w;
@@ -138,8 +123,7 @@ int net_rx_deliver(struct vu_dev *d, unsigned pair, const struct net_frame *f)
 		k = iov_copy(&w, &s, left);
 		left -= k;
 		vq_push(&rx->ring, more, k);
-		if (logging)
-			log_written(d, more, k);
+		vq_log_written(&rx->ring, more, k);
 		nbufs++;
 	}
 	if (hdr == 12 && nbufs > 1) {
@@ -148,8 +132,7 @@ int net_rx_deliver(struct vu_dev *d, unsigned pair, const struct net_frame *f)
 		iov_skip(&w, 10);
 		iov_from_buf(&w, nb, 2);
 	}
-	if (logging)
-		log_written(d, first, used_first);
+	vq_log_written(&rx->ring, first, used_first);
 	rx->st.frames++;
 	rx->st.bytes += f->len;
 	rx->dirty = true;

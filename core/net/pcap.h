@@ -22,7 +22,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
-#include "core/virtq/vring.h"
+#include "core/virtq/chain.h"
 
 #define PCAP_MAGIC 0xa1b2c3d4u /* microsecond timestamps */
 #define PCAP_VERSION_MAJOR 2u

@@ -1,9 +1,8 @@
 /*
- * fuzz_ring.c - the split and packed ring walkers (core/vring.c,
- * core/vring_packed.c, indirect tables included) and the virtio-net data
- * path (core/net.c, echo mode) over a guest memory image that is all
- * fuzzed: descriptor tables and rings, avail and used rings, event areas,
- * indirect tables, buffers.
+ * fuzz_ring.c - the split and packed ring walkers (core/virtq/, indirect
+ * tables included) and the virtio-net data path (core/net/net.c, echo
+ * mode) over a guest memory image that is all fuzzed: descriptor tables
+ * and rings, avail and used rings, event areas, indirect tables, buffers.
  *
  * Guest memory, three regions from three memfds (so a buffer that runs
  * from A into B is two pieces in our memory, as in test_vring.c):
@@ -37,9 +36,9 @@
  * Part 1, the bare ring (ring 0 layout) with vq_* calls in the order the
  * script says: pop, push, publish, need_call, mark and rewind, kicks
  * off/on, the guest moving avail->idx (split) or flipping a descriptor's
- * flags (packed), vq_avail.  Every chain popped is checked: head below num
- * (split), pieces inside guest memory (and addressable for ASan), byte
- * counts that add up.  A ring error ends part 1 (the device would drop the
+ * flags (packed), vq_split_avail.  Every chain popped is checked: head
+ * below num (split), pieces inside guest memory (and addressable for
+ * ASan), byte counts that add up.  A ring error ends part 1 (the device would drop the
  * connection).
  *
  * Part 2, a back-end configured through be_dispatch (RX = queue 0 on ring
@@ -53,7 +52,7 @@
 #include "core/dev/backend.h"
 #include "core/dev/dev.h"
 #include "core/net/net.h"
-#include "core/virtq/vring.h"
+#include "core/virtq/vq.h"
 #include "tests/fuzz/fuzz.h"
 
 #define A_GPA 0x10000ull
@@ -250,7 +249,7 @@ static void part_ring(const uint8_t *ops, uint32_t num, uint32_t base)
 			break;
 		default:
 			if (!packed)
-				(void)vq_avail(&vq);
+				(void)vq_split_avail(&vq);
 			break;
 		}
 	}
@@ -308,13 +307,13 @@ static void check_accounting(void)
 
 		if (r->packed) {
 			/* every slot taken has been used, all published */
-			FZ_CHECK(r->last_avail == r->used_idx &&
-				 r->avail_wrap == r->used_wrap);
-			FZ_CHECK(r->nshadow == 0);
+			FZ_CHECK(r->p.last_avail == r->p.used_idx &&
+				 r->p.avail_wrap == r->p.used_wrap);
+			FZ_CHECK(r->p.nshadow == 0);
 		} else {
-			FZ_CHECK((uint16_t)(r->last_avail - start_avail[q]) ==
-				 (uint16_t)(r->used_idx - start_used[q]));
-			FZ_CHECK(r->published == r->used_idx);
+			FZ_CHECK((uint16_t)(r->s.last_avail - start_avail[q]) ==
+				 (uint16_t)(r->s.used_idx - start_used[q]));
+			FZ_CHECK(r->s.published == r->s.used_idx);
 		}
 		FZ_CHECK(!dev.q[q].dirty);
 	}
@@ -380,8 +379,10 @@ static void part_device(const uint8_t *hdr, const uint8_t *ops, uint32_t num)
 			   !proto || (mode & (q ? 0x10 : 8)));
 	}
 	for (unsigned q = 0; q < 2; q++) {
-		start_avail[q] = dev.q[q].ring.last_avail;
-		start_used[q] = dev.q[q].ring.used_idx;
+		const struct vq *vr = &dev.q[q].ring;
+
+		start_avail[q] = vr->packed ? vr->p.last_avail : vr->s.last_avail;
+		start_used[q] = vr->packed ? vr->p.used_idx : vr->s.used_idx;
 	}
 	fz_check_dev(&dev);
 

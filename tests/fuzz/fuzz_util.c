@@ -215,19 +215,19 @@ void fz_check_dev(const struct vu_dev *d)
 		/* no ring left pointing into a table that was unmapped */
 		FZ_CHECK(vq->num != 0 && vq->ring.num == vq->num);
 		if (vq->ring.packed) {
-			FZ_CHECK(fz_in_table(&d->mem, vq->ring.pdesc,
+			FZ_CHECK(fz_in_table(&d->mem, vq->ring.p.pdesc,
 					  VRING_PACKED_BYTES(vq->num)));
-			FZ_CHECK(fz_in_table(&d->mem, vq->ring.driver_evt,
+			FZ_CHECK(fz_in_table(&d->mem, vq->ring.p.driver_evt,
 					  VRING_EVENT_BYTES));
-			FZ_CHECK(fz_in_table(&d->mem, vq->ring.device_evt,
+			FZ_CHECK(fz_in_table(&d->mem, vq->ring.p.device_evt,
 					  VRING_EVENT_BYTES));
 			continue;
 		}
-		FZ_CHECK(fz_in_table(&d->mem, vq->ring.desc,
+		FZ_CHECK(fz_in_table(&d->mem, vq->ring.s.desc,
 				  VRING_DESC_BYTES(vq->num)));
-		FZ_CHECK(fz_in_table(&d->mem, vq->ring.avail,
+		FZ_CHECK(fz_in_table(&d->mem, vq->ring.s.avail,
 				  VRING_AVAIL_BYTES(vq->num)));
-		FZ_CHECK(fz_in_table(&d->mem, vq->ring.used,
+		FZ_CHECK(fz_in_table(&d->mem, vq->ring.s.used,
 				  VRING_USED_BYTES(vq->num)));
 	}
 	if (d->fd < 0) {

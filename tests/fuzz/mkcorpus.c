@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/virtq/vring.h"
+#include "core/virtq/layout.h"
 #include "core/proto/vu_proto.h"
 
 /* ---- output -------------------------------------------------------------- */

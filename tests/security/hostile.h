@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "core/virtq/vring.h"
+#include "core/virtq/layout.h"
 #include "core/proto/vu_proto.h"
 
 #define HF_MEM 0x200000ull

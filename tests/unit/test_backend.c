@@ -320,11 +320,11 @@ static void test_handshake(void)
 		CHECK(!vq->attached);
 		CHECK_EQ_I(req_addr(q), 0);
 		CHECK(vq->attached); /* size, addresses and memory known */
-		CHECK(vq->ring.desc == (void *)host(Q_GPA(q)));
-		CHECK(vq->ring.avail == (void *)host(Q_GPA(q) + AVAIL_OFF));
-		CHECK(vq->ring.used == (void *)host(Q_GPA(q) + USED_OFF));
+		CHECK(vq->ring.s.desc == (void *)host(Q_GPA(q)));
+		CHECK(vq->ring.s.avail == (void *)host(Q_GPA(q) + AVAIL_OFF));
+		CHECK(vq->ring.s.used == (void *)host(Q_GPA(q) + USED_OFF));
 		CHECK_EQ_U(vq->ring.num, QNUM);
-		CHECK_EQ_U(vq->ring.last_avail, 3);
+		CHECK_EQ_U(vq->ring.s.last_avail, 3);
 		CHECK(!vq->started);
 		kick[q] = fake_evt();
 		call[q] = fake_evt();
@@ -360,7 +360,7 @@ static void test_handshake(void)
 	}
 
 	/* GET_VRING_BASE: the next avail index, and the ring stops */
-	dev.q[1].ring.last_avail = 7; /* as if 4 chains were taken */
+	dev.q[1].ring.s.last_avail = 7; /* as if 4 chains were taken */
 	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 1, 0), 0);
 	s = fake_sent_last();
 	CHECK_EQ_U(s->hdr.request, VU_GET_VRING_BASE);
@@ -379,7 +379,7 @@ static void test_handshake(void)
 	kick[1] = fake_evt();
 	CHECK_EQ_I(req_fd(VU_SET_VRING_KICK, 1, kick[1]), 0);
 	CHECK(be_ring_ready(&dev.q[1]));
-	CHECK_EQ_U(dev.q[1].ring.last_avail, 7);
+	CHECK_EQ_U(dev.q[1].ring.s.last_avail, 7);
 
 	/* a new kick fd on a running ring replaces (and closes) the old */
 	{
@@ -388,7 +388,7 @@ static void test_handshake(void)
 		CHECK(!fake_fd_is_open(kick[1]));
 		CHECK_EQ_I(dev.q[1].kick_fd, k2);
 		CHECK(be_ring_ready(&dev.q[1]));
-		CHECK_EQ_U(dev.q[1].ring.last_avail, 7);
+		CHECK_EQ_U(dev.q[1].ring.s.last_avail, 7);
 	}
 	/* SET_VRING_ENABLE 0 disables again */
 	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, 1, 0), 0);
@@ -890,7 +890,7 @@ static void test_mem_table_live(void)
 		vq_push(&dev.q[1].ring, &chain, 0);
 	}
 	vq_publish(&dev.q[1].ring);
-	CHECK_EQ_U(dev.q[1].ring.last_avail, 2);
+	CHECK_EQ_U(dev.q[1].ring.s.last_avail, 2);
 
 	/* the same RAM, copied to another place, through a new fd */
 	fd2 = fake_memfd(RAM_OFF + RAM_SIZE);
@@ -904,19 +904,19 @@ static void test_mem_table_live(void)
 		check_note(q ? "q1" : "q0");
 		CHECK(dev.q[q].attached);
 		CHECK(be_ring_ready(&dev.q[q]));
-		CHECK(dev.q[q].ring.desc == (void *)(ram2 + 0x1000 * q));
-		CHECK(dev.q[q].ring.used ==
+		CHECK(dev.q[q].ring.s.desc == (void *)(ram2 + 0x1000 * q));
+		CHECK(dev.q[q].ring.s.used ==
 		      (void *)(ram2 + 0x1000 * q + USED_OFF));
 	}
 	check_note(NULL);
 	ram = ram2;
 	/* where the ring was: chain 2 is next, used->idx 2 */
-	CHECK_EQ_U(dev.q[1].ring.used_idx, 2);
-	CHECK_EQ_U(dev.q[1].ring.last_avail, 2);
+	CHECK_EQ_U(dev.q[1].ring.s.used_idx, 2);
+	CHECK_EQ_U(dev.q[1].ring.s.last_avail, 2);
 	if (CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, &chain), 1))
 		CHECK_EQ_U(chain.head, 2);
 	/* and GET_VRING_BASE reports it to the front-end */
-	dev.q[1].ring.last_avail = 3; /* the pop above, whatever it took */
+	dev.q[1].ring.s.last_avail = 3; /* the pop above, whatever it took */
 	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 1, 0), 0);
 	memcpy(&st, fake_sent_last()->p.bytes, sizeof(st));
 	CHECK_EQ_U(st.num, 3);
@@ -953,7 +953,7 @@ static void test_vring_addr_live(void)
 	vq_publish(&dev.q[1].ring);
 	CHECK_EQ_I(req_addr(1), 0);
 	CHECK(be_ring_ready(&dev.q[1]));
-	CHECK_EQ_U(dev.q[1].ring.last_avail, 1);
+	CHECK_EQ_U(dev.q[1].ring.s.last_avail, 1);
 	teardown();
 }
 
@@ -989,7 +989,7 @@ static void test_mem_table_empty_between(void)
 	if (rc < 0) {
 		CHECK(rc < 0); /* refused: the rings are untouched */
 		CHECK(be_ring_ready(&dev.q[1]));
-		CHECK_EQ_U(dev.q[1].ring.last_avail, 2);
+		CHECK_EQ_U(dev.q[1].ring.s.last_avail, 2);
 		teardown();
 		return;
 	}
@@ -1000,8 +1000,8 @@ static void test_mem_table_empty_between(void)
 	/* the memory comes back (same RAM, new fd) */
 	CHECK_EQ_I(req_mem_ram(fake_memfd_alias(memfd)), 0);
 	CHECK(be_ring_ready(&dev.q[1]));
-	CHECK_EQ_U(dev.q[1].ring.used_idx, 2);
-	CHECK_EQ_U(dev.q[1].ring.last_avail, 2);
+	CHECK_EQ_U(dev.q[1].ring.s.used_idx, 2);
+	CHECK_EQ_U(dev.q[1].ring.s.last_avail, 2);
 	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 1, 0), 0);
 	memcpy(&st, fake_sent_last()->p.bytes, sizeof(st));
 	CHECK_EQ_U(st.num, 2);

@@ -41,6 +41,10 @@
 #define F_MRG VU_BIT(VIRTIO_NET_F_MRG_RXBUF)
 
 static bool packed; /* this pass runs on packed rings */
+
+/* Where ring r stands, in either layout. */
+#define LAST_AVAIL(r) ((r).packed ? (r).p.last_avail : (r).s.last_avail)
+#define USED_IDX(r) ((r).packed ? (r).p.used_idx : (r).s.used_idx)
 static uint64_t proto_extra; /* protocol features for setup_with */
 static struct vu_dev dev;
 static struct vu_msg msg;
@@ -292,7 +296,7 @@ static void test_mergeable(void)
 	CHECK(memcmp(b2, f + 52, 8) == 0);
 	CHECK_EQ_U(b2[8], 0xaa);
 	CHECK_EQ_U(dev.q[0].st.frames, 1);
-	CHECK_EQ_U(dev.q[0].ring.last_avail, 3);
+	CHECK_EQ_U(LAST_AVAIL(dev.q[0].ring), 3);
 
 	/* a frame that fits one buffer: num_buffers 1 */
 	tx_put(1, 14, 4, HDR);
@@ -311,7 +315,7 @@ static void test_rx_full(void)
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
 	expect_no_used(&txq);
 	expect_no_used(&rxq);
-	CHECK_EQ_U(dev.q[1].ring.last_avail, 0);
+	CHECK_EQ_U(LAST_AVAIL(dev.q[1].ring), 0);
 	CHECK_EQ_U(dev.q[1].st.frames, 0);
 	CHECK_EQ_U(dev.q[0].st.drop_norx, 0);
 	CHECK(!dev.q[1].busy);
@@ -333,9 +337,9 @@ static void test_rx_full(void)
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
 	expect_no_used(&txq);
 	expect_no_used(&rxq);
-	CHECK_EQ_U(dev.q[0].ring.last_avail, 0);
-	CHECK_EQ_U(dev.q[0].ring.used_idx, 0);
-	CHECK_EQ_U(dev.q[1].ring.last_avail, 0);
+	CHECK_EQ_U(LAST_AVAIL(dev.q[0].ring), 0);
+	CHECK_EQ_U(USED_IDX(dev.q[0].ring), 0);
+	CHECK_EQ_U(LAST_AVAIL(dev.q[1].ring), 0);
 	rx_add(2, 32);
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
 	expect_used(&txq, 0, 0);
@@ -358,7 +362,7 @@ static void test_rx_too_small(void)
 	expect_used(&txq, 0, 0);
 	expect_no_used(&rxq);
 	CHECK_EQ_U(dev.q[0].st.drop_oversize, 1);
-	CHECK_EQ_U(dev.q[0].ring.last_avail, 0);
+	CHECK_EQ_U(LAST_AVAIL(dev.q[0].ring), 0);
 	tx_put(1, 20, 8, HDR);
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
 	expect_used(&rxq, 0, HDR + 20);
@@ -412,7 +416,7 @@ static void test_oversize(void)
 	tx_put(0, 80, 1, HDR);
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
 	CHECK_EQ_U(dev.q[0].st.drop_oversize, 1);
-	CHECK_EQ_U(dev.q[0].ring.last_avail, 0);
+	CHECK_EQ_U(LAST_AVAIL(dev.q[0].ring), 0);
 	expect_used(&txq, 0, 0);
 	expect_no_used(&rxq);
 	teardown();
@@ -433,7 +437,7 @@ static void test_sink(void)
 	expect_used(&txq, 1, 0);
 	expect_used(&txq, 2, 0);
 	expect_no_used(&rxq);
-	CHECK_EQ_U(dev.q[0].ring.last_avail, 0);
+	CHECK_EQ_U(LAST_AVAIL(dev.q[0].ring), 0);
 	CHECK_EQ_U(dev.q[0].st.frames, 0);
 	teardown();
 }
@@ -535,7 +539,7 @@ static void test_disabled(void)
 	CHECK_EQ_U(dev.q[1].st.frames, 0);
 	expect_used(&txq, 0, 0);
 	expect_no_used(&rxq);
-	CHECK_EQ_U(dev.q[0].ring.last_avail, 0);
+	CHECK_EQ_U(LAST_AVAIL(dev.q[0].ring), 0);
 	teardown();
 
 	setup_with(F_BASE, 16, false, true, ACT_ECHO);
@@ -614,7 +618,7 @@ static void test_batch(void)
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
 	CHECK_EQ_U(dev.q[1].st.frames, CFG_BATCH);
 	CHECK(dev.q[1].busy);
-	CHECK_EQ_U(dev.q[1].ring.used_idx, CFG_BATCH);
+	CHECK_EQ_U(USED_IDX(dev.q[1].ring), CFG_BATCH);
 	CHECK_EQ_I(net_pair_work(&dev, 0), 0);
 	CHECK_EQ_U(dev.q[1].st.frames, n);
 	CHECK(!dev.q[1].busy);

@@ -1,5 +1,5 @@
 /*
- * test_vring_packed.c - packed virtqueues (core/vring_packed.c, virtio 1.2
+ * test_vring_packed.c - packed virtqueues (core/virtq/vq_packed.c, virtio 1.2
  * section 2.8), both sides.
  *
  * The driver side (vqd_*, packed) plays the guest; the test then writes
@@ -17,7 +17,8 @@
  */
 #include <string.h>
 
-#include "core/virtq/vring.h"
+#include "core/virtq/vq.h"
+#include "core/virtq/vqd.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
 
@@ -102,13 +103,13 @@ static void offer(uint16_t head)
 
 static void expect_bad(const char *what)
 {
-	uint16_t before = vq.last_avail;
+	uint16_t before = vq.p.last_avail;
 
 	fake_log_clear();
 	CHECK_EQ_I(vq_pop(&vq, &mem, &c), -PORT_EPROTO);
 	CHECK_STR_HAS(fake_last_error(), what);
 	CHECK_STR_HAS(fake_last_error(), "pq");
-	CHECK_EQ_U(vq.last_avail, before);
+	CHECK_EQ_U(vq.p.last_avail, before);
 }
 
 /* A descriptor written straight into ring slot i, as available for the
@@ -147,7 +148,7 @@ static void test_chains(void)
 		CHECK(c.iov[0].base == host(BUF_GPA));
 		CHECK(c.iov[1].base == host(BUF_GPA + 100));
 	}
-	CHECK_EQ_U(vq.last_avail, 2);
+	CHECK_EQ_U(vq.p.last_avail, 2);
 	vq_push(&vq, &c, 0);
 	if (CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1)) {
 		CHECK_EQ_U(c.head, 2);
@@ -178,7 +179,7 @@ static void test_chains(void)
 		CHECK_EQ_U(d[2].flags & VRING_DESC_F_WRITE, VRING_DESC_F_WRITE);
 		CHECK_EQ_U(d[2].len, 99);
 	}
-	CHECK_EQ_U(vq.used_idx, 3);
+	CHECK_EQ_U(vq.p.used_idx, 3);
 	teardown();
 }
 
@@ -203,9 +204,9 @@ static void test_wrap(void)
 		CHECK_EQ_U(id, 0);
 	}
 	/* 20 slots taken: 3 laps and 2 */
-	CHECK_EQ_U(vq.last_avail, 2);
-	CHECK_EQ_U(vq.avail_wrap, 0); /* 1 flipped three times */
-	CHECK_EQ_U(vq.used_idx, 2);
+	CHECK_EQ_U(vq.p.last_avail, 2);
+	CHECK_EQ_U(vq.p.avail_wrap, 0); /* 1 flipped three times */
+	CHECK_EQ_U(vq.p.used_idx, 2);
 	CHECK_EQ_U(vq_base(&vq), VQ_BASE_PACKED(2, 0, 2, 0));
 	/* a chain that starts on the last slot and goes on at slot 0 */
 	teardown();
@@ -228,8 +229,8 @@ static void test_wrap(void)
 		CHECK_EQ_U(c.out_bytes, 11);
 		CHECK_EQ_U(c.head, 3);
 	}
-	CHECK_EQ_U(vq.last_avail, 1);
-	CHECK(!vq.avail_wrap);
+	CHECK_EQ_U(vq.p.last_avail, 1);
+	CHECK(!vq.p.avail_wrap);
 	teardown();
 }
 
@@ -257,10 +258,10 @@ static void test_base(void)
 	/* a ring attached at a base resumes there */
 	setup(8);
 	attach(VQ_BASE_PACKED(5, 0, 3, 0), false);
-	CHECK_EQ_U(vq.last_avail, 5);
-	CHECK(!vq.avail_wrap);
-	CHECK_EQ_U(vq.used_idx, 3);
-	CHECK(!vq.used_wrap);
+	CHECK_EQ_U(vq.p.last_avail, 5);
+	CHECK(!vq.p.avail_wrap);
+	CHECK_EQ_U(vq.p.used_idx, 3);
+	CHECK(!vq.p.used_wrap);
 	CHECK_EQ_U(vq_base(&vq), VQ_BASE_PACKED(5, 0, 3, 0));
 	teardown();
 }
@@ -281,10 +282,10 @@ static void test_mark_rewind(void)
 	vq_mark(&vq, &m);
 	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
 	vq_push(&vq, &c, 2);
-	CHECK_EQ_U(vq.nshadow, 2);
+	CHECK_EQ_U(vq.p.nshadow, 2);
 	vq_rewind(&vq, &m);
-	CHECK_EQ_U(vq.nshadow, 1);
-	CHECK_EQ_U(vq.last_avail, 1);
+	CHECK_EQ_U(vq.p.nshadow, 1);
+	CHECK_EQ_U(vq.p.last_avail, 1);
 	/* the same chain again, untouched by the push that was undone */
 	if (CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1)) {
 		CHECK_EQ_U(c.head, 1);
@@ -401,7 +402,7 @@ static void test_indirect(void)
 	}
 	/* our driver side offers it the same way */
 	tmpl(3, TABLE_GPA, 32, VRING_DESC_F_INDIRECT, 0);
-	vq.last_avail = 0; /* the driver starts at slot 0 again */
+	vq.p.last_avail = 0; /* the driver starts at slot 0 again */
 	offer(3);
 	if (CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1)) {
 		CHECK_EQ_U(c.head, 3);

@@ -1,5 +1,5 @@
 /*
- * vring_drv.c - the driver side of virtqueues, split (virtio 1.2 2.7.13)
+ * vqd.c - the driver side of virtqueues, split (virtio 1.2 2.7.13)
  * and packed (2.8.21), for the front-end role, which plays the guest.
  *
  * Chains are laid out by the caller as a split descriptor table at
@@ -7,11 +7,11 @@
  * packed one, from which vqd_add writes them into the descriptor ring.
  * What the device writes back (used elements) is not trusted.
  */
-#include "core/virtq/vring.h"
+#include "core/virtq/vqd.h"
 
 #include <string.h>
 
-#include "core/virtq/vring_priv.h"
+#include "core/virtq/access.h"
 
 void vqd_init(struct vqd *d, uint32_t num, bool packed, void *desc,
 	      void *driver, void *device)
@@ -61,10 +61,7 @@ static void add_packed(struct vqd *d, uint16_t head)
 			first_flags = f;
 		else
 			STORE(&p->flags, LE16(f));
-		if (++d->avail_idx == d->num) {
-			d->avail_idx = 0;
-			d->avail_wrap = !d->avail_wrap;
-		}
+		vq_wrap_add(&d->avail_idx, &d->avail_wrap, 1, d->num);
 		if (!(t->flags & VRING_DESC_F_NEXT) || n == d->num)
 			break;
 		i = t->next % d->num; /* our own layout: in range */
@@ -115,7 +112,6 @@ int vqd_get_used(struct vqd *d, uint32_t *id, uint32_t *len)
 	uint16_t f = LE16(LOAD_ACQUIRE(&p->flags));
 	bool a = (f & VRING_PACKED_F_AVAIL) != 0;
 	bool u = (f & VRING_PACKED_F_USED) != 0;
-	uint32_t next;
 
 	/* used: both bits equal to our used wrap counter (2.8.1) */
 	if (a != d->used_wrap || u != d->used_wrap)
@@ -124,25 +120,14 @@ int vqd_get_used(struct vqd *d, uint32_t *id, uint32_t *len)
 	*len = LE32(LOAD(&p->len));
 	if (*id >= d->num || d->ndesc[*id] == 0)
 		return -1;
-	next = (uint32_t)d->last_used + d->ndesc[*id];
-	if (next >= d->num) {
-		next -= d->num;
-		d->used_wrap = !d->used_wrap;
-	}
-	d->last_used = (uint16_t)next;
+	vq_wrap_add(&d->last_used, &d->used_wrap, d->ndesc[*id], d->num);
 	d->ndesc[*id] = 0;
 	return 1;
 }
 
-/* A position on the circle of 2 * num slots that the wrap counter makes. */
-static uint32_t pos(const struct vqd *d, uint32_t idx, bool wrap)
-{
-	return idx + (wrap ? 0 : d->num);
-}
-
 bool vqd_base_plausible(const struct vqd *d, uint32_t base, bool all_taken)
 {
-	uint32_t lo, hi, got, used, span;
+	uint32_t lo, hi, got, used;
 
 	if (!d->packed) {
 		/* at least what the device returned, at most what we
@@ -155,18 +140,17 @@ bool vqd_base_plausible(const struct vqd *d, uint32_t base, bool all_taken)
 	}
 	if ((base & 0x7fffu) >= d->num || ((base >> 16) & 0x7fffu) >= d->num)
 		return false;
-	span = 2 * d->num;
-	lo = pos(d, d->last_used, d->used_wrap);
-	hi = pos(d, d->avail_idx, d->avail_wrap);
-	got = pos(d, base & 0x7fffu, (base & VQ_BASE_WRAP) != 0);
-	used = pos(d, (base >> 16) & 0x7fffu,
-		   ((base >> 16) & VQ_BASE_WRAP) != 0);
+	lo = vq_wrap_pos(d->last_used, d->used_wrap, d->num);
+	hi = vq_wrap_pos(d->avail_idx, d->avail_wrap, d->num);
+	got = vq_wrap_pos(base & 0x7fffu, (base & VQ_BASE_WRAP) != 0, d->num);
+	used = vq_wrap_pos((base >> 16) & 0x7fffu,
+			   ((base >> 16) & VQ_BASE_WRAP) != 0, d->num);
 	if (all_taken && got != hi)
 		return false;
 	/* lo <= used <= got <= hi, going round from lo; DPDK's vhost sends
 	 * no used index (bits 16-31 zero): then only the avail one counts */
 	if ((base >> 16) != 0 &&
-	    (used + span - lo) % span > (got + span - lo) % span)
+	    vq_wrap_dist(lo, used, d->num) > vq_wrap_dist(lo, got, d->num))
 		return false;
-	return (got + span - lo) % span <= (hi + span - lo) % span;
+	return vq_wrap_dist(lo, got, d->num) <= vq_wrap_dist(lo, hi, d->num);
 }

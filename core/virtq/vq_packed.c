@@ -1,0 +1,262 @@
+/*
+ * vq_packed.c - the device side of packed rings (virtio 1.2 section 2.8).
+ *
+ * The driver marks a descriptor available by setting its AVAIL bit to its
+ * wrap counter and its USED bit to the inverse; the device marks a chain
+ * used by writing one descriptor, id and length, with both bits equal to
+ * its own wrap counter, over the first slot the chain took.  Used elements
+ * wait in p->shadow until vq_publish writes them all: they overwrite
+ * descriptors, so none can be written before a frame is sure to complete.
+ */
+#include "core/virtq/vq.h"
+
+#include "core/log.h"
+#include "core/virtq/access.h"
+#include "core/virtq/inflight.h"
+#include "port/port.h"
+
+/* 2.8.1: available when AVAIL matches the wrap counter and USED does not. */
+static bool desc_avail(uint16_t flags, bool wrap)
+{
+	bool a = (flags & VRING_PACKED_F_AVAIL) != 0;
+	bool u = (flags & VRING_PACKED_F_USED) != 0;
+
+	return a == wrap && u != wrap;
+}
+
+void vq_packed_attach(struct vq *vq, const struct vq_config *cfg)
+{
+	struct vq_packed *p = &vq->p;
+
+	/* The base was checked (vq_base_check): indices below num. */
+	p->pdesc = cfg->desc;
+	p->driver_evt = cfg->driver;
+	p->device_evt = cfg->device;
+	p->last_avail = (uint16_t)(cfg->base & 0x7fffu);
+	p->avail_wrap = (cfg->base & VQ_BASE_WRAP) != 0;
+	p->used_idx = vq_base_used(cfg->base) & 0x7fffu;
+	p->used_wrap = (vq_base_used(cfg->base) & VQ_BASE_WRAP) != 0;
+	p->nshadow = 0;
+	p->call_pending = false;
+}
+
+int vq_packed_inflight(struct vq *vq, struct inflight_q *iq, bool fresh)
+{
+	struct vq_packed *p = &vq->p;
+
+	return inflight_packed_start(iq, fresh, p->pdesc, &p->used_idx,
+				     &p->used_wrap, &p->last_avail,
+				     &p->avail_wrap);
+}
+
+/*
+ * A packed list, from the ring at last_avail or, for a chain taken again
+ * after a restart (again >= 0), from the inflight region's record of it
+ * at that entry: the one walk for both, by the rules of chain_packed.
+ */
+int vq_packed_pop(struct vq *vq, const struct mem_table *mem,
+		  struct vq_chain *c)
+{
+	struct vq_packed *p = &vq->p;
+	struct inflight_q *iq = vq->inflight;
+	int again = iq != NULL ? inflight_resubmit_next(iq) : -1, n = 0;
+	const struct vring_packed_desc *ring = p->pdesc;
+	uint16_t i = p->last_avail, k = (uint16_t)again, next = 0;
+	bool wrap = p->avail_wrap;
+	struct vring_packed_desc d;
+	struct chain_walk w;
+
+	if (again < 0) {
+		/* Acquire: the rest of the chain, written before this first
+		 * flags word (2.8.6), is visible after it. */
+		d.flags = LE16(LOAD_ACQUIRE(&ring[i].flags));
+		if (!desc_avail(d.flags, wrap))
+			return 0;
+	}
+	chain_begin(&w, vq->name, vq->num, vq->indirect, mem, c);
+	for (;;) {
+		int rc;
+
+		if (again < 0) {
+			d.addr = LE64(LOAD(&ring[i].addr));
+			d.len = LE32(LOAD(&ring[i].len));
+			d.id = LE16(LOAD(&ring[i].id));
+		} else {
+			rc = inflight_packed_get(iq, (uint16_t)again, k, &d,
+						 &next);
+			if (rc < 0)
+				return rc;
+			if (n == 0)
+				n = rc; /* as long as when it was taken */
+		}
+		rc = chain_packed(&w, again < 0 ? i : k, d.addr, d.len,
+				  d.flags);
+		if (rc < 0)
+			return rc;
+		if (again >= 0) {
+			if (c->ndesc == n)
+				break;
+			k = next;
+			continue;
+		}
+		if (iq != NULL) {
+			bool last = !(d.flags & VRING_DESC_F_NEXT);
+
+			rc = inflight_packed_desc(iq, d.addr, d.len, d.id,
+						  d.flags, c->ndesc == 1, last);
+			if (rc < 0)
+				return rc;
+			if (c->ndesc == 1)
+				c->track = (uint16_t)rc;
+		}
+		vq_wrap_add(&i, &wrap, 1, w.num);
+		if (!(d.flags & VRING_DESC_F_NEXT))
+			break;
+		d.flags = LE16(LOAD(&ring[i].flags));
+	}
+	/* 2.8.6: the buffer id is the last descriptor's */
+	c->head = d.id;
+	if (again >= 0) {
+		c->track = (uint16_t)again;
+		iq->pos++;
+		return 1;
+	}
+	p->last_avail = i;
+	p->avail_wrap = wrap;
+	return 1;
+}
+
+void vq_packed_push(struct vq *vq, const struct vq_chain *c, uint32_t len)
+{
+	struct vq_packed *p = &vq->p;
+	struct vq_used_elem *e;
+
+	CORE_ASSERT(vq_packed_push_room(p, 1));
+	e = &p->shadow[p->nshadow++];
+	e->id = c->head;
+	e->ndesc = c->ndesc;
+	e->len = len;
+	e->track = c->track; /* its inflight entry, freed at the publish */
+}
+
+void vq_packed_mark(const struct vq *vq, struct vq_mark *m)
+{
+	const struct vq_packed *p = &vq->p;
+
+	m->last_avail = p->last_avail;
+	m->avail_wrap = p->avail_wrap;
+	m->used_idx = p->used_idx;
+	m->nshadow = p->nshadow;
+	if (vq->inflight != NULL) {
+		m->resubmit = vq->inflight->pos;
+		m->track = inflight_packed_free_head(vq->inflight);
+	}
+}
+
+void vq_packed_rewind(struct vq *vq, const struct vq_mark *m)
+{
+	struct vq_packed *p = &vq->p;
+
+	if (vq->inflight != NULL) {
+		vq->inflight->pos = m->resubmit;
+		inflight_packed_rewind(vq->inflight, m->track);
+	}
+	p->last_avail = m->last_avail;
+	p->avail_wrap = m->avail_wrap;
+	p->used_idx = m->used_idx;
+	p->nshadow = m->nshadow;
+}
+
+void vq_packed_publish(struct vq *vq)
+{
+	struct vq_packed *p = &vq->p;
+	/* read once: the stores into the ring below may alias them */
+	struct vring_packed_desc *ring = p->pdesc;
+	const struct vq_used_elem *e = p->shadow;
+	const unsigned n = p->nshadow, num = vq->num;
+	uint16_t slot = p->used_idx, first = p->used_idx;
+	bool wrap = p->used_wrap;
+	uint16_t used_flags = 0;
+
+	if (n == 0)
+		return;
+	/* Ids and lengths first, then (after a release fence) the flags
+	 * that hand them over; the first element's flags last of all, so
+	 * the driver never sees part of a batch, nor part of a frame that
+	 * took several buffers (2.8.9 "Multi-buffer requests"). */
+	for (unsigned k = 0; k < n; k++) {
+		STORE(&ring[slot].id, LE16(e[k].id));
+		STORE(&ring[slot].len, LE32(e[k].len));
+		vq_wrap_add(&slot, &wrap, e[k].ndesc, num);
+	}
+	if (vq->inflight != NULL)
+		inflight_packed_freeing(vq->inflight, e, n, slot, wrap);
+	RELEASE_FENCE();
+	slot = first;
+	wrap = p->used_wrap;
+	for (unsigned k = 0; k < n; k++) {
+		/* 2.8.5: WRITE says the device wrote into the buffer */
+		uint16_t f = (uint16_t)((wrap ? VRING_PACKED_F_AVAIL |
+							VRING_PACKED_F_USED
+					      : 0) |
+					(e[k].len > 0 ? VRING_DESC_F_WRITE
+						      : 0));
+
+		if (k == 0)
+			used_flags = f;
+		else
+			STORE(&ring[slot].flags, LE16(f));
+		vq_wrap_add(&slot, &wrap, e[k].ndesc, num);
+	}
+	STORE_RELEASE(&ring[first].flags, LE16(used_flags));
+	/* marked after the writes, so a log read in between misses none:
+	 * the first slot of each element, where it was written */
+	if (vq_log_on(&vq->log)) {
+		uint16_t at = first;
+		bool aw = p->used_wrap;
+
+		for (unsigned k = 0; k < n; k++) {
+			dirty_mark(vq->log.dirty, vq->log.ring_gpa + 16ull * at,
+				   16);
+			vq_wrap_add(&at, &aw, e[k].ndesc, num);
+		}
+	}
+	if (vq->inflight != NULL)
+		inflight_packed_published(vq->inflight, e, n);
+	p->used_idx = slot;
+	p->used_wrap = wrap;
+	p->nshadow = 0;
+	p->call_pending = true;
+}
+
+bool vq_packed_need_call(struct vq *vq)
+{
+	struct vq_packed *p = &vq->p;
+	uint16_t flags;
+
+	if (!p->call_pending)
+		return false;
+	/* The used flags must be visible before we read the driver's event
+	 * flags (2.8.10), as for the split ring. */
+	FULL_FENCE();
+	flags = LE16(LOAD(&p->driver_evt->flags)) & 3u;
+	p->call_pending = false;
+	/* DESC needs EVENT_IDX, which is not offered: read it as enabled */
+	return flags != VRING_EVENT_F_DISABLE;
+}
+
+bool vq_packed_kicks(struct vq *vq, bool on)
+{
+	struct vq_packed *p = &vq->p;
+
+	STORE(&p->device_evt->flags,
+	      LE16(on ? VRING_EVENT_F_ENABLE : VRING_EVENT_F_DISABLE));
+	vq_log_mark_event(&vq->log, 2, 2);
+	if (!on)
+		return false;
+	/* The flag store must be visible before we look at the next slot
+	 * again, or a chain added in between would get no kick. */
+	FULL_FENCE();
+	return desc_avail(LE16(LOAD(&p->pdesc[p->last_avail].flags)),
+			  p->avail_wrap);
+}
