@@ -14,7 +14,9 @@
 
 #include "core/app/cli.h"
 #include "core/config.h"
+#include "core/dev/backend.h"
 #include "core/dev/dev.h"
+#include "core/dev/frontend.h"
 #include "core/app/fwd.h"
 #include "core/log.h"
 
@@ -31,6 +33,7 @@ static struct pcap pcap;
 static struct port_pollfd pfd[MAX_WATCH];
 static uint64_t faults_seen; /* port_mem_faults() when last looked at */
 static struct watch watches[MAX_WATCH];
+static unsigned gen_seen[CFG_MAX_DEVICES]; /* devs[i].gen, last looked at */
 
 /* One pass of the loop: wait, then serve what is ready. */
 static void loop_once(unsigned ndev, uint64_t stats_at)
@@ -84,6 +87,14 @@ static void loop_once(unsigned ndev, uint64_t stats_at)
 			log_scope(NULL);
 		}
 	}
+	/* A device lost its connection this round: the switch forgets what
+	 * it learned there (before the next round's frames). */
+	for (unsigned i = 0; i < ndev; i++) {
+		if (devs[i].gen != gen_seen[i]) {
+			gen_seen[i] = devs[i].gen;
+			fwd_dev_gone(&fwd, &devs[i]);
+		}
+	}
 	fwd_flush(&fwd);
 }
 
@@ -125,7 +136,11 @@ static int open_all(const struct cli *c)
 		fwd.pcap = &pcap;
 	}
 	for (i = 0; i < c->ndev; i++) {
-		if (dev_open(&devs[i], i, &c->dev[i]) < 0) {
+		const struct dev_role *role = c->dev[i].role == DEV_FRONTEND
+						      ? &fe_role
+						      : &be_role;
+
+		if (dev_open(&devs[i], i, &c->dev[i], role) < 0) {
 			while (i-- > 0)
 				dev_close(&devs[i]);
 			if (fwd.pcap != NULL)

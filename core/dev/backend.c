@@ -779,3 +779,123 @@ int be_queue_work(struct vu_dev *d, unsigned qi)
 	 * echo may be waiting for RX buffers. */
 	return net_pair_work(d, qi / 2);
 }
+
+/* ---- the role (dev.h struct dev_role) ------------------------------------ */
+
+static int be_open(struct vu_dev *d)
+{
+	(void)d;
+	return 0;
+}
+
+static int be_message(struct vu_dev *d, struct vu_msg *m, uint64_t now)
+{
+	(void)now;
+	return be_dispatch(d, m);
+}
+
+/* Kick fds of started rings; a polled or busy ring sets the deadline. */
+static void be_watch(struct vu_dev *d, struct dev_pollset *ps, uint64_t now)
+{
+	if (d->fd < 0)
+		return;
+	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++) {
+		const struct vu_queue *vq = &d->q[q];
+
+		if (!vq->started)
+			continue;
+		dev_watch_fd(ps, d, vq->kick_fd, W_RING, (uint8_t)q);
+		if (vq->busy)
+			dev_watch_until(ps, now);
+		else if (vq->polled && be_ring_ready(vq))
+			dev_watch_until(ps, now + CFG_NOFD_POLL_US * 1000ull);
+	}
+}
+
+/* A kick fd fired. */
+static int be_kick(struct vu_dev *d, unsigned q, uint16_t revents,
+		   uint64_t now)
+{
+	uint64_t count;
+
+	(void)now;
+	/* closed earlier this round (GET_VRING_BASE stops the ring) */
+	if (d->q[q].kick_fd < 0)
+		return 0;
+	/* a kick fd that reads as no eventfd (a file, a pipe whose writer
+	 * is gone) would wake us for ever */
+	if (port_evt_drain(d->q[q].kick_fd, &count) < 0 ||
+	    (revents & (PORT_POLLHUP | PORT_POLLERR))) {
+		LOG_ERR("%s: the kick fd reads as no eventfd (or its writer is "
+			"gone)", d->q[q].name);
+		return -PORT_EPROTO;
+	}
+	d->q[q].st.kicks++;
+	return be_queue_work(d, q);
+}
+
+/* Polled rings, and batches a pass left over. */
+static int be_tick(struct vu_dev *d, uint64_t now)
+{
+	int rc = 0;
+
+	(void)now;
+	if (d->fd < 0)
+		return 0;
+	for (unsigned q = 1; q < CFG_MAX_QUEUES && rc >= 0; q += 2) {
+		const struct vu_queue *tx = &d->q[q], *rx = &d->q[q - 1];
+		if ((be_ring_ready(tx) || be_ring_ready(rx)) &&
+		    (tx->polled || tx->busy || rx->polled || rx->busy))
+			rc = be_queue_work(d, q);
+	}
+	return rc;
+}
+
+static bool be_disconnected(struct vu_dev *d, const char *why)
+{
+	be_reset(d);
+	if (d->o.listen)
+		LOG_PEER("%s: front-end gone (%s); listening again on %s\n",
+			 d->name, why, d->o.path);
+	else
+		LOG_PEER("%s: front-end gone (%s); reconnecting to %s\n",
+			 d->name, why, d->o.path);
+	return true;
+}
+
+static bool be_faulted(const struct vu_dev *d)
+{
+	int hit = 0;
+
+	for (unsigned i = 0; i < d->mem.n; i++)
+		hit |= port_mem_faulted(d->mem.r[i].map_base);
+	if (d->dlog.map_base != NULL)
+		hit |= port_mem_faulted(d->dlog.map_base);
+	if (d->inflight.map_base != NULL)
+		hit |= port_mem_faulted(d->inflight.map_base);
+	return hit != 0;
+}
+
+static void be_print_stats(const struct vu_dev *d)
+{
+	LOG_INFO("%s: connections %llu, dropped for bad input %llu, "
+		 "announced %llu\n",
+		 d->name, (unsigned long long)d->connections,
+		 (unsigned long long)d->violations,
+		 (unsigned long long)d->announced);
+}
+
+const struct dev_role be_role = {
+	.name = "back-end",
+	.peer = "a front-end on",
+	.ring_fail = "bad ring",
+	.open = be_open,
+	.release = be_reset,
+	.message = be_message,
+	.watch = be_watch,
+	.ring = be_kick,
+	.tick = be_tick,
+	.disconnected = be_disconnected,
+	.faulted = be_faulted,
+	.print_stats = be_print_stats,
+};

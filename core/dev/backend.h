@@ -19,6 +19,9 @@
 	 VU_BIT(VU_PROTO_F_LOG_SHMFD) | VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD) | \
 	 VU_BIT(VU_PROTO_F_RARP))
 
+/* The back-end role, for dev_open. */
+extern const struct dev_role be_role;
+
 /*
  * Handle one complete request.  Every fd the message carried is kept or
  * closed before this returns.  A negative return means the peer broke the

@@ -24,7 +24,7 @@
 #include "core/proto/vu_msg.h"
 #include "port/port.h"
 
-enum dev_role {
+enum dev_kind {
 	DEV_BACKEND,
 	DEV_FRONTEND,
 };
@@ -76,7 +76,7 @@ struct vu_queue {
 /* What the command line asked of one device. */
 struct dev_opts {
 	const char *path;
-	enum dev_role role;
+	enum dev_kind role;
 	bool listen; /* else connect (and retry) */
 	enum dev_action action;
 	bool verbose;
@@ -139,10 +139,12 @@ struct fe_state {
 };
 
 struct fwd;
+struct dev_role;
 
 struct vu_dev {
 	char name[8]; /* "dev0" */
 	unsigned index;  /* in the device table (and switch port number) */
+	const struct dev_role *role; /* what it does with its connection */
 	struct fwd *fwd; /* the forwarding plane it belongs to */
 	struct dev_opts o;
 	int lfd;           /* listening socket, or -1 */
@@ -180,8 +182,7 @@ struct vu_dev {
 enum watch_kind {
 	W_LISTEN,
 	W_CONN,
-	W_KICK, /* back-end: a queue's kick fd */
-	W_CALL, /* front-end: a queue's call fd */
+	W_RING, /* a queue's fd: the back-end's kick, the front-end's call */
 	W_LINK, /* a tap or packet interface (dev is NULL, q its index) */
 };
 
@@ -192,8 +193,65 @@ struct watch {
 	uint8_t q;
 };
 
-/* Set the device up: its socket, listening or first connect attempt. */
-int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o);
+/* The poll set being built for one round of the loop (dev_watch). */
+struct dev_pollset {
+	struct port_pollfd *pfd;
+	struct watch *w;
+	unsigned n, max;
+	uint64_t *deadline; /* lowered to the nearest timed event */
+};
+
+/* Watch fd (if >= 0 and there is room) as `kind` of queue q of d. */
+void dev_watch_fd(struct dev_pollset *ps, struct vu_dev *d, int fd,
+		  uint8_t kind, uint8_t q);
+
+/* Lower the round's deadline to t. */
+static inline void dev_watch_until(struct dev_pollset *ps, uint64_t t)
+{
+	if (t < *ps->deadline)
+		*ps->deadline = t;
+}
+
+/*
+ * A role: what a device does with its connection, behind one table of
+ * operations (as libvhost-user's VuDevIface or BearSSL's *_class).  dev.c
+ * runs the connection's life cycle and calls these; it knows no role.
+ * Hooks that may be NULL say so.
+ */
+struct dev_role {
+	const char *name;      /* "back-end": the "listening" line */
+	const char *peer;      /* "a front-end on": the "connected" line */
+	const char *ring_fail; /* why the connection drops when ring() fails */
+	/* dev_open, after the connection's fields: the role's own state.
+	 * Negative (logged) if the device cannot be made. */
+	int (*open)(struct vu_dev *d);
+	/* dev_close (and a failed dev_open): every fd and mapping it holds */
+	void (*release)(struct vu_dev *d);
+	/* a connection came up; negative breaks it (may be NULL) */
+	int (*connected)(struct vu_dev *d, uint64_t now);
+	/* one whole message from the peer; negative breaks the connection */
+	int (*message)(struct vu_dev *d, struct vu_msg *m, uint64_t now);
+	/* the role's fds and deadlines for this round (also while no
+	 * connection is up) */
+	void (*watch)(struct vu_dev *d, struct dev_pollset *ps, uint64_t now);
+	/* a W_RING fd of queue q is ready */
+	int (*ring)(struct vu_dev *d, unsigned q, uint16_t revents,
+		    uint64_t now);
+	/* timed work (also while no connection is up) */
+	int (*tick)(struct vu_dev *d, uint64_t now);
+	/* the connection is gone: forget its state, say so; true to get
+	 * the next one (listen again, or reconnect) */
+	bool (*disconnected)(struct vu_dev *d, const char *why);
+	/* one of its mappings faulted (port_mem_faulted); may be NULL */
+	bool (*faulted)(const struct vu_dev *d);
+	/* the role's line of counters after the queues' (dev_print_stats) */
+	void (*print_stats)(const struct vu_dev *d);
+};
+
+/* Set the device up as `role`: its socket, listening or first connect
+ * attempt. */
+int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o,
+	     const struct dev_role *role);
 
 /* Close everything: connection, mappings, fds, socket file. */
 void dev_close(struct vu_dev *d);

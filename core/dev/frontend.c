@@ -10,7 +10,6 @@
 
 #include <string.h>
 
-#include "core/dev/backend.h"
 #include "core/dev/fe_ping.h"
 #include "core/log.h"
 #include "core/net/net.h"
@@ -562,3 +561,73 @@ void fe_disconnected(struct vu_dev *d)
 	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++)
 		dev_queue_reset(d, q);
 }
+
+/* ---- the role (dev.h struct dev_role) ------------------------------------ */
+
+static void fe_close(struct vu_dev *d)
+{
+	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++)
+		dev_queue_reset(d, q);
+	fe_release(d);
+}
+
+/* The call fds once frames flow; the time-outs always. */
+static void fe_watch(struct vu_dev *d, struct dev_pollset *ps, uint64_t now)
+{
+	(void)now;
+	if (d->fd >= 0 && d->fe.running)
+		for (unsigned q = 0; q < CFG_MAX_QUEUES; q++)
+			dev_watch_fd(ps, d, d->q[q].call_fd, W_RING,
+				     (uint8_t)q);
+	dev_watch_until(ps, fe_deadline(d));
+}
+
+/* A call fd fired. */
+static int fe_call(struct vu_dev *d, unsigned q, uint16_t revents,
+		   uint64_t now)
+{
+	uint64_t count;
+
+	(void)revents;
+	port_evt_drain(d->q[q].call_fd, &count);
+	d->q[q].st.calls++;
+	return fe_on_call(d, now);
+}
+
+/* Its run ends with the connection (fe_disconnected says why). */
+static bool fe_gone(struct vu_dev *d, const char *why)
+{
+	(void)why;
+	fe_disconnected(d);
+	return false;
+}
+
+static void fe_print_stats(const struct vu_dev *d)
+{
+	if (d->o.host)
+		LOG_INFO("%s: front-end: pings sent %u, replies intact %u, "
+			 "wrong %u; requests to us answered %u, other frames "
+			 "%u: %s\n", d->name, d->fe.pings, d->fe.received,
+			 d->fe.bad, d->fe.answered, d->fe.ignored,
+			 d->finished && d->exit_code == 0 ? "PASS" : "FAIL");
+	else
+		LOG_INFO("%s: front-end: sent %u, completed %u, received %u "
+			 "intact, %u wrong: %s\n", d->name, d->fe.sent,
+			 d->fe.tx_done, d->fe.received, d->fe.bad,
+			 d->finished && d->exit_code == 0 ? "PASS" : "FAIL");
+}
+
+const struct dev_role fe_role = {
+	.name = "front-end",
+	.peer = "a back-end on",
+	.ring_fail = "test failed",
+	.open = fe_init,
+	.release = fe_close,
+	.connected = fe_connected,
+	.message = fe_on_msg,
+	.watch = fe_watch,
+	.ring = fe_call,
+	.tick = fe_tick,
+	.disconnected = fe_gone,
+	.print_stats = fe_print_stats,
+};

@@ -13,6 +13,9 @@
 
 #include "core/dev/dev.h"
 
+/* The front-end role, for dev_open. */
+extern const struct dev_role fe_role;
+
 /* Build the shared memory.  Negative if the options do not fit it. */
 int fe_init(struct vu_dev *d);
 

@@ -187,7 +187,7 @@ static void loop_round(struct fz_in *in)
 	n = dev_watch(&dev, pfd, w, 64, &deadline, now);
 	FZ_CHECK(n <= 64);
 	for (unsigned k = 0; k < n; k++) {
-		if (w[k].kind != W_KICK || !((ready >> (k % 8)) & 1))
+		if (w[k].kind != W_RING || !((ready >> (k % 8)) & 1))
 			continue;
 		FZ_CHECK(fake_fd_kind(pfd[k].fd) == FAKE_EVT);
 		dev_event(&w[k], PORT_POLLIN, now);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dev/backend.h"
 #include "core/dev/dev.h"
 
 #if defined(__has_feature)
@@ -248,7 +249,7 @@ void fz_dev_open(struct vu_dev *d)
 		.action = ACT_ECHO,
 	};
 
-	FZ_CHECK(dev_open(d, 0, &o) == 0);
+	FZ_CHECK(dev_open(d, 0, &o, &be_role) == 0);
 	fz_fd_count(1);
 	d->fd = fake_sock();
 	FZ_CHECK(d->fd >= 0);

@@ -137,7 +137,7 @@ static void setup(void)
 	};
 
 	fake_reset();
-	CHECK_EQ_I(dev_open(&dev, 0, &o), 0);
+	CHECK_EQ_I(dev_open(&dev, 0, &o, &be_role), 0);
 	CHECK(fake_fd_kind(dev.lfd) == FAKE_LISTEN);
 	sock = fake_sock();
 	dev.fd = sock;
@@ -1280,7 +1280,7 @@ static void test_kick_not_eventfd(void)
 
 	setup();
 	configure();
-	w = (struct watch){&dev, dev.gen, W_KICK, 1};
+	w = (struct watch){&dev, dev.gen, W_RING, 1};
 	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 1, 0), 0);
 	dev_event(&w, PORT_POLLIN, 0); /* its fd is gone: nothing */
 	CHECK(dev.fd >= 0);

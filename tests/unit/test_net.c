@@ -109,7 +109,7 @@ static void setup_with(uint64_t features, uint32_t num, bool en_rx, bool en_tx,
 	int memfd;
 
 	fake_reset();
-	CHECK_EQ_I(dev_open(&dev, 0, &o), 0);
+	CHECK_EQ_I(dev_open(&dev, 0, &o, &be_role), 0);
 	dev.fd = fake_sock();
 	if (packed)
 		features |= VU_BIT(VIRTIO_F_RING_PACKED);
