@@ -12,48 +12,11 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "core/net/net.h"
 
 #define NS_PER_MS 1000000ull
 /* Messages taken per wake-up, so one chatty peer cannot starve the rest. */
 #define MSGS_PER_EVENT 32
-
-static void name_queue(struct vu_dev *d, unsigned q)
-{
-	char *p = d->q[q].name;
-	size_t n = strlen(d->name);
-	char tmp[4];
-	unsigned t = 0, v = q;
-
-	memcpy(p, d->name, n);
-	memcpy(p + n, " q", 2);
-	n += 2;
-	do {
-		tmp[t++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0 && t < sizeof(tmp));
-	while (t > 0)
-		p[n++] = tmp[--t];
-	p[n] = '\0';
-	d->q[q].ring.name = p;
-}
-
-void dev_queue_reset(struct vu_dev *d, unsigned qi)
-{
-	struct vu_queue *q = &d->q[qi];
-
-	port_fd_close(q->kick_fd);
-	port_fd_close(q->call_fd);
-	port_fd_close(q->err_fd);
-	q->kick_fd = q->call_fd = q->err_fd = -1;
-	q->num = 0;
-	q->base = 0;
-	q->base_set = false;
-	q->addr_set = false;
-	q->ring.inflight = NULL;
-	q->ring.log = NULL;
-	memset(&q->addr, 0, sizeof(q->addr));
-	q->polled = q->started = q->enabled = q->attached = q->busy = false;
-}
 
 int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o,
 	     const struct dev_role *role)
@@ -75,13 +38,7 @@ int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o,
 	d->loglim.who = d->name;
 	d->lfd = -1;
 	d->fd = -1;
-	d->log_fd = -1;
-	d->fe.memfd = -1;
 	vu_rx_init(&d->rx);
-	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++) {
-		d->q[q].kick_fd = d->q[q].call_fd = d->q[q].err_fd = -1;
-		name_queue(d, q);
-	}
 	rc = role->open(d);
 	if (rc < 0)
 		return rc;
@@ -296,55 +253,21 @@ void dev_memory_check(struct vu_dev *d)
 
 void dev_print_stats(const struct vu_dev *d)
 {
-	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++) {
-		const struct q_stats *s = &d->q[q].st;
-		/* the first pair always, the others once they did anything */
-		if (q >= 2 && s->frames + s->kicks + s->calls + s->drop_bad +
-				      s->drop_oversize + s->drop_norx +
-				      s->drop_disabled == 0)
-			continue;
-		LOG_INFO("%s q%u (%s): frames %llu bytes %llu kicks %llu calls "
-			 "%llu drops: bad %llu oversize %llu no-rx %llu "
-			 "disabled %llu\n",
-			 d->name, q, q & 1 ? "tx" : "rx",
-			 (unsigned long long)s->frames,
-			 (unsigned long long)s->bytes,
-			 (unsigned long long)s->kicks,
-			 (unsigned long long)s->calls,
-			 (unsigned long long)s->drop_bad,
-			 (unsigned long long)s->drop_oversize,
-			 (unsigned long long)s->drop_norx,
-			 (unsigned long long)s->drop_disabled);
-	}
+	const struct q_stats *s;
+
+	/* the first pair always, the others once they did anything */
+	for (unsigned q = 0; (s = d->role->stats(d, q)) != NULL; q++)
+		if (q < 2 || net_stats_any(s))
+			net_print_queue(d->name, q, s);
 	d->role->print_stats(d);
 }
 
 void dev_print_line(const struct vu_dev *d)
 {
-	struct q_stats rx = {0}, tx = {0};
+	struct q_stats sum[2] = {{0}}; /* rx, tx */
+	const struct q_stats *s;
 
-	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++) {
-		const struct q_stats *s = &d->q[q].st;
-		struct q_stats *t = q & 1 ? &tx : &rx;
-		t->frames += s->frames;
-		t->bytes += s->bytes;
-		t->kicks += s->kicks;
-		t->calls += s->calls;
-		t->drop_bad += s->drop_bad;
-		t->drop_oversize += s->drop_oversize;
-		t->drop_norx += s->drop_norx;
-		t->drop_disabled += s->drop_disabled;
-	}
-	LOG_INFO("%s: %s, rx %llu frames %llu bytes, tx %llu frames %llu "
-		 "bytes, kicks %llu calls %llu, drops: bad %llu oversize %llu "
-		 "no-rx %llu disabled %llu\n",
-		 d->name, d->fd >= 0 ? "connected" : "waiting",
-		 (unsigned long long)rx.frames, (unsigned long long)rx.bytes,
-		 (unsigned long long)tx.frames, (unsigned long long)tx.bytes,
-		 (unsigned long long)(rx.kicks + tx.kicks),
-		 (unsigned long long)(rx.calls + tx.calls),
-		 (unsigned long long)(rx.drop_bad + tx.drop_bad),
-		 (unsigned long long)(rx.drop_oversize + tx.drop_oversize),
-		 (unsigned long long)(rx.drop_norx + tx.drop_norx),
-		 (unsigned long long)(rx.drop_disabled + tx.drop_disabled));
+	for (unsigned q = 0; (s = d->role->stats(d, q)) != NULL; q++)
+		net_stats_add(&sum[q & 1], s);
+	net_print_line(d->name, d->fd >= 0, &sum[0], &sum[1]);
 }

@@ -1,12 +1,12 @@
 /*
- * dev.h - one vhost-user device: a socket, its connection, and the state
- * the protocol builds on it.
+ * dev.h - one vhost-user device: a socket and its connection.
  *
- * The caller owns every struct vu_dev (app.c keeps a static table of
- * CFG_MAX_DEVICES); nothing is allocated.  A device is a back-end (it
- * serves the queues a front-end hands it) or a front-end (it plays the
- * VMM and the guest driver to exercise a back-end).  Either may listen on
- * its socket or connect to it.
+ * The caller owns every device (app.c keeps a static table of
+ * CFG_MAX_DEVICES); nothing is allocated.  A device plays a role (dev_role
+ * below): a back-end (backend.h: it serves the queues a front-end hands
+ * it) or a front-end (frontend.h: it plays the VMM and the guest driver to
+ * exercise a back-end), whose state embeds struct vu_dev first.  Either
+ * may listen on its socket or connect to it.
  */
 #ifndef CORE_DEV_H
 #define CORE_DEV_H
@@ -15,137 +15,25 @@
 #include <stdint.h>
 
 #include "core/config.h"
-#include "core/mem/dirty.h"
-#include "core/virtq/inflight.h"
 #include "core/log.h"
-#include "core/mem/mem.h"
-#include "core/net/respond.h"
-#include "core/virtq/vring.h"
 #include "core/proto/vu_msg.h"
 #include "port/port.h"
 
-enum dev_kind {
-	DEV_BACKEND,
-	DEV_FRONTEND,
-};
-
-/* What a back-end does with the frames the guest transmits. */
-enum dev_action {
-	ACT_ECHO,    /* back on the guest's RX queue of the same pair */
-	ACT_DUMP,    /* hex dump, then drop */
-	ACT_SINK,    /* count, then drop */
-	ACT_RESPOND, /* answer ARP and ping for our address, drop the rest */
-	ACT_LINK,    /* to and from a tap or AF_PACKET interface */
-	ACT_SWITCH,  /* into the learning switch */
-	ACT_GENERATE, /* sink, and fill the guest's RX with --size frames */
-};
-
-struct q_stats {
-	uint64_t frames;
-	uint64_t bytes;
-	uint64_t kicks;
-	uint64_t calls;
-	uint64_t drop_bad;      /* chain too short for the header, or runt */
-	uint64_t drop_oversize; /* frame or chain larger than we handle */
-	uint64_t drop_norx;     /* no room on the RX queue */
-	uint64_t drop_disabled; /* ring disabled (vhost-user.rst "Ring states") */
-};
-
-/* One virtqueue as the vhost-user messages configure it. */
-struct vu_queue {
-	struct vq ring;
-	char name[20]; /* "dev0 q1", for error lines */
-	uint32_t num;  /* SET_VRING_NUM; 0 until set */
-	uint32_t base; /* SET_VRING_BASE, or where the ring stopped */
-	bool base_set;
-	bool addr_set;
-	struct vu_addr addr; /* SET_VRING_ADDR, as received */
-	int kick_fd;
-	int call_fd;
-	int err_fd;
-	bool polled;   /* kick came with the NOFD flag: poll the ring */
-	bool started;  /* kick set, until GET_VRING_BASE stops it */
-	bool enabled;  /* SET_VRING_ENABLE (or no protocol features) */
-	bool attached; /* ring memory translated into `ring` */
-	bool busy;     /* a batch ended with chains left: come back soon */
-	bool dirty;    /* RX: frames delivered, used ring not yet published */
-	struct inflight_q iq; /* inflight tracking (vring.h vq->inflight) */
-	struct q_stats st;
-};
-
-/* What the command line asked of one device. */
+/* What the command line asked of a device's connection. */
 struct dev_opts {
 	const char *path;
-	enum dev_kind role;
-	bool listen; /* else connect (and retry) */
-	enum dev_action action;
-	bool verbose;
-	/* front-end role */
-	uint32_t frames;
-	uint32_t size;
-	bool expect_none;
-	bool no_proto; /* negotiate no protocol features (as vapp did) */
-	bool no_kick;  /* give no kick fds (NOFD): the back-end polls */
-	bool packed;   /* packed rings (VIRTIO_F_RING_PACKED) */
-	bool indirect; /* TX frames as indirect tables */
-	/* --respond: the address we answer for (back-end ACT_RESPOND, or a
-	 * front-end that answers ARP and ping itself) */
-	bool respond;
-	struct respond_cfg resp;
-	int link; /* ACT_LINK: index in the link table */
-	/* front-end: a small host (--respond) that may --ping a peer: ARP,
-	 * then --frames echo requests */
-	bool host;
-	bool ping;
-	uint8_t ping_ip[4];
-	uint32_t serve_secs; /* front-end: keep answering after the run */
-	bool size_set;       /* --size given (else a default per mode) */
-	bool fe_listen;      /* --listen (front-end only) */
+	bool listen;  /* else connect (and retry) */
+	bool verbose; /* trace every message (-v) */
 };
 
-/* The front-end role's progress (frontend.c). */
-struct fe_state {
-	unsigned step;     /* next handshake step */
-	bool waiting;      /* for the reply to step - 1 */
-	uint32_t wait_req; /* request the reply must answer */
-	bool running;      /* handshake done: frames flow */
-	bool stopping;     /* frames done: stopping the rings */
-	int memfd;
-	void *mem;
-	uint64_t mem_size;
-	uint64_t offered;       /* GET_FEATURES */
-	uint64_t proto_offered; /* GET_PROTOCOL_FEATURES */
-	uint64_t queues;        /* GET_QUEUE_NUM */
-	struct vqd rxq, txq;
-	uint32_t buf_size;  /* bytes of one buffer (header + frame) */
-	uint32_t sent;      /* frames put on TX */
-	uint32_t tx_done;   /* TX chains returned */
-	uint32_t received;  /* frames back on RX, intact and in order */
-	uint32_t bad;       /* frames back, but wrong */
-	uint16_t tx_free[CFG_FE_QUEUE_SIZE]; /* stack of free TX slots */
-	uint32_t n_tx_free;
-	/* --ping */
-	uint8_t peer_mac[6];
-	bool have_peer;     /* ARP answered */
-	uint32_t arp_sent;
-	uint64_t arp_at;    /* next ARP (retry) */
-	uint32_t pings;     /* echo requests sent */
-	uint32_t answered;  /* requests to us we answered */
-	uint32_t ignored;   /* other frames */
-	uint64_t serve_end; /* --serve: answer until then */
-	bool tx_added;      /* frames queued since the last kick */
-	uint64_t deadline;   /* give up waiting at this time */
-	uint64_t grace_end;  /* --expect-none: quiet period end */
-};
-
-struct fwd;
 struct dev_role;
+struct q_stats;
 
+/* The connection, whatever the role. */
 struct vu_dev {
 	char name[8]; /* "dev0" */
 	unsigned index;  /* in the device table (and switch port number) */
 	const struct dev_role *role; /* what it does with its connection */
-	struct fwd *fwd; /* the forwarding plane it belongs to */
 	struct dev_opts o;
 	int lfd;           /* listening socket, or -1 */
 	int fd;            /* the connection, or -1 */
@@ -156,23 +44,8 @@ struct vu_dev {
 	bool finished;     /* front-end: done, see exit_code */
 	int exit_code;
 	struct vu_rx rx;
-	uint64_t features;       /* negotiated virtio features */
-	uint64_t proto;          /* negotiated protocol features */
-	bool proto_set;          /* SET_PROTOCOL_FEATURES seen */
-	bool owner;
-	struct mem_table mem;
-	struct mem_table mem_next; /* a new table, mapped before the swap */
-	struct dirty_log dlog;     /* SET_LOG_BASE */
-	int log_fd;                /* SET_LOG_FD, -1 if none */
-	struct inflight inflight;  /* GET/SET_INFLIGHT_FD */
-	struct vu_queue q[CFG_MAX_QUEUES];
-	/* scratch for the data path: one TX chain, the first RX chain of a
-	 * frame (its header gets num_buffers last), the others */
-	struct vq_chain tx_chain, rx_first, rx_more;
-	struct fe_state fe;
 	uint64_t connections;
 	uint64_t violations;
-	uint64_t announced; /* SEND_RARP announcements sent */
 	struct log_limit loglim; /* the lines its peer can cause (log.h) */
 };
 
@@ -222,8 +95,9 @@ struct dev_role {
 	const char *name;      /* "back-end": the "listening" line */
 	const char *peer;      /* "a front-end on": the "connected" line */
 	const char *ring_fail; /* why the connection drops when ring() fails */
-	/* dev_open, after the connection's fields: the role's own state.
-	 * Negative (logged) if the device cannot be made. */
+	/* dev_open, after the connection's fields (the role's own open
+	 * zeroed the rest first): the role's own state.  Negative (logged)
+	 * if the device cannot be made. */
 	int (*open)(struct vu_dev *d);
 	/* dev_close (and a failed dev_open): every fd and mapping it holds */
 	void (*release)(struct vu_dev *d);
@@ -244,12 +118,15 @@ struct dev_role {
 	bool (*disconnected)(struct vu_dev *d, const char *why);
 	/* one of its mappings faulted (port_mem_faulted); may be NULL */
 	bool (*faulted)(const struct vu_dev *d);
+	/* queue q's counters, NULL past the last queue */
+	const struct q_stats *(*stats)(const struct vu_dev *d, unsigned q);
 	/* the role's line of counters after the queues' (dev_print_stats) */
 	void (*print_stats)(const struct vu_dev *d);
 };
 
 /* Set the device up as `role`: its socket, listening or first connect
- * attempt. */
+ * attempt.  Called by the role's own open (be_open, fe_open), which has
+ * zeroed and filled the rest of its state. */
 int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o,
 	     const struct dev_role *role);
 
@@ -281,8 +158,5 @@ void dev_print_stats(const struct vu_dev *d);
 
 /* Counters: the device's totals on one line (--stats). */
 void dev_print_line(const struct vu_dev *d);
-
-/* Close the fds and ring state of queue q (back to "not configured"). */
-void dev_queue_reset(struct vu_dev *d, unsigned q);
 
 #endif /* CORE_DEV_H */

@@ -8,41 +8,11 @@
 
 #include "core/dev/fe_ping.h"
 #include "core/dev/fe_priv.h"
-#include "core/dev/frontend.h"
 #include "core/log.h"
-
-static const uint8_t arp_request[42] = {
-	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* broadcast */
-	0x52, 0x54, 0x00, 0x12, 0x34, 0x56, /* our MAC */
-	0x08, 0x06,                         /* ARP */
-	0x00, 0x01, 0x08, 0x00, 6,    4,    0x00, 0x01, /* Ethernet/IPv4 request */
-	0x52, 0x54, 0x00, 0x12, 0x34, 0x56, /* sender MAC */
-	192,  0,    2,    1,                /* sender 192.0.2.1 (TEST-NET-1) */
-	0,    0,    0,    0,    0,    0,    /* target MAC unknown */
-	192,  0,    2,    2,                /* who has 192.0.2.2? */
-};
-
-/* Byte `at` of test frame number seq: the ARP request, then a sequence
- * number, then a pattern that moves with it. */
-static uint8_t fe_byte(uint32_t seq, uint32_t at)
-{
-	uint32_t k;
-
-	if (at < sizeof(arp_request))
-		return arp_request[at];
-	k = at - (uint32_t)sizeof(arp_request);
-	return k < 4 ? (uint8_t)(seq >> (24 - 8 * k)) : (uint8_t)(seq + k);
-}
-
-void fe_make_frame(uint8_t *out, uint32_t size, uint32_t seq)
-{
-	for (uint32_t i = 0; i < size; i++)
-		out[i] = fe_byte(seq, i);
-}
 
 /* Make what we added visible, and kick queue q if the back-end wants it
  * (virtio 1.2 2.7.13.4). */
-void fe_kick(struct vu_dev *d, unsigned q, struct vqd *r)
+void fe_kick(struct fe_dev *d, unsigned q, struct vqd *r)
 {
 	if (vqd_publish(r) && d->q[q].kick_fd >= 0) {
 		port_evt_signal(d->q[q].kick_fd);
@@ -51,7 +21,7 @@ void fe_kick(struct vu_dev *d, unsigned q, struct vqd *r)
 }
 
 /* Put frames on TX while there are slots and frames to send. */
-int fe_pump(struct vu_dev *d, uint64_t now)
+int fe_pump(struct fe_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 	uint32_t hdr = (uint32_t)fe_hdr_len(d);
@@ -69,7 +39,7 @@ int fe_pump(struct vu_dev *d, uint64_t now)
 		uint16_t s = f->tx_free[--f->n_tx_free];
 		uint8_t *b = fe_ptr(d, tx_buf_off(d, s));
 		memset(b, 0, hdr);
-		fe_make_frame(b + hdr, d->o.size, f->sent);
+		pkt_test_frame(b + hdr, d->o.size, f->sent);
 		vqd_add(&f->txq, (uint16_t)(2 * s));
 		f->sent++;
 		d->q[1].st.frames++;
@@ -81,7 +51,7 @@ int fe_pump(struct vu_dev *d, uint64_t now)
 	return 0;
 }
 
-int fe_send(struct vu_dev *d, const uint8_t *frame, uint32_t len)
+int fe_send(struct fe_dev *d, const uint8_t *frame, uint32_t len)
 {
 	struct fe_state *f = &d->fe;
 	uint32_t hdr = (uint32_t)fe_hdr_len(d);
@@ -104,7 +74,7 @@ int fe_send(struct vu_dev *d, const uint8_t *frame, uint32_t len)
 }
 
 /* Check one frame that came back on RX buffer id. */
-static bool fe_check_rx(struct vu_dev *d, uint32_t id, uint32_t len)
+static bool fe_check_rx(struct fe_dev *d, uint32_t id, uint32_t len)
 {
 	struct fe_state *f = &d->fe;
 	uint32_t hdr = (uint32_t)fe_hdr_len(d);
@@ -119,14 +89,11 @@ static bool fe_check_rx(struct vu_dev *d, uint32_t id, uint32_t len)
 			return false;
 	if (hdr == 12 && (b[10] != 1 || b[11] != 0))
 		return false;
-	for (uint32_t i = 0; i < d->o.size; i++)
-		if (b[hdr + i] != fe_byte(seq, i))
-			return false;
-	return true;
+	return pkt_test_frame_check(b + hdr, d->o.size, seq);
 }
 
 /* Take what the back-end returned on both queues. */
-static int fe_reap(struct vu_dev *d, uint64_t now)
+static int fe_reap(struct fe_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 	uint32_t id, len;
@@ -138,7 +105,7 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 		if (rc < 0 || id >= FE_NUM || (id & 1) ||
 		    f->n_tx_free >= FE_TX_SLOTS || f->tx_done >= f->sent) {
 			LOG_ERR("%s: back-end returned TX id %u, not one we "
-				"offered", d->name, id);
+				"offered", d->dev.name, id);
 			fe_finish(d, false, "bad used element on TX");
 			return -PORT_EPROTO;
 		}
@@ -148,7 +115,7 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 	}
 	while ((rc = vqd_get_used(&f->rxq, &id, &len)) != 0) {
 		if (rc < 0 || id >= FE_NUM) {
-			LOG_ERR("%s: back-end returned RX id %u >= %u", d->name,
+			LOG_ERR("%s: back-end returned RX id %u >= %u", d->dev.name,
 				id, FE_NUM);
 			fe_finish(d, false, "bad used element on RX");
 			return -PORT_EPROTO;
@@ -167,9 +134,9 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 			continue;
 		}
 		ok = !d->o.expect_none && fe_check_rx(d, id, len);
-		if (d->o.verbose)
+		if (d->dev.o.verbose)
 			LOG_INFO("%s: frame %u came back: %u bytes, %s\n",
-				 d->name, f->received + f->bad, flen,
+				 d->dev.name, f->received + f->bad, flen,
 				 ok ? "intact" : "WRONG");
 		d->q[0].st.frames++;
 		d->q[0].st.bytes += flen;
@@ -178,7 +145,7 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 		} else {
 			if (f->bad < 5)
 				LOG_ERR("%s: frame %u came back wrong (length "
-					"%u, expected %u)", d->name,
+					"%u, expected %u)", d->dev.name,
 					f->received + f->bad, len,
 					(uint32_t)fe_hdr_len(d) + d->o.size);
 			f->bad++;
@@ -199,7 +166,7 @@ static int fe_reap(struct vu_dev *d, uint64_t now)
 
 /* Is the run complete?  1 when the rings should now be stopped
  * (GET_VRING_BASE, sent by fe_advance), 0 not yet, <0 failed. */
-int fe_run_over(struct vu_dev *d, uint64_t now)
+int fe_run_over(struct fe_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 	uint32_t n = d->o.frames;
@@ -232,7 +199,7 @@ int fe_run_over(struct vu_dev *d, uint64_t now)
 	return 1;
 }
 
-int fe_on_call(struct vu_dev *d, uint64_t now)
+int fe_on_call(struct fe_dev *d, uint64_t now)
 {
 	int rc;
 

@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "core/dev/frontend.h"
+#include "core/dev/fe_priv.h"
 #include "core/log.h"
 #include "core/net/pkt.h"
 #include "core/net/respond.h"
@@ -24,7 +24,7 @@
 /* Frames are built here, then copied into a TX buffer (one thread). */
 static uint8_t out[CFG_FRAME_MAX];
 
-void fe_ping_pump(struct vu_dev *d, uint64_t now)
+void fe_ping_pump(struct fe_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 	const struct respond_cfg *me = &d->o.resp;
@@ -37,7 +37,7 @@ void fe_ping_pump(struct vu_dev *d, uint64_t now)
 			return;
 		if (f->arp_sent >= FE_ARP_TRIES) {
 			LOG_ERR("%s: no ARP reply from %u.%u.%u.%u after %u "
-				"requests", d->name, d->o.ping_ip[0],
+				"requests", d->dev.name, d->o.ping_ip[0],
 				d->o.ping_ip[1], d->o.ping_ip[2],
 				d->o.ping_ip[3], FE_ARP_TRIES);
 			fe_fail(d, "no ARP reply");
@@ -73,7 +73,7 @@ static bool is_echo_reply(const uint8_t *fr, uint32_t len)
 	return 14 + ihl + 8 <= len && fr[14 + ihl] == 0;
 }
 
-void fe_ping_rx(struct vu_dev *d, const uint8_t *fr, uint32_t len)
+void fe_ping_rx(struct fe_dev *d, const uint8_t *fr, uint32_t len)
 {
 	struct fe_state *f = &d->fe;
 	const struct respond_cfg *me = &d->o.resp;
@@ -85,7 +85,7 @@ void fe_ping_rx(struct vu_dev *d, const uint8_t *fr, uint32_t len)
 				f->peer_mac, NULL)) {
 		f->have_peer = true;
 		LOG_INFO("%s: %u.%u.%u.%u is at %02x:%02x:%02x:%02x:%02x:%02x\n",
-			 d->name, d->o.ping_ip[0], d->o.ping_ip[1],
+			 d->dev.name, d->o.ping_ip[0], d->o.ping_ip[1],
 			 d->o.ping_ip[2], d->o.ping_ip[3], f->peer_mac[0],
 			 f->peer_mac[1], f->peer_mac[2], f->peer_mac[3],
 			 f->peer_mac[4], f->peer_mac[5]);
@@ -99,13 +99,13 @@ void fe_ping_rx(struct vu_dev *d, const uint8_t *fr, uint32_t len)
 					      FE_PING_ID, (uint16_t)seq,
 					      d->o.size, &why)) {
 			f->received++;
-			if (d->o.verbose)
+			if (d->dev.o.verbose)
 				LOG_INFO("%s: echo reply %u: %u bytes, all "
-					 "fields right\n", d->name, seq, len);
+					 "fields right\n", d->dev.name, seq, len);
 		} else {
 			if (f->bad < 5)
 				LOG_ERR("%s: echo reply %u is wrong: %s",
-					d->name, seq, why);
+					d->dev.name, seq, why);
 			f->bad++;
 		}
 		return;
@@ -118,7 +118,7 @@ void fe_ping_rx(struct vu_dev *d, const uint8_t *fr, uint32_t len)
 	f->ignored++;
 }
 
-int fe_ping_over(struct vu_dev *d, uint64_t now)
+int fe_ping_over(struct fe_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 
@@ -138,7 +138,7 @@ int fe_ping_over(struct vu_dev *d, uint64_t now)
 	return 1;
 }
 
-uint64_t fe_ping_deadline(const struct vu_dev *d)
+uint64_t fe_ping_deadline(const struct fe_dev *d)
 {
 	const struct fe_state *f = &d->fe;
 

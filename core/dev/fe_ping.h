@@ -8,19 +8,19 @@
 
 #include <stdint.h>
 
-#include "core/dev/dev.h"
+#include "core/dev/frontend.h"
 
 /* Queue what should go out now (ARP, retries, pings within the window). */
-void fe_ping_pump(struct vu_dev *d, uint64_t now);
+void fe_ping_pump(struct fe_dev *d, uint64_t now);
 
 /* One frame that came in on RX. */
-void fe_ping_rx(struct vu_dev *d, const uint8_t *frame, uint32_t len);
+void fe_ping_rx(struct fe_dev *d, const uint8_t *frame, uint32_t len);
 
 /* 1 when every ping was answered (and --serve time is over), 0 not yet,
  * <0 failed. */
-int fe_ping_over(struct vu_dev *d, uint64_t now);
+int fe_ping_over(struct fe_dev *d, uint64_t now);
 
 /* Next time fe_ping_pump or fe_ping_over has something to do. */
-uint64_t fe_ping_deadline(const struct vu_dev *d);
+uint64_t fe_ping_deadline(const struct fe_dev *d);
 
 #endif /* CORE_FE_PING_H */

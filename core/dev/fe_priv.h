@@ -9,8 +9,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/dev/dev.h"
+#include "core/dev/frontend.h"
 #include "core/net/net.h"
+#include "core/net/pkt.h"
+
+/* The front-end whose connection d is (d is its first member). */
+static inline struct fe_dev *fe_of(struct vu_dev *d)
+{
+	return (struct fe_dev *)(void *)d;
+}
 
 /* Where our one region sits in "guest-physical" space. */
 #define FE_GPA_BASE 0x40000000ull
@@ -27,36 +34,35 @@
 #define OFF_RX_RING 0ull
 #define OFF_TX_RING RING_SPAN
 #define OFF_BUFS (2 * RING_SPAN)
-#define FE_ARP_LEN 42u /* the sample app's ARP request frame */
 
 /* Bytes of the virtio-net header with the features negotiated. */
-static inline uint64_t fe_hdr_len(const struct vu_dev *d)
+static inline uint64_t fe_hdr_len(const struct fe_dev *d)
 {
 	return net_hdr_len(d->features);
 }
 
 /* Our address for an offset into the shared memory, and the user address
  * the back-end is told (both are ours: we are the "VMM"). */
-static inline uint8_t *fe_ptr(const struct vu_dev *d, uint64_t off)
+static inline uint8_t *fe_ptr(const struct fe_dev *d, uint64_t off)
 {
 	return (uint8_t *)d->fe.mem + off;
 }
 
-static inline uint64_t fe_uva(const struct vu_dev *d, uint64_t off)
+static inline uint64_t fe_uva(const struct fe_dev *d, uint64_t off)
 {
 	return (uint64_t)(uintptr_t)fe_ptr(d, off);
 }
 
 /* Indirect tables (--indirect): two descriptors per TX slot, after the
  * buffers. */
-static inline uint64_t tx_table_off(const struct vu_dev *d, uint32_t s)
+static inline uint64_t tx_table_off(const struct fe_dev *d, uint32_t s)
 {
 	return OFF_BUFS + (uint64_t)(FE_NUM + FE_TX_SLOTS) * d->fe.buf_size +
 	       32ull * s;
 }
 
 /* The descriptor that holds TX slot s's frame (its length changes). */
-static inline struct vring_desc *tx_frame_desc(struct vu_dev *d, uint32_t s)
+static inline struct vring_desc *tx_frame_desc(struct fe_dev *d, uint32_t s)
 {
 	if (d->o.indirect)
 		return (struct vring_desc *)(void *)fe_ptr(d, tx_table_off(d, s)) +
@@ -65,29 +71,39 @@ static inline struct vring_desc *tx_frame_desc(struct vu_dev *d, uint32_t s)
 }
 
 /* RX buffer i, then TX slot s. */
-static inline uint64_t rx_buf_off(const struct vu_dev *d, uint32_t i)
+static inline uint64_t rx_buf_off(const struct fe_dev *d, uint32_t i)
 {
 	return OFF_BUFS + (uint64_t)i * d->fe.buf_size;
 }
 
-static inline uint64_t tx_buf_off(const struct vu_dev *d, uint32_t s)
+static inline uint64_t tx_buf_off(const struct fe_dev *d, uint32_t s)
 {
 	return OFF_BUFS + (uint64_t)(FE_NUM + s) * d->fe.buf_size;
 }
 
 /* End the run (once); a failure is logged with its reason. */
-void fe_finish(struct vu_dev *d, bool ok, const char *why);
+void fe_finish(struct fe_dev *d, bool ok, const char *why);
+
+/* End the run as failed, with a reason. */
+void fe_fail(struct fe_dev *d, const char *why);
+
+/* For the traffic modes (fe_ping.c): queue one frame on TX (kicked at the
+ * end of the round); -1 when no TX slot is free or it is too large. */
+int fe_send(struct fe_dev *d, const uint8_t *frame, uint32_t len);
+
+/* A call eventfd fired: take what the back-end returned. */
+int fe_on_call(struct fe_dev *d, uint64_t now);
 
 /* Send handshake steps until one needs an answer or the run starts. */
-int fe_advance(struct vu_dev *d, uint64_t now);
+int fe_advance(struct fe_dev *d, uint64_t now);
 
 /* Make what was added to ring r visible and kick queue q if wanted. */
-void fe_kick(struct vu_dev *d, unsigned q, struct vqd *r);
+void fe_kick(struct fe_dev *d, unsigned q, struct vqd *r);
 
 /* Put frames on TX while there are slots and frames to send. */
-int fe_pump(struct vu_dev *d, uint64_t now);
+int fe_pump(struct fe_dev *d, uint64_t now);
 
 /* 1 when the run is over (stop the rings), 0 not yet, <0 failed. */
-int fe_run_over(struct vu_dev *d, uint64_t now);
+int fe_run_over(struct fe_dev *d, uint64_t now);
 
 #endif /* CORE_FE_PRIV_H */

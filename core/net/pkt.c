@@ -206,6 +206,45 @@ uint32_t pkt_rarp_announce(uint8_t *out, uint32_t cap, const uint8_t mac[6])
 	return PKT_ETH_MIN_LEN;
 }
 
+/* The test frame's head: the sample app's ARP request, 52:54:00:12:34:56
+ * at 192.0.2.1 (TEST-NET-1) asking for 192.0.2.2. */
+static void test_head(uint8_t head[PKT_ARP_FRAME_LEN])
+{
+	static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+	static const uint8_t sip[4] = {192, 0, 2, 1}, tip[4] = {192, 0, 2, 2};
+
+	pkt_arp_request(head, PKT_ARP_FRAME_LEN, mac, sip, tip);
+}
+
+/* Byte `at` (past the head) of test frame seq: a sequence number, then a
+ * pattern that moves with it. */
+static uint8_t test_tail(uint32_t seq, uint32_t at)
+{
+	uint32_t k = at - PKT_ARP_FRAME_LEN;
+
+	return k < 4 ? (uint8_t)(seq >> (24 - 8 * k)) : (uint8_t)(seq + k);
+}
+
+void pkt_test_frame(uint8_t *out, uint32_t size, uint32_t seq)
+{
+	uint8_t head[PKT_ARP_FRAME_LEN];
+
+	test_head(head);
+	for (uint32_t i = 0; i < size; i++)
+		out[i] = i < sizeof(head) ? head[i] : test_tail(seq, i);
+}
+
+bool pkt_test_frame_check(const uint8_t *b, uint32_t size, uint32_t seq)
+{
+	uint8_t head[PKT_ARP_FRAME_LEN];
+
+	test_head(head);
+	for (uint32_t i = 0; i < size; i++)
+		if (b[i] != (i < sizeof(head) ? head[i] : test_tail(seq, i)))
+			return false;
+	return true;
+}
+
 /* id, seq and the pattern payload after an ICMP or ICMPv6 type/code. */
 static void echo_body_put(uint8_t *icmp, uint16_t id, uint16_t seq,
 			  uint32_t payload_len)

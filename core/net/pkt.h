@@ -228,6 +228,14 @@ static inline uint8_t pkt_echo_byte(uint16_t seq, uint32_t i)
 	return (uint8_t)((uint8_t)(seq ^ (seq >> 8)) + (uint8_t)i);
 }
 
+/* Test frame number seq of `size` bytes (the sample app's ARP request,
+ * then a sequence number and a pattern that moves with it): what a
+ * front-end sends and checks, and what --generate fills RX with. */
+void pkt_test_frame(uint8_t *out, uint32_t size, uint32_t seq);
+
+/* b holds test frame seq of `size` bytes, byte for byte. */
+bool pkt_test_frame_check(const uint8_t *b, uint32_t size, uint32_t seq);
+
 /* "Who has target_ip? Tell src_ip" (RFC 826), broadcast: 42 bytes, or 0 if
  * cap is smaller.  The target hardware address is zero (RFC 5227 2.1.1). */
 uint32_t pkt_arp_request(uint8_t *out, uint32_t cap, const uint8_t src_mac[6],

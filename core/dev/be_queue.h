@@ -1,0 +1,42 @@
+/*
+ * be_queue.h - the back-end's queue plumbing (be_queue.c), shared with its
+ * request handlers (backend.c).  Not for use outside the back-end.
+ */
+#ifndef CORE_BE_QUEUE_H
+#define CORE_BE_QUEUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/dev/backend.h"
+
+/* Name queue q of d ("dev0 q1") and give it no fds. */
+void be_queue_init(struct be_dev *d, unsigned q);
+
+/* Close the fds and ring state of queue q (back to "not configured"). */
+void be_queue_reset(struct be_dev *d, unsigned q);
+
+/* VIRTIO_F_RING_PACKED was negotiated. */
+bool packed_rings(const struct be_dev *d);
+
+/* The base a ring starts from: SET_VRING_BASE's, or a fresh ring's. */
+uint32_t queue_base(const struct be_dev *d, const struct vu_queue *q);
+
+/* Translate the ring addresses of queue qi once its size, addresses and
+ * the memory table are all known.  Returns <0 if they do not fit. */
+int queue_attach(struct be_dev *d, unsigned qi);
+
+/* After the log or the inflight region changed: every live ring again. */
+int queues_reattach(struct be_dev *d);
+
+/* The inflight region is about to be replaced: no ring points into it. */
+void rings_forget_inflight(struct be_dev *d);
+
+/* The role's hooks for the queues (dev.h struct dev_role). */
+void be_watch(struct vu_dev *d, struct dev_pollset *ps, uint64_t now);
+int be_kick(struct vu_dev *d, unsigned q, uint16_t revents, uint64_t now);
+int be_tick(struct vu_dev *d, uint64_t now);
+bool be_faulted(const struct vu_dev *d);
+const struct q_stats *be_stats(const struct vu_dev *d, unsigned q);
+
+#endif /* CORE_BE_QUEUE_H */
