@@ -37,9 +37,7 @@ static int be_set_vring_num(struct be_dev *, struct vu_msg *);
 static int be_set_vring_addr(struct be_dev *, struct vu_msg *);
 static int be_set_vring_base(struct be_dev *, struct vu_msg *);
 static int be_get_vring_base(struct be_dev *, struct vu_msg *);
-static int be_set_vring_kick(struct be_dev *, struct vu_msg *);
-static int be_set_vring_call(struct be_dev *, struct vu_msg *);
-static int be_set_vring_err(struct be_dev *, struct vu_msg *);
+static int be_set_vring_fd(struct be_dev *, struct vu_msg *);
 static int be_get_protocol_features(struct be_dev *, struct vu_msg *);
 static int be_set_protocol_features(struct be_dev *, struct vu_msg *);
 static int be_get_queue_num(struct be_dev *, struct vu_msg *);
@@ -401,39 +399,39 @@ static int be_get_vring_base(struct be_dev *d, struct vu_msg *m)
 	return 1;
 }
 
-/* Common part of SET_VRING_KICK, CALL and ERR: the queue, and the fd or
- * the NOFD flag (the fd count was checked against the flag already). */
-static struct vu_queue *vring_fd(struct be_dev *d, struct vu_msg *m,
-				 int *fd)
+/*
+ * SET_VRING_KICK, CALL and ERR: the queue, and an eventfd or the NOFD flag
+ * (the fd count was checked against the flag already), which replaces
+ * the queue's fd of that kind.
+ */
+static int be_set_vring_fd(struct be_dev *d, struct vu_msg *m)
 {
+	uint32_t req = m->hdr.request;
 	uint64_t v = m->p.u64;
+	int fd = (v & VU_VRING_NOFD) ? -1 : vu_msg_take_fd(m, 0);
+	struct vu_queue *q = NULL;
+	int *slot;
 
-	if (v & ~(uint64_t)(VU_VRING_IDX_MASK | VU_VRING_NOFD)) {
+	if (v & ~(uint64_t)(VU_VRING_IDX_MASK | VU_VRING_NOFD))
 		LOG_ERR("%s: %s payload 0x%llx has unknown bits", d->dev.name,
-			vu_req_name(m->hdr.request), (unsigned long long)v);
-		return NULL;
-	}
-	*fd = (v & VU_VRING_NOFD) ? -1 : vu_msg_take_fd(m, 0);
+			vu_req_name(req), (unsigned long long)v);
 	/* whatever the peer gave, it must never block us */
-	if (*fd >= 0 && port_evt_adopt(*fd) < 0) {
+	else if (fd >= 0 && port_evt_adopt(fd) < 0)
 		LOG_ERR("%s: %s: the fd is unusable", d->dev.name,
-			vu_req_name(m->hdr.request));
-		return NULL;
-	}
-	return queue_of(d, m, (uint32_t)(v & VU_VRING_IDX_MASK));
-}
-
-static int be_set_vring_kick(struct be_dev *d, struct vu_msg *m)
-{
-	int fd = -1;
-	struct vu_queue *q = vring_fd(d, m, &fd);
-
+			vu_req_name(req));
+	else
+		q = queue_of(d, m, (uint32_t)(v & VU_VRING_IDX_MASK));
 	if (q == NULL) {
 		port_fd_close(fd);
 		return -PORT_EINVAL;
 	}
-	port_fd_close(q->kick_fd);
-	q->kick_fd = fd;
+	slot = req == VU_SET_VRING_KICK   ? &q->kick_fd
+	       : req == VU_SET_VRING_CALL ? &q->call_fd
+					  : &q->err_fd;
+	port_fd_close(*slot);
+	*slot = fd;
+	if (req != VU_SET_VRING_KICK)
+		return 0;
 	q->polled = fd < 0; /* vhost-user.rst: no fd, so poll the ring */
 	/* "Ring states" has the ring start at its first kick; like QEMU's
 	 * libvhost-user we start it here, which differs only in that a ring
@@ -442,34 +440,6 @@ static int be_set_vring_kick(struct be_dev *d, struct vu_msg *m)
 	q->started = true;
 	if (!q->attached)
 		return queue_attach(d, (unsigned)(q - d->q));
-	return 0;
-}
-
-static int be_set_vring_call(struct be_dev *d, struct vu_msg *m)
-{
-	int fd = -1;
-	struct vu_queue *q = vring_fd(d, m, &fd);
-
-	if (q == NULL) {
-		port_fd_close(fd);
-		return -PORT_EINVAL;
-	}
-	port_fd_close(q->call_fd);
-	q->call_fd = fd;
-	return 0;
-}
-
-static int be_set_vring_err(struct be_dev *d, struct vu_msg *m)
-{
-	int fd = -1;
-	struct vu_queue *q = vring_fd(d, m, &fd);
-
-	if (q == NULL) {
-		port_fd_close(fd);
-		return -PORT_EINVAL;
-	}
-	port_fd_close(q->err_fd);
-	q->err_fd = fd;
 	return 0;
 }
 
@@ -620,21 +590,15 @@ int be_dispatch(struct be_dev *d, struct vu_msg *m)
 
 /* ---- the role (dev.h struct dev_role) ------------------------------------ */
 
-static int be_role_open(struct vu_dev *dev)
-{
-	struct be_dev *d = be_of(dev);
-
-	d->log_fd = -1;
-	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++)
-		be_queue_init(d, q);
-	net_dev_init(&d->net, d->q, &d->mem, &d->dlog);
-	return 0;
-}
-
 int be_open(struct be_dev *be, unsigned index, const struct dev_opts *o)
 {
 	memset(be, 0, sizeof(*be));
-	return dev_open(&be->dev, index, o, &be_role);
+	dev_init(&be->dev, index, o, &be_role);
+	be->log_fd = -1;
+	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++)
+		be_queue_init(be, q);
+	net_dev_init(&be->net, be->q, &be->mem, &be->dlog);
+	return dev_start(&be->dev);
 }
 
 static void be_release(struct vu_dev *dev)
@@ -675,7 +639,6 @@ const struct dev_role be_role = {
 	.name = "back-end",
 	.peer = "a front-end on",
 	.ring_fail = "bad ring",
-	.open = be_role_open,
 	.release = be_release,
 	.message = be_message,
 	.watch = be_watch,

@@ -49,8 +49,8 @@ static inline struct be_dev *be_of(struct vu_dev *d)
 /* The back-end role (dev.h struct dev_role). */
 extern const struct dev_role be_role;
 
-/* Set be up as device `index` (dev_open), its frames going nowhere until
- * net_dev_sink(&be->net, ...). */
+/* Set be up as device `index` (dev_init, dev_start), its frames going
+ * nowhere until net_dev_sink(&be->net, ...). */
 int be_open(struct be_dev *be, unsigned index, const struct dev_opts *o);
 
 /*

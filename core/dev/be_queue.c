@@ -50,20 +50,6 @@ void be_queue_reset(struct be_dev *d, unsigned qi)
 	q->polled = q->started = q->enabled = q->attached = q->busy = false;
 }
 
-bool packed_rings(const struct be_dev *d)
-{
-	return (d->features & VU_BIT(VIRTIO_F_RING_PACKED)) != 0;
-}
-
-/* The base a ring starts from: SET_VRING_BASE's, or the start of a fresh
- * ring (packed wrap counters start at 1, virtio 1.2 2.8.1). */
-uint32_t queue_base(const struct be_dev *d, const struct vu_queue *q)
-{
-	if (q->base_set)
-		return q->base;
-	return packed_rings(d) ? VQ_BASE_PACKED_INIT : 0;
-}
-
 /*
  * Migration (vhost-user.rst): with VHOST_F_LOG_ALL negotiated and a log
  * mapped, ring writes are logged where the ring's VHOST_VRING_F_LOG says:
@@ -195,14 +181,6 @@ int queues_reattach(struct be_dev *d)
 	return 0;
 }
 
-/* The region is about to be replaced: no ring may point into it meanwhile
- * (queues_reattach gives them the new one). */
-void rings_forget_inflight(struct be_dev *d)
-{
-	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
-		d->q[i].ring.inflight = NULL;
-}
-
 /* vhost-user.rst "Migration": the SET_LOG_FD eventfd tells the front-end
  * that the log has new marks. */
 static void log_kick(struct be_dev *d)
@@ -217,12 +195,12 @@ int be_queue_work(struct be_dev *d, unsigned qi)
 {
 	/* Both directions of a pair move on either kick: a TX frame for the
 	 * echo may be waiting for RX buffers. */
-	int rc = net_pair_work(&d->net, qi / 2);
-
-	log_kick(d);
-	return rc;
+	return net_pair_work(&d->net, qi / 2);
 }
 
+/* The loop's last step each round (fwd_flush), after every kick, tick and
+ * frame from elsewhere: the front-end hears of the round's log marks
+ * once. */
 void be_flush(struct be_dev *d)
 {
 	net_rx_flush(&d->net);

@@ -17,10 +17,19 @@ void be_queue_init(struct be_dev *d, unsigned q);
 void be_queue_reset(struct be_dev *d, unsigned q);
 
 /* VIRTIO_F_RING_PACKED was negotiated. */
-bool packed_rings(const struct be_dev *d);
+static inline bool packed_rings(const struct be_dev *d)
+{
+	return (d->features & VU_BIT(VIRTIO_F_RING_PACKED)) != 0;
+}
 
-/* The base a ring starts from: SET_VRING_BASE's, or a fresh ring's. */
-uint32_t queue_base(const struct be_dev *d, const struct vu_queue *q);
+/* The base a ring starts from: SET_VRING_BASE's, or the start of a fresh
+ * ring (packed wrap counters start at 1, virtio 1.2 2.8.1). */
+static inline uint32_t queue_base(const struct be_dev *d, const struct vu_queue *q)
+{
+	if (q->base_set)
+		return q->base;
+	return packed_rings(d) ? VQ_BASE_PACKED_INIT : 0;
+}
 
 /* Translate the ring addresses of queue qi once its size, addresses and
  * the memory table are all known.  Returns <0 if they do not fit. */
@@ -29,8 +38,13 @@ int queue_attach(struct be_dev *d, unsigned qi);
 /* After the log or the inflight region changed: every live ring again. */
 int queues_reattach(struct be_dev *d);
 
-/* The inflight region is about to be replaced: no ring points into it. */
-void rings_forget_inflight(struct be_dev *d);
+/* The region is about to be replaced: no ring may point into it meanwhile
+ * (queues_reattach gives them the new one). */
+static inline void rings_forget_inflight(struct be_dev *d)
+{
+	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
+		d->q[i].ring.inflight = NULL;
+}
 
 /* The role's hooks for the queues (dev.h struct dev_role). */
 void be_watch(struct vu_dev *d, struct dev_pollset *ps, uint64_t now);

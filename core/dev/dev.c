@@ -18,11 +18,9 @@
 /* Messages taken per wake-up, so one chatty peer cannot starve the rest. */
 #define MSGS_PER_EVENT 32
 
-int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o,
-	     const struct dev_role *role)
+void dev_init(struct vu_dev *d, unsigned index, const struct dev_opts *o,
+	      const struct dev_role *role)
 {
-	int rc;
-
 	memset(d, 0, sizeof(*d));
 	d->index = index;
 	d->name[0] = 'd';
@@ -39,20 +37,23 @@ int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o,
 	d->lfd = -1;
 	d->fd = -1;
 	vu_rx_init(&d->rx);
-	rc = role->open(d);
-	if (rc < 0)
-		return rc;
-	if (o->listen) {
-		rc = port_sock_listen(o->path);
+}
+
+int dev_start(struct vu_dev *d)
+{
+	int rc;
+
+	if (d->o.listen) {
+		rc = port_sock_listen(d->o.path);
 		if (rc < 0) {
 			LOG_ERR("%s: cannot listen on %s (error %d)", d->name,
-				o->path, -rc);
-			role->release(d); /* what open made above */
+				d->o.path, -rc);
+			d->role->release(d); /* what the role made before */
 			return rc;
 		}
 		d->lfd = rc;
-		LOG_INFO("%s: %s listening on %s\n", d->name, role->name,
-			 o->path);
+		LOG_INFO("%s: %s listening on %s\n", d->name, d->role->name,
+			 d->o.path);
 	} else {
 		d->retry_at = port_now_ns(); /* first attempt right away */
 	}

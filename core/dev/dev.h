@@ -95,11 +95,7 @@ struct dev_role {
 	const char *name;      /* "back-end": the "listening" line */
 	const char *peer;      /* "a front-end on": the "connected" line */
 	const char *ring_fail; /* why the connection drops when ring() fails */
-	/* dev_open, after the connection's fields (the role's own open
-	 * zeroed the rest first): the role's own state.  Negative (logged)
-	 * if the device cannot be made. */
-	int (*open)(struct vu_dev *d);
-	/* dev_close (and a failed dev_open): every fd and mapping it holds */
+	/* dev_close (and a failed dev_start): every fd and mapping it holds */
 	void (*release)(struct vu_dev *d);
 	/* a connection came up; negative breaks it (may be NULL) */
 	int (*connected)(struct vu_dev *d, uint64_t now);
@@ -124,11 +120,15 @@ struct dev_role {
 	void (*print_stats)(const struct vu_dev *d);
 };
 
-/* Set the device up as `role`: its socket, listening or first connect
- * attempt.  Called by the role's own open (be_open, fe_open), which has
- * zeroed and filled the rest of its state. */
-int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o,
-	     const struct dev_role *role);
+/* The connection's fields of device `index` playing `role` (no socket
+ * yet).  Called first by the role's own open (be_open, fe_open), which
+ * then sets its own state up and calls dev_start. */
+void dev_init(struct vu_dev *d, unsigned index, const struct dev_opts *o,
+	      const struct dev_role *role);
+
+/* Listen on the socket, or make the first connect attempt soon.  Negative
+ * (logged, the role's state released) if it cannot listen. */
+int dev_start(struct vu_dev *d);
 
 /* Close everything: connection, mappings, fds, socket file. */
 void dev_close(struct vu_dev *d);

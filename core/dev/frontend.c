@@ -31,9 +31,9 @@ enum { QS_NUM, QS_BASE, QS_ADDR, QS_CALL, QS_KICK, QS_ENABLE, QS_COUNT };
 #define ST_STOP_TX (ST_RUN + 1)
 #define ST_END (ST_RUN + 2)
 
-static int fe_init(struct vu_dev *dev)
+/* Build the shared memory.  Negative (logged) if the options do not fit. */
+static int fe_init(struct fe_dev *d)
 {
-	struct fe_dev *d = (struct fe_dev *)(void *)dev;
 	struct fe_state *f = &d->fe;
 	uint32_t hdr = 12; /* the larger header: the layout fits either */
 	uint32_t frame_max;
@@ -552,12 +552,15 @@ static void fe_queues_reset(struct fe_dev *d)
 int fe_open(struct fe_dev *f, unsigned index, const struct dev_opts *o,
 	    const struct fe_opts *fo)
 {
+	int rc;
+
 	memset(f, 0, sizeof(*f));
+	dev_init(&f->dev, index, o, &fe_role);
 	f->o = *fo;
-	f->fe.memfd = -1;
 	f->q[0].kick_fd = f->q[0].call_fd = -1;
 	f->q[1].kick_fd = f->q[1].call_fd = -1;
-	return dev_open(&f->dev, index, o, &fe_role);
+	rc = fe_init(f);
+	return rc < 0 ? rc : dev_start(&f->dev);
 }
 
 static void fe_close(struct vu_dev *dev)
@@ -636,7 +639,6 @@ const struct dev_role fe_role = {
 	.name = "front-end",
 	.peer = "a back-end on",
 	.ring_fail = "test failed",
-	.open = fe_init,
 	.release = fe_close,
 	.connected = fe_connected,
 	.message = fe_on_msg,

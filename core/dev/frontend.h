@@ -93,7 +93,7 @@ struct fe_dev {
 extern const struct dev_role fe_role;
 
 /* Set f up as device `index`: its shared memory, then its socket
- * (dev_open).  Negative (logged) if the options do not fit the memory. */
+ * (dev_start).  Negative (logged) if the options do not fit the memory. */
 int fe_open(struct fe_dev *f, unsigned index, const struct dev_opts *o,
 	    const struct fe_opts *fo);
 

@@ -36,13 +36,6 @@ void net_dev_init(struct net_dev *nd, struct vu_queue *q,
 	nd->sink.frame = no_sink;
 }
 
-void net_dev_sink(struct net_dev *nd, const struct net_sink *sink,
-		  uint8_t *flat)
-{
-	nd->sink = *sink;
-	nd->flat = flat;
-}
-
 uint32_t net_frame_gather(const struct net_frame *fr, uint8_t *buf,
 			  uint32_t cap)
 {
@@ -365,22 +358,6 @@ int net_pair_work(struct net_dev *d, unsigned pair)
 }
 
 /* ---- counters ------------------------------------------------------------ */
-
-void net_stats_add(struct q_stats *sum, const struct q_stats *s)
-{
-#define Q_STAT_ADD(n) sum->n += s->n;
-	Q_STATS(Q_STAT_ADD)
-#undef Q_STAT_ADD
-}
-
-bool net_stats_any(const struct q_stats *s)
-{
-	uint64_t any = 0;
-#define Q_STAT_OR(n) any |= s->n;
-	Q_STATS(Q_STAT_OR)
-#undef Q_STAT_OR
-	return any != 0;
-}
 
 void net_print_queue(const char *dev, unsigned q, const struct q_stats *s)
 {

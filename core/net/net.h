@@ -131,8 +131,12 @@ void net_dev_init(struct net_dev *nd, struct vu_queue *q,
 
 /* Frames the guest transmits go to `sink`; `flat` is CFG_FRAME_MAX bytes
  * of scratch. */
-void net_dev_sink(struct net_dev *nd, const struct net_sink *sink,
-		  uint8_t *flat);
+static inline void net_dev_sink(struct net_dev *nd,
+				const struct net_sink *sink, uint8_t *flat)
+{
+	nd->sink = *sink;
+	nd->flat = flat;
+}
 
 /* A ring may be processed (vhost-user.rst "Ring states"). */
 static inline bool net_queue_ready(const struct vu_queue *q)
@@ -187,9 +191,23 @@ void net_queue_flush(struct vu_queue *q);
 /* Publish and call every RX queue that net_rx_deliver filled since. */
 void net_rx_flush(struct net_dev *nd);
 
-/* Counters: sum adds s; any says whether s counted anything. */
-void net_stats_add(struct q_stats *sum, const struct q_stats *s);
-bool net_stats_any(const struct q_stats *s);
+/* Counters: sum adds s. */
+static inline void net_stats_add(struct q_stats *sum, const struct q_stats *s)
+{
+#define Q_STAT_ADD(n) sum->n += s->n;
+	Q_STATS(Q_STAT_ADD)
+#undef Q_STAT_ADD
+}
+
+/* Counters: s counted anything. */
+static inline bool net_stats_any(const struct q_stats *s)
+{
+	uint64_t any = 0;
+#define Q_STAT_OR(n) any |= s->n;
+	Q_STATS(Q_STAT_OR)
+#undef Q_STAT_OR
+	return any != 0;
+}
 
 /* Counters: one queue's line (queue q of device `dev`), and a device's
  * totals on one line (--stats). */

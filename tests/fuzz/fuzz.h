@@ -72,7 +72,7 @@ void fz_begin(void);
 /* Room for n more fds in the fake's table (counted by the fz_* makers and
  * fz_fd_count()). */
 bool fz_fd_room(unsigned n);
-/* Count an fd the target made some other way (dev_open's listen socket,
+/* Count an fd the target made some other way (be_open's listen socket,
  * fake_sock(), fake_listen_pending()). */
 void fz_fd_count(unsigned n);
 
@@ -119,7 +119,7 @@ void fz_check_clean(void);
  * inside that table. */
 void fz_check_dev(const struct be_dev *d);
 
-/* A back-end device as dev_open() makes it for a listening socket, in echo
+/* A back-end device as be_open() makes it for a listening socket, in echo
  * mode, with a fake connection in d->fd. */
 void fz_dev_open(struct be_dev *d);
 

@@ -10,7 +10,7 @@
  * ends with dev_close() and a leak check over the whole fake fd table and
  * every mapping.
  *
- * The device is set up as dev_open() does for a listening back-end (the
+ * The device is set up as be_open() does for a listening back-end (the
  * listen is faked); the connection is a fake socket put in d->dev.fd.
  */
 #include <string.h>
