@@ -20,56 +20,51 @@ void fe_kick(struct fe_dev *d, unsigned q, struct vqd *r)
 	}
 }
 
-/* Put frames on TX while there are slots and frames to send. */
-int fe_pump(struct fe_dev *d, uint64_t now)
+uint8_t *fe_tx_frame(struct fe_dev *d, uint32_t *cap)
 {
 	struct fe_state *f = &d->fe;
 	uint32_t hdr = (uint32_t)fe_hdr_len(d);
-	bool added = f->tx_added;
 
-	f->tx_added = false;
-	if (d->o.host) {
-		fe_ping_pump(d, now);
-		if (added || f->tx_added)
-			fe_kick(d, 1, &f->txq);
-		f->tx_added = false;
-		return 0;
-	}
-	while (f->sent < d->o.frames && f->n_tx_free > 0) {
-		uint16_t s = f->tx_free[--f->n_tx_free];
-		uint8_t *b = fe_ptr(d, tx_buf_off(d, s));
-		memset(b, 0, hdr);
-		pkt_test_frame(b + hdr, d->o.size, f->sent);
-		vqd_add(&f->txq, (uint16_t)(2 * s));
-		f->sent++;
-		d->q[1].st.frames++;
-		d->q[1].st.bytes += d->o.size;
-		added = true;
-	}
-	if (added)
-		fe_kick(d, 1, &f->txq);
-	return 0;
+	if (f->n_tx_free == 0)
+		return NULL;
+	*cap = f->buf_size - hdr;
+	return fe_ptr(d, tx_buf_off(d, f->tx_free[f->n_tx_free - 1])) + hdr;
 }
 
-int fe_send(struct fe_dev *d, const uint8_t *frame, uint32_t len)
+void fe_tx_send(struct fe_dev *d, uint32_t len)
 {
 	struct fe_state *f = &d->fe;
 	uint32_t hdr = (uint32_t)fe_hdr_len(d);
-	uint16_t s;
-	uint8_t *b;
+	uint16_t s = f->tx_free[--f->n_tx_free];
 
-	if (f->n_tx_free == 0 || hdr + len > f->buf_size)
-		return -1;
-	s = f->tx_free[--f->n_tx_free];
-	b = fe_ptr(d, tx_buf_off(d, s));
-	memset(b, 0, hdr);
-	memcpy(b + hdr, frame, len);
+	/* the header: no offloads (virtio 1.2 5.1.6) */
+	memset(fe_ptr(d, tx_buf_off(d, s)), 0, hdr);
 	tx_frame_desc(d, s)->len = len;
 	vqd_add(&f->txq, (uint16_t)(2 * s));
 	f->sent++;
 	f->tx_added = true;
 	d->q[1].st.frames++;
 	d->q[1].st.bytes += len;
+}
+
+/* Put frames on TX while there are slots and frames to send. */
+int fe_pump(struct fe_dev *d, uint64_t now)
+{
+	struct fe_state *f = &d->fe;
+	uint32_t cap;
+	uint8_t *b;
+
+	if (d->o.host)
+		fe_ping_pump(d, now);
+	else
+		while (f->sent < d->o.frames &&
+		       (b = fe_tx_frame(d, &cap)) != NULL) {
+			pkt_test_frame(b, d->o.size, f->sent);
+			fe_tx_send(d, d->o.size);
+		}
+	if (f->tx_added)
+		fe_kick(d, 1, &f->txq);
+	f->tx_added = false;
 	return 0;
 }
 

@@ -21,14 +21,12 @@
 #define FE_ARP_TRIES 5u
 #define NS_PER_S 1000000000ull
 
-/* Frames are built here, then copied into a TX buffer (one thread). */
-static uint8_t out[CFG_FRAME_MAX];
-
 void fe_ping_pump(struct fe_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 	const struct respond_cfg *me = &d->o.resp;
-	uint32_t n;
+	uint32_t n, cap;
+	uint8_t *out;
 
 	if (!d->o.ping)
 		return; /* only answering */
@@ -43,21 +41,26 @@ void fe_ping_pump(struct fe_dev *d, uint64_t now)
 			fe_fail(d, "no ARP reply");
 			return;
 		}
-		n = pkt_arp_request(out, sizeof(out), me->mac, me->ip4,
-				    d->o.ping_ip);
-		if (n > 0 && fe_send(d, out, n) == 0) {
+		out = fe_tx_frame(d, &cap);
+		n = out != NULL ? pkt_arp_request(out, cap, me->mac, me->ip4,
+						  d->o.ping_ip)
+				: 0;
+		if (n > 0) {
+			fe_tx_send(d, n);
 			f->arp_sent++;
 			f->arp_at = now + NS_PER_S;
 		}
 		return;
 	}
 	while (f->pings < d->o.frames &&
-	       f->pings - f->received - f->bad < FE_PING_WINDOW) {
-		n = pkt_icmp_echo(out, sizeof(out), me->mac, f->peer_mac,
-				  me->ip4, d->o.ping_ip, FE_PING_ID,
-				  (uint16_t)f->pings, d->o.size);
-		if (n == 0 || fe_send(d, out, n) != 0)
+	       f->pings - f->received - f->bad < FE_PING_WINDOW &&
+	       (out = fe_tx_frame(d, &cap)) != NULL) {
+		n = pkt_icmp_echo(out, cap, me->mac, f->peer_mac, me->ip4,
+				  d->o.ping_ip, FE_PING_ID, (uint16_t)f->pings,
+				  d->o.size);
+		if (n == 0)
 			break;
+		fe_tx_send(d, n);
 		f->pings++;
 	}
 }
@@ -78,7 +81,8 @@ void fe_ping_rx(struct fe_dev *d, const uint8_t *fr, uint32_t len)
 	struct fe_state *f = &d->fe;
 	const struct respond_cfg *me = &d->o.resp;
 	const char *why = "not an echo reply";
-	uint32_t n;
+	uint32_t n = 0, cap;
+	uint8_t *out;
 
 	if (d->o.ping && !f->have_peer &&
 	    pkt_check_arp_reply(fr, len, me->mac, me->ip4, d->o.ping_ip,
@@ -110,8 +114,12 @@ void fe_ping_rx(struct fe_dev *d, const uint8_t *fr, uint32_t len)
 		}
 		return;
 	}
-	n = respond_frame(me, fr, len, out, sizeof(out));
-	if (n > 0 && fe_send(d, out, n) == 0) {
+	/* the answer is built straight in a TX buffer */
+	out = fe_tx_frame(d, &cap);
+	if (out != NULL)
+		n = respond_frame(me, fr, len, out, cap);
+	if (n > 0) {
+		fe_tx_send(d, n);
 		f->answered++;
 		return;
 	}

@@ -87,9 +87,11 @@ void fe_finish(struct fe_dev *d, bool ok, const char *why);
 /* End the run as failed, with a reason. */
 void fe_fail(struct fe_dev *d, const char *why);
 
-/* For the traffic modes (fe_ping.c): queue one frame on TX (kicked at the
- * end of the round); -1 when no TX slot is free or it is too large. */
-int fe_send(struct fe_dev *d, const uint8_t *frame, uint32_t len);
+/* Sending a frame: fe_tx_frame gives where to build it in a free TX slot
+ * (room for *cap bytes), NULL when none is free; fe_tx_send then queues
+ * its first len bytes (kicked at the end of the round, fe_pump). */
+uint8_t *fe_tx_frame(struct fe_dev *d, uint32_t *cap);
+void fe_tx_send(struct fe_dev *d, uint32_t len);
 
 /* A call eventfd fired: take what the back-end returned. */
 int fe_on_call(struct fe_dev *d, uint64_t now);
