@@ -377,8 +377,9 @@ int cli_parse(struct cli *c, int argc, char **argv)
 			if (o->fe.ping && !o->size_set)
 				o->fe.size = 56;
 			if (o->fe.ping && !o->respond)
-				return usage_error("--ping needs our own address: "
-						   "add --respond IP", o->conn.path);
+				return usage_error("--ping needs our own "
+						   "address: add --respond IP",
+						   o->conn.path);
 			continue;
 		}
 		if (c->switching && !action_set[i])
@@ -389,7 +390,8 @@ int cli_parse(struct cli *c, int argc, char **argv)
 			return usage_error("--generate needs --size from 42 to "
 					   "CFG_FRAME_MAX", o->conn.path);
 		if (o->fwd.action == ACT_RESPOND && !o->respond)
-			return usage_error("--respond needs an address", o->conn.path);
+			return usage_error("--respond needs an address",
+					   o->conn.path);
 	}
 	if (default_link >= 0 && !c->switching) {
 		/* before the devices, without --switch: the one back-end's */

@@ -131,7 +131,8 @@ static void to_device(struct fwd_port *t, const struct net_frame *fr)
 	if (r == NET_FULL) {
 		t->be->q[0].st.drop_norx++;
 	} else if (r < 0) {
-		t->be->dev.broken = true; /* its RX ring is bad: dev_tick drops it */
+		/* its RX ring is bad: dev_tick drops it */
+		t->be->dev.broken = true;
 	}
 }
 

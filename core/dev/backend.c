@@ -58,11 +58,11 @@ static const struct be_req be_table[VU_REQ_MAX] = {
 
 static int reply_u64(struct be_dev *d, struct vu_msg *m, uint64_t v)
 {
-	int rc = vu_send(d->dev.fd, m->hdr.request, VU_FLAG_REPLY, &v, sizeof(v),
-			 NULL, 0);
+	int rc = vu_send(d->dev.fd, m->hdr.request, VU_FLAG_REPLY, &v,
+			 sizeof(v), NULL, 0);
 	if (rc < 0) {
-		LOG_ERR("%s: cannot send the reply to %s (error %d)", d->dev.name,
-			vu_req_name(m->hdr.request), -rc);
+		LOG_ERR("%s: cannot send the reply to %s (error %d)",
+			d->dev.name, vu_req_name(m->hdr.request), -rc);
 		return rc;
 	}
 	return 1;
@@ -252,8 +252,8 @@ static int be_set_log_fd(struct be_dev *d, struct vu_msg *m)
 	int fd;
 
 	if (m->hdr.size > 8) {
-		LOG_ERR("%s: SET_LOG_FD with a payload of %u bytes", d->dev.name,
-			m->hdr.size);
+		LOG_ERR("%s: SET_LOG_FD with a payload of %u bytes",
+			d->dev.name, m->hdr.size);
 		return -PORT_EPROTO;
 	}
 	fd = vu_msg_take_fd(m, 0);
@@ -328,7 +328,8 @@ static int be_send_rarp(struct be_dev *d, struct vu_msg *m)
 		/* no switch may learn a group or null address as a port's */
 		LOG_ERR("%s: SEND_RARP for %02x:%02x:%02x:%02x:%02x:%02x, not "
 			"a station's address",
-			d->dev.name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+			d->dev.name, mac[0], mac[1], mac[2], mac[3], mac[4],
+			mac[5]);
 		return -PORT_ENOTSUP;
 	}
 	net_frame_flat(&fr, &one, frame,
@@ -577,8 +578,8 @@ int be_dispatch(struct be_dev *d, struct vu_msg *m)
 	 * unless the request has a reply of its own (rc == 1). */
 	if (ack && rc != 1) {
 		uint64_t status = rc < 0 ? 1 : 0;
-		int s = vu_send(d->dev.fd, m->hdr.request, VU_FLAG_REPLY, &status,
-				sizeof(status), NULL, 0);
+		int s = vu_send(d->dev.fd, m->hdr.request, VU_FLAG_REPLY,
+				&status, sizeof(status), NULL, 0);
 		if (s < 0 && rc >= 0)
 			rc = s;
 	}

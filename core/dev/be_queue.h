@@ -24,7 +24,8 @@ static inline bool packed_rings(const struct be_dev *d)
 
 /* The base a ring starts from: SET_VRING_BASE's, or the start of a fresh
  * ring (packed wrap counters start at 1, virtio 1.2 2.8.1). */
-static inline uint32_t queue_base(const struct be_dev *d, const struct vu_queue *q)
+static inline uint32_t queue_base(const struct be_dev *d,
+				  const struct vu_queue *q)
 {
 	if (q->base_set)
 		return q->base;

@@ -1,5 +1,7 @@
 /*
- * fe_ping.c - the front-end's --ping traffic (see fe_ping.h).
+ * fe_ping.c - the front-end as a small host (--respond, and --ping): ARP
+ * for the peer, then echo requests checked field by field, while
+ * answering ARP and ping for our own address like a small host would.
  *
  * It behaves like a minimal host on the wire: it resolves the peer with
  * ARP (RFC 826, retried once a second), then keeps up to FE_PING_WINDOW
@@ -7,8 +9,6 @@
  * addresses, checksums, id, sequence and payload.  Anything else that
  * arrives goes to the responder, so the peer can ARP for us and ping us.
  */
-#include "core/dev/fe_ping.h"
-
 #include <string.h>
 
 #include "core/dev/fe_priv.h"
@@ -21,7 +21,7 @@
 #define FE_ARP_TRIES 5u
 #define NS_PER_S 1000000000ull
 
-void fe_ping_pump(struct fe_dev *d, uint64_t now)
+static void ping_pump(struct fe_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 	const struct respond_cfg *me = &d->o.resp;
@@ -65,18 +65,8 @@ void fe_ping_pump(struct fe_dev *d, uint64_t now)
 	}
 }
 
-/* An IPv4 ICMP echo reply at all (then checked in full)? */
-static bool is_echo_reply(const uint8_t *fr, uint32_t len)
-{
-	uint32_t ihl;
-
-	if (len < 34 || pkt_get16(fr + 12) != 0x0800 || fr[23] != 1)
-		return false;
-	ihl = (fr[14] & 15u) * 4u;
-	return 14 + ihl + 8 <= len && fr[14 + ihl] == 0;
-}
-
-void fe_ping_rx(struct fe_dev *d, const uint8_t *fr, uint32_t len)
+static void ping_rx(struct fe_dev *d, const uint8_t *fr, uint32_t len,
+		    uint32_t raw_len)
 {
 	struct fe_state *f = &d->fe;
 	const struct respond_cfg *me = &d->o.resp;
@@ -84,6 +74,7 @@ void fe_ping_rx(struct fe_dev *d, const uint8_t *fr, uint32_t len)
 	uint32_t n = 0, cap;
 	uint8_t *out;
 
+	(void)raw_len;
 	if (d->o.ping && !f->have_peer &&
 	    pkt_check_arp_reply(fr, len, me->mac, me->ip4, d->o.ping_ip,
 				f->peer_mac, NULL)) {
@@ -95,8 +86,8 @@ void fe_ping_rx(struct fe_dev *d, const uint8_t *fr, uint32_t len)
 			 f->peer_mac[4], f->peer_mac[5]);
 		return;
 	}
-	if (f->have_peer && is_echo_reply(fr, len) &&
-	    pkt_get16(fr + 14 + (fr[14] & 15u) * 4u + 4) == FE_PING_ID) {
+	if (f->have_peer && pkt_icmp4_echo_id(fr, len, PKT_ICMP_ECHO_REPLY) ==
+				    FE_PING_ID) {
 		uint32_t seq = f->received + f->bad;
 		if (pkt_check_icmp_echo_reply(fr, len, me->mac, f->peer_mac,
 					      me->ip4, d->o.ping_ip,
@@ -105,7 +96,8 @@ void fe_ping_rx(struct fe_dev *d, const uint8_t *fr, uint32_t len)
 			f->received++;
 			if (d->dev.o.verbose)
 				LOG_INFO("%s: echo reply %u: %u bytes, all "
-					 "fields right\n", d->dev.name, seq, len);
+					 "fields right\n",
+					 d->dev.name, seq, len);
 		} else {
 			if (f->bad < 5)
 				LOG_ERR("%s: echo reply %u is wrong: %s",
@@ -126,7 +118,7 @@ void fe_ping_rx(struct fe_dev *d, const uint8_t *fr, uint32_t len)
 	f->ignored++;
 }
 
-int fe_ping_over(struct fe_dev *d, uint64_t now)
+static int ping_over(struct fe_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 
@@ -146,13 +138,32 @@ int fe_ping_over(struct fe_dev *d, uint64_t now)
 	return 1;
 }
 
-uint64_t fe_ping_deadline(const struct fe_dev *d)
+/* The next ARP retry, or the end of --serve (which outlasts the
+ * time-out: answering is the point). */
+static uint64_t ping_deadline(const struct fe_dev *d, uint64_t deadline)
 {
 	const struct fe_state *f = &d->fe;
+	uint64_t t = UINT64_MAX;
 
 	if (d->o.ping && !f->have_peer)
-		return f->arp_at;
-	if (f->serve_end != 0)
-		return f->serve_end;
-	return UINT64_MAX;
+		t = f->arp_at;
+	else if (f->serve_end != 0)
+		t = f->serve_end;
+	return f->serve_end != 0 || t < deadline ? t : deadline;
 }
+
+static void ping_print(const struct fe_dev *d, const char *result)
+{
+	LOG_INFO("%s: front-end: pings sent %u, replies intact %u, wrong %u; "
+		 "requests to us answered %u, other frames %u: %s\n",
+		 d->dev.name, d->fe.pings, d->fe.received, d->fe.bad,
+		 d->fe.answered, d->fe.ignored, result);
+}
+
+const struct fe_mode fe_ping_mode = {
+	.pump = ping_pump,
+	.rx = ping_rx,
+	.over = ping_over,
+	.deadline = ping_deadline,
+	.print_stats = ping_print,
+};

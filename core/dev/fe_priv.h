@@ -1,7 +1,8 @@
 /*
  * fe_priv.h - what the front-end's files share: the layout of its shared
- * memory, and the calls between the handshake (frontend.c) and the
- * traffic (fe_frames.c, fe_ping.c).  Not for use outside the front-end.
+ * memory, and the calls between the handshake (frontend.c), the rings at
+ * run time (fe_io.c) and the traffic modes (fe_echo.c, fe_ping.c).  Not
+ * for use outside the front-end.
  */
 #ifndef CORE_FE_PRIV_H
 #define CORE_FE_PRIV_H
@@ -81,6 +82,34 @@ static inline uint64_t tx_buf_off(const struct fe_dev *d, uint32_t s)
 	return OFF_BUFS + (uint64_t)(FE_NUM + s) * d->fe.buf_size;
 }
 
+/*
+ * A traffic mode: what goes out on TX, and what is made of what comes
+ * back on RX.  fe_io.c moves the frames, frontend.c runs the handshake
+ * around them; both call the mode the device was opened with.
+ */
+struct fe_mode {
+	/* queue what should go out now (fe_tx_frame, fe_tx_send) */
+	void (*pump)(struct fe_dev *d, uint64_t now);
+	/* a frame back on RX: flen bytes at fr, after its virtio-net
+	 * header; len as the back-end wrote it (not trusted) */
+	void (*rx)(struct fe_dev *d, const uint8_t *fr, uint32_t flen,
+		   uint32_t len);
+	/* 1 when the run is over (stop the rings), 0 not yet, <0 failed */
+	int (*over)(struct fe_dev *d, uint64_t now);
+	/* its next timed event while frames flow, given the time-out
+	 * (returned if nothing comes earlier) */
+	uint64_t (*deadline)(const struct fe_dev *d, uint64_t deadline);
+	/* its line of counters, ending with result */
+	void (*print_stats)(const struct fe_dev *d, const char *result);
+};
+
+/* Test frames, echoed back and checked byte for byte (fe_echo.c). */
+extern const struct fe_mode fe_echo_mode;
+/* A small host: answers ARP and ping, and may --ping (fe_ping.c). */
+extern const struct fe_mode fe_ping_mode;
+
+/* ---- fe_io.c ---- */
+
 /* End the run (once); a failure is logged with its reason. */
 void fe_finish(struct fe_dev *d, bool ok, const char *why);
 
@@ -93,19 +122,24 @@ void fe_fail(struct fe_dev *d, const char *why);
 uint8_t *fe_tx_frame(struct fe_dev *d, uint32_t *cap);
 void fe_tx_send(struct fe_dev *d, uint32_t len);
 
-/* A call eventfd fired: take what the back-end returned. */
-int fe_on_call(struct fe_dev *d, uint64_t now);
+/* Make what was added to ring r visible and kick queue q if wanted. */
+void fe_kick(struct fe_dev *d, unsigned q, struct vqd *r);
+
+/* Let the mode queue frames, and kick TX if it did. */
+int fe_pump(struct fe_dev *d, uint64_t now);
+
+/* Take what the back-end returned on both queues (a call fired). */
+int fe_reap(struct fe_dev *d, uint64_t now);
+
+/* ---- frontend.c ---- */
 
 /* Send handshake steps until one needs an answer or the run starts. */
 int fe_advance(struct fe_dev *d, uint64_t now);
 
-/* Make what was added to ring r visible and kick queue q if wanted. */
-void fe_kick(struct fe_dev *d, unsigned q, struct vqd *r);
-
-/* Put frames on TX while there are slots and frames to send. */
-int fe_pump(struct fe_dev *d, uint64_t now);
-
 /* 1 when the run is over (stop the rings), 0 not yet, <0 failed. */
 int fe_run_over(struct fe_dev *d, uint64_t now);
+
+/* A call eventfd fired: take what the back-end returned. */
+int fe_on_call(struct fe_dev *d, uint64_t now);
 
 #endif /* CORE_FE_PRIV_H */

@@ -9,7 +9,6 @@
 
 #include <string.h>
 
-#include "core/dev/fe_ping.h"
 #include "core/log.h"
 #include "core/net/net.h"
 #include "core/proto/trace.h"
@@ -72,14 +71,15 @@ static int fe_init(struct fe_dev *d)
 	}
 	rc = port_mem_create("vhost-frontend", f->mem_size);
 	if (rc < 0) {
-		LOG_ERR("%s: cannot create shared memory (error %d)", d->dev.name,
-			-rc);
+		LOG_ERR("%s: cannot create shared memory (error %d)",
+			d->dev.name, -rc);
 		return rc;
 	}
 	f->memfd = rc;
 	rc = port_mem_map(f->memfd, f->mem_size, &f->mem);
 	if (rc < 0) {
-		LOG_ERR("%s: cannot map shared memory (error %d)", d->dev.name, -rc);
+		LOG_ERR("%s: cannot map shared memory (error %d)", d->dev.name,
+			-rc);
 		port_fd_close(f->memfd);
 		f->memfd = -1;
 		return rc;
@@ -96,21 +96,6 @@ static void fe_release(struct fe_dev *d)
 	port_fd_close(f->memfd);
 	f->mem = NULL;
 	f->memfd = -1;
-}
-
-void fe_finish(struct fe_dev *d, bool ok, const char *why)
-{
-	if (d->dev.finished)
-		return;
-	d->dev.finished = true;
-	d->dev.exit_code = ok ? 0 : 1;
-	if (!ok)
-		LOG_ERR("%s: front-end failed: %s", d->dev.name, why);
-}
-
-void fe_fail(struct fe_dev *d, const char *why)
-{
-	fe_finish(d, false, why);
 }
 
 /* ---- handshake ----------------------------------------------------------- */
@@ -238,7 +223,8 @@ static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
 		if (d->o.indirect)
 			u64 |= VU_BIT(VIRTIO_RING_F_INDIRECT_DESC);
 		if (u64 & ~f->offered) {
-			LOG_ERR("%s: the back-end does not offer %s", d->dev.name,
+			LOG_ERR("%s: the back-end does not offer %s",
+				d->dev.name,
 				(u64 & ~f->offered) & VU_BIT(VIRTIO_F_RING_PACKED)
 					? "packed rings (VIRTIO_F_RING_PACKED)"
 					: "indirect descriptors "
@@ -487,19 +473,42 @@ static int fe_on_msg(struct vu_dev *dev, struct vu_msg *m, uint64_t now)
 	return fe_advance(d, now);
 }
 
+/* Is the run complete?  1 when the rings should now be stopped
+ * (GET_VRING_BASE, sent by fe_advance), 0 not yet, <0 failed. */
+int fe_run_over(struct fe_dev *d, uint64_t now)
+{
+	int r;
+
+	if (d->fe.stopping)
+		return 0;
+	r = d->mode->over(d, now);
+	if (r > 0)
+		d->fe.stopping = true;
+	return r;
+}
+
+int fe_on_call(struct fe_dev *d, uint64_t now)
+{
+	int rc;
+
+	if (!d->fe.running || d->fe.stopping)
+		return 0;
+	rc = fe_reap(d, now);
+	if (rc == 0)
+		rc = fe_run_over(d, now);
+	return rc > 0 ? fe_advance(d, now) : rc;
+}
+
+/* When fe_tick next has something to do: the time-out, or the mode's
+ * earlier (or overriding) event while frames flow. */
 static uint64_t fe_deadline(const struct fe_dev *d)
 {
 	const struct fe_state *f = &d->fe;
 
 	if (d->dev.finished)
 		return UINT64_MAX;
-	if (f->grace_end != 0 && !f->stopping && f->grace_end < f->deadline)
-		return f->grace_end;
-	if (d->o.host && f->running && !f->stopping) {
-		uint64_t t = fe_ping_deadline(d);
-		if (f->serve_end != 0 || t < f->deadline)
-			return t;
-	}
+	if (f->running && !f->stopping)
+		return d->mode->deadline(d, f->deadline);
 	return f->deadline;
 }
 
@@ -512,7 +521,8 @@ static int fe_tick(struct vu_dev *dev, uint64_t now)
 		return 0;
 	if (d->dev.fd < 0) {
 		if (now >= f->deadline) {
-			LOG_ERR("%s: no back-end on %s", d->dev.name, d->dev.o.path);
+			LOG_ERR("%s: no back-end on %s", d->dev.name,
+				d->dev.o.path);
 			fe_finish(d, false, "no back-end");
 		}
 		return 0;
@@ -522,8 +532,8 @@ static int fe_tick(struct vu_dev *dev, uint64_t now)
 		if (rc != 0)
 			return rc > 0 ? fe_advance(d, now) : rc;
 	}
-	if (d->o.host && f->running && !f->stopping) {
-		fe_pump(d, now); /* ARP retries */
+	if (f->running && !f->stopping) {
+		fe_pump(d, now); /* --ping: ARP retries */
 		if (d->dev.finished)
 			return -PORT_EPROTO;
 	}
@@ -557,6 +567,7 @@ int fe_open(struct fe_dev *f, unsigned index, const struct dev_opts *o,
 	memset(f, 0, sizeof(*f));
 	dev_init(&f->dev, index, o, &fe_role);
 	f->o = *fo;
+	f->mode = fo->host ? &fe_ping_mode : &fe_echo_mode;
 	f->q[0].kick_fd = f->q[0].call_fd = -1;
 	f->q[1].kick_fd = f->q[1].call_fd = -1;
 	rc = fe_init(f);
@@ -621,18 +632,9 @@ static const struct q_stats *fe_stats(const struct vu_dev *dev, unsigned q)
 static void fe_print_stats(const struct vu_dev *dev)
 {
 	const struct fe_dev *d = (const struct fe_dev *)(const void *)dev;
-	const char *result =
-		dev->finished && dev->exit_code == 0 ? "PASS" : "FAIL";
 
-	if (d->o.host)
-		LOG_INFO("%s: front-end: pings sent %u, replies intact %u, "
-			 "wrong %u; requests to us answered %u, other frames "
-			 "%u: %s\n", dev->name, d->fe.pings, d->fe.received,
-			 d->fe.bad, d->fe.answered, d->fe.ignored, result);
-	else
-		LOG_INFO("%s: front-end: sent %u, completed %u, received %u "
-			 "intact, %u wrong: %s\n", dev->name, d->fe.sent,
-			 d->fe.tx_done, d->fe.received, d->fe.bad, result);
+	d->mode->print_stats(d, dev->finished && dev->exit_code == 0 ? "PASS"
+								    : "FAIL");
 }
 
 const struct dev_role fe_role = {

@@ -79,10 +79,13 @@ struct fe_state {
 	uint64_t grace_end;  /* --expect-none: quiet period end */
 };
 
+struct fe_mode;
+
 /* A front-end: the connection, its options, queues and progress. */
 struct fe_dev {
 	struct vu_dev dev;
 	struct fe_opts o;
+	const struct fe_mode *mode; /* its traffic (fe_priv.h) */
 	uint64_t features; /* negotiated virtio features */
 	uint64_t proto;    /* negotiated protocol features */
 	struct fe_queue q[2];

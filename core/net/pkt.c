@@ -414,6 +414,22 @@ static bool eth_ok(const uint8_t *f, const uint8_t my_mac[6],
 	return true;
 }
 
+int32_t pkt_icmp4_echo_id(const uint8_t *f, uint32_t len, uint8_t type)
+{
+	const uint8_t *ip = f + PKT_ETH_HLEN;
+	uint32_t hlen;
+
+	if (len < PKT_ETH_HLEN + PKT_IP4_HLEN ||
+	    pkt_get16(f + PKT_ETH_TYPE) != PKT_ETHERTYPE_IP4 ||
+	    ip[PKT_IP4_PROTO] != PKT_IPPROTO_ICMP)
+		return -1;
+	hlen = 4u * (ip[PKT_IP4_VIHL] & 0xfu);
+	if (PKT_ETH_HLEN + hlen + PKT_ICMP_HLEN > len ||
+	    ip[hlen + PKT_ICMP_TYPE] != type)
+		return -1;
+	return pkt_get16(ip + hlen + PKT_ICMP_ID);
+}
+
 bool pkt_check_icmp_echo_reply(const uint8_t *f, uint32_t len,
 			       const uint8_t my_mac[6],
 			       const uint8_t peer_mac[6],

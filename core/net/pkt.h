@@ -286,6 +286,11 @@ bool pkt_check_arp_reply(const uint8_t *f, uint32_t len,
 			 const uint8_t peer_ip[4], uint8_t peer_mac_out[6],
 			 const char **why);
 
+/* The id of an IPv4 ICMP message of `type` (an echo or echo reply), or -1
+ * if f is not one (only its headers are looked at: the classifier before
+ * a full check). */
+int32_t pkt_icmp4_echo_id(const uint8_t *f, uint32_t len, uint8_t type);
+
 /* The echo reply (RFC 792) to what pkt_icmp_echo(.., my_mac, peer_mac,
  * my_ip, peer_ip, id, seq, payload_len) sent: addresses swapped, an
  * unfragmented IPv4 packet (options allowed) with a correct header

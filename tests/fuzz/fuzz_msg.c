@@ -144,10 +144,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			s[i].pos %= len;
 		nchunks = make_chunks(s, ns, len);
 		for (unsigned i = 0; i < nchunks; i++)
-			FZ_CHECK(fake_sock_push(dev.dev.fd, stream + chunks[i].start,
-						chunks[i].end - chunks[i].start,
-						chunks[i].fds,
-						chunks[i].nfds) == 0);
+			FZ_CHECK(fake_sock_push(
+					 dev.dev.fd, stream + chunks[i].start,
+					 chunks[i].end - chunks[i].start,
+					 chunks[i].fds, chunks[i].nfds) == 0);
 	}
 	if (ctl & 0x10)
 		fake_sock_eof(dev.dev.fd);
@@ -182,8 +182,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_CHECK(rc != -PORT_EPIPE ||
 				 fake_sock_pending(dev.dev.fd) == 0);
 			dev.dev.violations += rc != -PORT_EPIPE;
-			dev_disconnect(&dev.dev, rc == -PORT_EPIPE ? "peer closed"
-							       : "bad message");
+			dev_disconnect(&dev.dev, rc == -PORT_EPIPE
+							 ? "peer closed"
+							 : "bad message");
 			break;
 		}
 		/* rc == 1: exactly the next message of the stream */

@@ -71,7 +71,8 @@ static void test_switch_anywhere(void)
 
 	CHECK_EQ_I(parse(a), 0);
 	CHECK(c.switching);
-	CHECK(c.dev[0].fwd.action == ACT_SWITCH && c.dev[1].fwd.action == ACT_SWITCH);
+	CHECK(c.dev[0].fwd.action == ACT_SWITCH &&
+	      c.dev[1].fwd.action == ACT_SWITCH);
 	CHECK_EQ_I(parse(b), 0);
 	CHECK(c.dev[0].fwd.action == ACT_SWITCH);
 	CHECK(c.dev[1].fwd.action == ACT_RESPOND);
@@ -106,7 +107,8 @@ static void test_links(void)
 	/* with --switch it is a switch port */
 	CHECK_EQ_I(parse(sw_port), 0);
 	CHECK_EQ_I(c.link_dev[0], -1);
-	CHECK(c.dev[0].fwd.action == ACT_SWITCH && c.dev[1].fwd.action == ACT_SWITCH);
+	CHECK(c.dev[0].fwd.action == ACT_SWITCH &&
+	      c.dev[1].fwd.action == ACT_SWITCH);
 	CHECK_EQ_I(parse(twice), 2);
 	CHECK_STR_HAS(fake_last_error(), "one --tap/--packet per device");
 }
