@@ -88,12 +88,15 @@ static void loop_once(unsigned ndev, uint64_t stats_at)
 		dev_tick(&devs[i].dev, now);
 		log_scope(NULL);
 	}
-	/* A peer shrank a file under our mapping (port.h): its device goes. */
+	/* A peer shrank a file under our mapping (port.h): its device goes.
+	 * Only a back-end maps what its peer gave. */
 	if (port_mem_faults() != faults_seen) {
 		faults_seen = port_mem_faults();
 		for (unsigned i = 0; i < ndev; i++) {
+			if (devs[i].dev.role != &be_role)
+				continue;
 			log_scope(&devs[i].dev.loglim);
-			dev_memory_check(&devs[i].dev);
+			be_memory_check(&devs[i].be);
 			log_scope(NULL);
 		}
 	}

@@ -646,7 +646,6 @@ const struct dev_role be_role = {
 	.ring = be_kick,
 	.tick = be_tick,
 	.disconnected = be_disconnected,
-	.faulted = be_faulted,
 	.stats = be_stats,
 	.print_stats = be_print_stats,
 };

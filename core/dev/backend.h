@@ -66,6 +66,10 @@ void be_reset(struct be_dev *d);
 /* Work for a queue whose kick fired or whose poll interval passed. */
 int be_queue_work(struct be_dev *d, unsigned q);
 
+/* After port_mem_faults moved: if one of d's mappings faulted (its file
+ * was shrunk by the front-end), drop the connection. */
+void be_memory_check(struct be_dev *d);
+
 /* Publish the RX rings frames were delivered to from elsewhere (another
  * device, a link), and tell the front-end of new log marks. */
 void be_flush(struct be_dev *d);

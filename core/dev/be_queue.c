@@ -15,18 +15,17 @@ void be_queue_init(struct be_dev *d, unsigned qi)
 	struct vu_queue *q = &d->q[qi];
 	char *p = q->name;
 	size_t n = strlen(d->dev.name);
-	char tmp[4];
-	unsigned t = 0, v = qi;
 
+	/* "dev0 q1": qi < CFG_MAX_QUEUES, at most 3 digits (a watch's
+	 * uint8_t) */
 	memcpy(p, d->dev.name, n);
-	memcpy(p + n, " q", 2);
-	n += 2;
-	do {
-		tmp[t++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0 && t < sizeof(tmp));
-	while (t > 0)
-		p[n++] = tmp[--t];
+	p[n++] = ' ';
+	p[n++] = 'q';
+	if (qi >= 100)
+		p[n++] = (char)('0' + qi / 100 % 10);
+	if (qi >= 10)
+		p[n++] = (char)('0' + qi / 10 % 10);
+	p[n++] = (char)('0' + qi % 10);
 	p[n] = '\0';
 	q->ring.name = p;
 	q->kick_fd = q->call_fd = q->err_fd = -1;
@@ -271,10 +270,8 @@ int be_tick(struct vu_dev *dev, uint64_t now)
 	return rc;
 }
 
-/* One of the mappings faulted: the file behind it was shrunk. */
-bool be_faulted(const struct vu_dev *dev)
+void be_memory_check(struct be_dev *d)
 {
-	const struct be_dev *d = (const struct be_dev *)(const void *)dev;
 	int hit = 0;
 
 	for (unsigned i = 0; i < d->mem.n; i++)
@@ -283,7 +280,12 @@ bool be_faulted(const struct vu_dev *dev)
 		hit |= port_mem_faulted(d->dlog.map_base);
 	if (d->inflight.map_base != NULL)
 		hit |= port_mem_faulted(d->inflight.map_base);
-	return hit != 0;
+	if (!hit || d->dev.fd < 0)
+		return;
+	LOG_ERR("%s: guest memory faulted: the file behind a region shrank "
+		"under our mapping", d->dev.name);
+	d->dev.violations++;
+	dev_disconnect(&d->dev, "guest memory faulted");
 }
 
 const struct q_stats *be_stats(const struct vu_dev *dev, unsigned q)

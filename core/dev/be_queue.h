@@ -51,7 +51,6 @@ static inline void rings_forget_inflight(struct be_dev *d)
 void be_watch(struct vu_dev *d, struct dev_pollset *ps, uint64_t now);
 int be_kick(struct vu_dev *d, unsigned q, uint16_t revents, uint64_t now);
 int be_tick(struct vu_dev *d, uint64_t now);
-bool be_faulted(const struct vu_dev *d);
 const struct q_stats *be_stats(const struct vu_dev *d, unsigned q);
 
 #endif /* CORE_BE_QUEUE_H */

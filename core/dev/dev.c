@@ -242,16 +242,6 @@ void dev_tick(struct vu_dev *d, uint64_t now)
 	}
 }
 
-void dev_memory_check(struct vu_dev *d)
-{
-	if (d->fd < 0 || d->role->faulted == NULL || !d->role->faulted(d))
-		return;
-	LOG_ERR("%s: guest memory faulted: the file behind a region shrank "
-		"under our mapping", d->name);
-	d->violations++;
-	dev_disconnect(d, "guest memory faulted");
-}
-
 void dev_print_stats(const struct vu_dev *d)
 {
 	const struct q_stats *s;

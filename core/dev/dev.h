@@ -112,8 +112,6 @@ struct dev_role {
 	/* the connection is gone: forget its state, say so; true to get
 	 * the next one (listen again, or reconnect) */
 	bool (*disconnected)(struct vu_dev *d, const char *why);
-	/* one of its mappings faulted (port_mem_faulted); may be NULL */
-	bool (*faulted)(const struct vu_dev *d);
 	/* queue q's counters, NULL past the last queue */
 	const struct q_stats *(*stats)(const struct vu_dev *d, unsigned q);
 	/* the role's line of counters after the queues' (dev_print_stats) */
@@ -148,10 +146,6 @@ void dev_tick(struct vu_dev *d, uint64_t now);
 /* Drop the connection (after bad input, or when the peer left) and get
  * ready for the next one. */
 void dev_disconnect(struct vu_dev *d, const char *why);
-
-/* After port_mem_faults moved: if one of the device's mappings faulted
- * (its file was shrunk by the front-end), drop the connection. */
-void dev_memory_check(struct vu_dev *d);
 
 /* Counters: one line per queue (and the device's totals). */
 void dev_print_stats(const struct vu_dev *d);

@@ -20,11 +20,6 @@ void fe_finish(struct fe_dev *d, bool ok, const char *why)
 		LOG_ERR("%s: front-end failed: %s", d->dev.name, why);
 }
 
-void fe_fail(struct fe_dev *d, const char *why)
-{
-	fe_finish(d, false, why);
-}
-
 /* Make what we added visible, and kick queue q if the back-end wants it
  * (virtio 1.2 2.7.13.4). */
 void fe_kick(struct fe_dev *d, unsigned q, struct vqd *r)

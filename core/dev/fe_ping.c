@@ -38,7 +38,7 @@ static void ping_pump(struct fe_dev *d, uint64_t now)
 				"requests", d->dev.name, d->o.ping_ip[0],
 				d->o.ping_ip[1], d->o.ping_ip[2],
 				d->o.ping_ip[3], FE_ARP_TRIES);
-			fe_fail(d, "no ARP reply");
+			fe_finish(d, false, "no ARP reply");
 			return;
 		}
 		out = fe_tx_frame(d, &cap);
@@ -126,7 +126,7 @@ static int ping_over(struct fe_dev *d, uint64_t now)
 	    f->received + f->bad < d->o.frames || f->tx_done < f->sent)
 		return 0;
 	if (f->bad > 0) {
-		fe_fail(d, "echo replies came back wrong");
+		fe_finish(d, false, "echo replies came back wrong");
 		return -PORT_EPROTO;
 	}
 	if (d->o.serve_secs > 0) {

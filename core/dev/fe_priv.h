@@ -113,9 +113,6 @@ extern const struct fe_mode fe_ping_mode;
 /* End the run (once); a failure is logged with its reason. */
 void fe_finish(struct fe_dev *d, bool ok, const char *why);
 
-/* End the run as failed, with a reason. */
-void fe_fail(struct fe_dev *d, const char *why);
-
 /* Sending a frame: fe_tx_frame gives where to build it in a free TX slot
  * (room for *cap bytes), NULL when none is free; fe_tx_send then queues
  * its first len bytes (kicked at the end of the round, fe_pump). */

@@ -225,24 +225,32 @@ static uint8_t test_tail(uint32_t seq, uint32_t at)
 	return k < 4 ? (uint8_t)(seq >> (24 - 8 * k)) : (uint8_t)(seq + k);
 }
 
-void pkt_test_frame(uint8_t *out, uint32_t size, uint32_t seq)
+/* Test frame seq: written into out, or (out NULL) compared with in. */
+static bool test_frame(uint8_t *out, const uint8_t *in, uint32_t size,
+		       uint32_t seq)
 {
 	uint8_t head[PKT_ARP_FRAME_LEN];
 
 	test_head(head);
-	for (uint32_t i = 0; i < size; i++)
-		out[i] = i < sizeof(head) ? head[i] : test_tail(seq, i);
+	for (uint32_t i = 0; i < size; i++) {
+		uint8_t v = i < sizeof(head) ? head[i] : test_tail(seq, i);
+
+		if (out != NULL)
+			out[i] = v;
+		else if (in[i] != v)
+			return false;
+	}
+	return true;
+}
+
+void pkt_test_frame(uint8_t *out, uint32_t size, uint32_t seq)
+{
+	test_frame(out, NULL, size, seq);
 }
 
 bool pkt_test_frame_check(const uint8_t *b, uint32_t size, uint32_t seq)
 {
-	uint8_t head[PKT_ARP_FRAME_LEN];
-
-	test_head(head);
-	for (uint32_t i = 0; i < size; i++)
-		if (b[i] != (i < sizeof(head) ? head[i] : test_tail(seq, i)))
-			return false;
-	return true;
+	return test_frame(NULL, b, size, seq);
 }
 
 /* id, seq and the pattern payload after an ICMP or ICMPv6 type/code. */

@@ -1260,11 +1260,11 @@ static void test_memory_fault(void)
 {
 	setup();
 	configure();
-	dev_memory_check(&dev.dev); /* nothing faulted: nothing happens */
+	be_memory_check(&dev); /* nothing faulted: nothing happens */
 	CHECK(dev.dev.fd >= 0);
 	fake_mem_fault(host(BUF_GPA));
 	fake_log_clear();
-	dev_memory_check(&dev.dev);
+	be_memory_check(&dev);
 	CHECK(dev.dev.fd < 0);
 	CHECK_STR_HAS(fake_last_error(), "dev0: guest memory faulted");
 	CHECK_EQ_U(dev.dev.violations, 1);
