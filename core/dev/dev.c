@@ -4,8 +4,9 @@
  * The connection life cycle is the same for both roles: listen (or
  * connect, retrying until the socket appears), take messages, and on any
  * violation or hang-up drop the connection with every fd and mapping it
- * brought, then listen (or reconnect) again.  Only the handling of
- * messages and of ring fds differs by role.
+ * brought, then listen (or reconnect) again.  What differs by role (the
+ * messages, the ring fds, timed work, what a disconnect forgets) is behind
+ * d->role (dev.h struct dev_role); this file knows no role.
  */
 #include "core/dev/dev.h"
 
