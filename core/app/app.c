@@ -14,7 +14,9 @@
 
 #include "core/app/cli.h"
 #include "core/config.h"
+#include "core/dev/backend.h"
 #include "core/dev/dev.h"
+#include "core/dev/frontend.h"
 #include "core/app/fwd.h"
 #include "core/log.h"
 
@@ -25,12 +27,21 @@
 /* --pcap-max default */
 #define PCAP_MAX_DEFAULT (64ull << 20)
 
-static struct vu_dev devs[CFG_MAX_DEVICES];
+/* One entry per device, of the role it plays: its connection (dev) comes
+ * first in both. */
+static union dev_slot {
+	struct vu_dev dev;
+	struct be_dev be;
+	struct fe_dev fe;
+} devs[CFG_MAX_DEVICES];
 static struct fwd fwd;
 static struct pcap pcap;
 static struct port_pollfd pfd[MAX_WATCH];
 static uint64_t faults_seen; /* port_mem_faults() when last looked at */
 static struct watch watches[MAX_WATCH];
+static unsigned gen_seen[CFG_MAX_DEVICES]; /* devs[i].gen, last looked at */
+
+static bool gen_again; /* fwd_generate wants to run again at once */
 
 /* One pass of the loop: wait, then serve what is ready. */
 static void loop_once(unsigned ndev, uint64_t stats_at)
@@ -41,8 +52,10 @@ static void loop_once(unsigned ndev, uint64_t stats_at)
 	int r;
 
 	for (unsigned i = 0; i < ndev; i++)
-		n += dev_watch(&devs[i], pfd + n, watches + n, MAX_WATCH - n,
-			       &deadline, now);
+		n += dev_watch(&devs[i].dev, pfd + n, watches + n,
+			       MAX_WATCH - n, &deadline, now);
+	if (gen_again)
+		deadline = now; /* a generator had room for more */
 	for (unsigned j = 0; j < fwd.nlinks && n < MAX_WATCH; j++, n++) {
 		pfd[n].fd = fwd.link[j].fd;
 		pfd[n].events = PORT_POLLIN;
@@ -71,19 +84,31 @@ static void loop_once(unsigned ndev, uint64_t stats_at)
 		log_scope(NULL);
 	}
 	for (unsigned i = 0; i < ndev; i++) {
-		log_scope(&devs[i].loglim);
-		dev_tick(&devs[i], now);
+		log_scope(&devs[i].dev.loglim);
+		dev_tick(&devs[i].dev, now);
 		log_scope(NULL);
 	}
-	/* A peer shrank a file under our mapping (port.h): its device goes. */
+	/* A peer shrank a file under our mapping (port.h): its device goes.
+	 * Only a back-end maps what its peer gave. */
 	if (port_mem_faults() != faults_seen) {
 		faults_seen = port_mem_faults();
 		for (unsigned i = 0; i < ndev; i++) {
-			log_scope(&devs[i].loglim);
-			dev_memory_check(&devs[i]);
+			if (devs[i].dev.role != &be_role)
+				continue;
+			log_scope(&devs[i].dev.loglim);
+			be_memory_check(&devs[i].be);
 			log_scope(NULL);
 		}
 	}
+	/* A device lost its connection this round: the switch forgets what
+	 * it learned there (before the next round's frames). */
+	for (unsigned i = 0; i < ndev; i++) {
+		if (devs[i].dev.gen != gen_seen[i]) {
+			gen_seen[i] = devs[i].dev.gen;
+			fwd_dev_gone(&fwd, i);
+		}
+	}
+	gen_again = fwd_generate(&fwd);
 	fwd_flush(&fwd);
 }
 
@@ -91,9 +116,9 @@ static void print_stats(unsigned ndev, bool detail)
 {
 	for (unsigned i = 0; i < ndev; i++) {
 		if (detail)
-			dev_print_stats(&devs[i]);
+			dev_print_stats(&devs[i].dev);
 		else
-			dev_print_line(&devs[i]);
+			dev_print_line(&devs[i].dev);
 	}
 	fwd_print_stats(&fwd);
 }
@@ -104,7 +129,6 @@ static int open_all(const struct cli *c)
 {
 	unsigned i;
 
-	fwd.dev = devs;
 	fwd.ndev = c->ndev;
 	fwd.nlinks = c->nlinks;
 	fwd.switching = c->switching;
@@ -125,15 +149,20 @@ static int open_all(const struct cli *c)
 		fwd.pcap = &pcap;
 	}
 	for (i = 0; i < c->ndev; i++) {
-		if (dev_open(&devs[i], i, &c->dev[i]) < 0) {
+		const struct cli_dev *o = &c->dev[i];
+		bool fe = o->role == DEV_FRONTEND;
+		int rc = fe ? fe_open(&devs[i].fe, i, &o->conn, &o->fe)
+			    : be_open(&devs[i].be, i, &o->conn);
+
+		if (rc < 0) {
 			while (i-- > 0)
-				dev_close(&devs[i]);
+				dev_close(&devs[i].dev);
 			if (fwd.pcap != NULL)
 				pcap_close(&pcap);
 			fwd_close(&fwd);
 			return -1;
 		}
-		devs[i].fwd = &fwd;
+		fwd_attach(&fwd, i, fe ? NULL : &devs[i].be, &o->fwd);
 	}
 	return (int)i;
 }
@@ -161,7 +190,7 @@ int app_main(int argc, char **argv)
 	ndev = (unsigned)rc;
 	rc = 0;
 	for (unsigned i = 0; i < ndev; i++)
-		nfe += devs[i].o.role == DEV_FRONTEND;
+		nfe += cli.dev[i].role == DEV_FRONTEND;
 	if (cli.stats_secs)
 		stats_at = port_now_ns() + cli.stats_secs * NS_PER_S;
 	for (;;) {
@@ -178,18 +207,18 @@ int app_main(int argc, char **argv)
 			stats_at += cli.stats_secs * NS_PER_S;
 		}
 		for (unsigned i = 0; i < ndev; i++)
-			done += devs[i].o.role == DEV_FRONTEND &&
-				devs[i].finished;
+			done += cli.dev[i].role == DEV_FRONTEND &&
+				devs[i].dev.finished;
 		if (nfe > 0 && done == nfe)
 			break;
 		loop_once(ndev, stats_at);
 	}
 	print_stats(ndev, true);
 	for (unsigned i = 0; i < ndev; i++) {
-		if (devs[i].o.role == DEV_FRONTEND &&
-		    (!devs[i].finished || devs[i].exit_code != 0))
+		if (cli.dev[i].role == DEV_FRONTEND &&
+		    (!devs[i].dev.finished || devs[i].dev.exit_code != 0))
 			rc = 1;
-		dev_close(&devs[i]);
+		dev_close(&devs[i].dev);
 	}
 	if (fwd.pcap != NULL)
 		pcap_close(&pcap);

@@ -132,7 +132,7 @@ static bool is(const char *a, const char *s, const char *l)
 
 /* Options being parsed for one device, or for the defaults. */
 struct target {
-	struct dev_opts *o;
+	struct cli_dev *o;
 	int dev;          /* its index, or -1 for the defaults */
 	bool *action_set; /* an action was chosen explicitly */
 	bool *mac_set;    /* --mac was given */
@@ -161,10 +161,10 @@ static int add_link(struct cli *c, enum link_kind kind, const char *name,
 static int dev_option(struct cli *c, const struct target *t, const char *a,
 		      const char *val, int *default_link)
 {
-	struct dev_opts *o = t->o;
+	struct cli_dev *o = t->o;
 	static const struct {
 		const char *name;
-		enum dev_action act;
+		enum fwd_action act;
 	} acts[] = {{"--echo", ACT_ECHO},
 		    {"--dump", ACT_DUMP},
 		    {"--sink", ACT_SINK},
@@ -172,16 +172,16 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 
 	for (unsigned k = 0; k < sizeof(acts) / sizeof(acts[0]); k++) {
 		if (strcmp(a, acts[k].name) == 0) {
-			o->action = acts[k].act;
+			o->fwd.action = acts[k].act;
 			*t->action_set = true;
 			return 1;
 		}
 	}
 	if (is(a, NULL, "--frames") || is(a, NULL, "--size") ||
 	    is(a, NULL, "--serve")) {
-		uint32_t *dst = a[2] == 'f'   ? &o->frames
-				: a[3] == 'i' ? &o->size
-					      : &o->serve_secs;
+		uint32_t *dst = a[2] == 'f'   ? &o->fe.frames
+				: a[3] == 'i' ? &o->fe.size
+					      : &o->fe.serve_secs;
 		if (!parse_u32(val, dst))
 			return -usage_error("expected a number after", a);
 		if (a[3] == 'i')
@@ -189,23 +189,23 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 		return 2;
 	}
 	if (is(a, NULL, "--expect-none")) {
-		o->expect_none = true;
+		o->fe.expect_none = true;
 		return 1;
 	}
 	if (is(a, NULL, "--no-protocol-features")) {
-		o->no_proto = true;
+		o->fe.no_proto = true;
 		return 1;
 	}
 	if (is(a, NULL, "--no-kick")) {
-		o->no_kick = true;
+		o->fe.no_kick = true;
 		return 1;
 	}
 	if (is(a, NULL, "--packed")) {
-		o->packed = true;
+		o->fe.packed = true;
 		return 1;
 	}
 	if (is(a, NULL, "--indirect")) {
-		o->indirect = true;
+		o->fe.indirect = true;
 		return 1;
 	}
 	if (is(a, NULL, "--listen")) {
@@ -213,7 +213,7 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 		return 1;
 	}
 	if (is(a, NULL, "--respond")) {
-		struct respond_cfg *r = &o->resp;
+		struct respond_cfg *r = &o->fwd.resp;
 		if (!respond_parse_ip4(val, r->ip4, &r->prefix))
 			return -usage_error("expected IPv4[/prefix] after "
 					    "--respond, got", val ? val : "");
@@ -221,20 +221,20 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 		if (!*t->mac_set)
 			respond_mac_from_ip4(r->ip4, r->mac);
 		if (!*t->action_set) {
-			o->action = ACT_RESPOND;
+			o->fwd.action = ACT_RESPOND;
 			*t->action_set = true;
 		}
 		return 2;
 	}
 	if (is(a, NULL, "--ip6")) {
-		if (!respond_parse_ip6(val, o->resp.ip6))
+		if (!respond_parse_ip6(val, o->fwd.resp.ip6))
 			return -usage_error("expected an IPv6 address after "
 					    "--ip6, got", val ? val : "");
-		o->resp.has_ip6 = true;
+		o->fwd.resp.has_ip6 = true;
 		return 2;
 	}
 	if (is(a, NULL, "--mac")) {
-		if (!parse_mac(val, o->resp.mac))
+		if (!parse_mac(val, o->fwd.resp.mac))
 			return -usage_error("expected a unicast MAC "
 					    "XX:XX:XX:XX:XX:XX after --mac, got",
 					    val ? val : "");
@@ -243,10 +243,10 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 	}
 	if (is(a, NULL, "--ping")) {
 		uint8_t prefix;
-		if (!respond_parse_ip4(val, o->ping_ip, &prefix))
+		if (!respond_parse_ip4(val, o->fe.ping_ip, &prefix))
 			return -usage_error("expected an IPv4 address after "
 					    "--ping, got", val ? val : "");
-		o->ping = true;
+		o->fe.ping = true;
 		return 2;
 	}
 	if (is(a, NULL, "--tap") || is(a, NULL, "--packet")) {
@@ -259,11 +259,11 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 			*default_link = (int)c->nlinks;
 			rc = add_link(c, k, val, -1);
 		} else {
-			if (*t->action_set && o->action == ACT_LINK)
+			if (*t->action_set && o->fwd.action == ACT_LINK)
 				return -usage_error("one --tap/--packet per "
 						    "device", a);
-			o->action = ACT_LINK;
-			o->link = (int)c->nlinks;
+			o->fwd.action = ACT_LINK;
+			o->fwd.link = (int)c->nlinks;
 			*t->action_set = true;
 			rc = add_link(c, k, val, t->dev);
 		}
@@ -275,7 +275,7 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 int cli_parse(struct cli *c, int argc, char **argv)
 {
 	/* the defaults, and what was explicit, per device */
-	static struct dev_opts def;
+	static struct cli_dev def;
 	static bool action_set[CFG_MAX_DEVICES + 1], mac_set[CFG_MAX_DEVICES + 1];
 	struct target t;
 	bool verbose = false;
@@ -285,10 +285,10 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	memset(&def, 0, sizeof(def));
 	memset(action_set, 0, sizeof(action_set));
 	memset(mac_set, 0, sizeof(mac_set));
-	def.action = ACT_ECHO;
-	def.frames = 1000;
-	def.size = 60;
-	def.link = -1;
+	def.fwd.action = ACT_ECHO;
+	def.fe.frames = 1000;
+	def.fe.size = 60;
+	def.fwd.link = -1;
 	t.o = &def;
 	t.dev = -1;
 	t.action_set = &action_set[CFG_MAX_DEVICES];
@@ -339,11 +339,11 @@ int cli_parse(struct cli *c, int argc, char **argv)
 						   "board (CFG_MAX_DEVICES)",
 						   NULL);
 			c->dev[n] = def;
-			c->dev[n].path = val;
+			c->dev[n].conn.path = val;
 			c->dev[n].role = (a[1] == 'q' || a[2] == 'f')
 						 ? DEV_FRONTEND
 						 : DEV_BACKEND;
-			c->dev[n].listen =
+			c->dev[n].conn.listen =
 				a[1] == 's' || (a[1] == '-' && a[2] == 's');
 			action_set[n] = action_set[CFG_MAX_DEVICES];
 			mac_set[n] = mac_set[CFG_MAX_DEVICES];
@@ -366,28 +366,32 @@ int cli_parse(struct cli *c, int argc, char **argv)
 		return usage_error("no device: give -s, -c or -q", NULL);
 	/* what is for the whole process */
 	for (unsigned i = 0; i < c->ndev; i++) {
-		struct dev_opts *o = &c->dev[i];
-		o->verbose = verbose;
+		struct cli_dev *o = &c->dev[i];
+		o->conn.verbose = verbose;
 		if (o->role == DEV_FRONTEND) {
-			o->listen = o->fe_listen;
-			o->host = o->respond;
-			if (o->host && !o->ping)
-				o->frames = 0; /* it only answers */
-			if (o->ping && !o->size_set)
-				o->size = 56;
-			if (o->ping && !o->respond)
-				return usage_error("--ping needs our own address: "
-						   "add --respond IP", o->path);
+			o->conn.listen = o->fe_listen;
+			o->fe.host = o->respond;
+			o->fe.resp = o->fwd.resp;
+			if (o->fe.host && !o->fe.ping)
+				o->fe.frames = 0; /* it only answers */
+			if (o->fe.ping && !o->size_set)
+				o->fe.size = 56;
+			if (o->fe.ping && !o->respond)
+				return usage_error("--ping needs our own "
+						   "address: add --respond IP",
+						   o->conn.path);
 			continue;
 		}
 		if (c->switching && !action_set[i])
-			o->action = ACT_SWITCH;
-		if (o->action == ACT_GENERATE &&
-		    (o->size < 42 || o->size > CFG_FRAME_MAX))
+			o->fwd.action = ACT_SWITCH;
+		o->fwd.size = o->fe.size;
+		if (o->fwd.action == ACT_GENERATE &&
+		    (o->fe.size < 42 || o->fe.size > CFG_FRAME_MAX))
 			return usage_error("--generate needs --size from 42 to "
-					   "CFG_FRAME_MAX", o->path);
-		if (o->action == ACT_RESPOND && !o->respond)
-			return usage_error("--respond needs an address", o->path);
+					   "CFG_FRAME_MAX", o->conn.path);
+		if (o->fwd.action == ACT_RESPOND && !o->respond)
+			return usage_error("--respond needs an address",
+					   o->conn.path);
 	}
 	if (default_link >= 0 && !c->switching) {
 		/* before the devices, without --switch: the one back-end's */
@@ -402,8 +406,8 @@ int cli_parse(struct cli *c, int argc, char **argv)
 					   "put it after that -s/-c",
 					   c->link_name[j]);
 		c->link_dev[j] = (int)last;
-		c->dev[last].action = ACT_LINK;
-		c->dev[last].link = (int)j;
+		c->dev[last].fwd.action = ACT_LINK;
+		c->dev[last].fwd.link = (int)j;
 	}
 	return 0;
 }

@@ -9,10 +9,29 @@
 
 #include "core/config.h"
 #include "core/dev/dev.h"
+#include "core/dev/frontend.h"
 #include "core/app/fwd.h"
 
+enum dev_kind {
+	DEV_BACKEND,
+	DEV_FRONTEND,
+};
+
+/* What the command line asked of one device: its role, its connection,
+ * and the options of that role (a front-end's run, a back-end's frames). */
+struct cli_dev {
+	enum dev_kind role;
+	struct dev_opts conn;
+	struct fe_opts fe;
+	struct fwd_opts fwd;
+	/* as given, before cli_parse settles the above */
+	bool respond;   /* --respond: fwd.resp holds our address */
+	bool size_set;  /* --size given (else a default per mode) */
+	bool fe_listen; /* --listen (front-end only) */
+};
+
 struct cli {
-	struct dev_opts dev[CFG_MAX_DEVICES];
+	struct cli_dev dev[CFG_MAX_DEVICES];
 	unsigned ndev;
 	/* links: kind, name and the device they are bridged to (or -1) */
 	enum link_kind link_kind[CFG_MAX_LINKS > 0 ? CFG_MAX_LINKS : 1];

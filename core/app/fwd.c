@@ -10,9 +10,11 @@
 
 #include <string.h>
 
-#include "core/net/iov.h"
 #include "core/log.h"
-#include "core/net/respond.h"
+#include "core/net/pkt.h"
+
+static int fwd_guest_frame(void *ctx, struct net_dev *from, unsigned pair,
+			   const struct net_frame *fr);
 
 int fwd_open(struct fwd *f)
 {
@@ -51,21 +53,49 @@ void fwd_close(struct fwd *f)
 	}
 }
 
-void fwd_capture(const struct vu_dev *d, const struct net_frame *fr)
+void fwd_attach(struct fwd *f, unsigned i, struct be_dev *be,
+		const struct fwd_opts *o)
 {
-	if (d->fwd != NULL && d->fwd->pcap != NULL)
-		pcap_frame(d->fwd->pcap, fr->iov, fr->n, fr->skip, fr->len);
+	struct fwd_port *p = &f->port[i];
+
+	p->f = f;
+	p->be = be;
+	p->index = i;
+	p->o = *o;
+	if (be != NULL) {
+		struct net_sink sink = {fwd_guest_frame, p};
+		net_dev_sink(&be->net, &sink, f->flat);
+	}
+}
+
+/* Capture one frame (no-op without --pcap). */
+static void capture(const struct fwd *f, const struct net_frame *fr)
+{
+	if (f->pcap != NULL)
+		pcap_frame(f->pcap, fr->iov, fr->n, fr->skip, fr->len);
+}
+
+/* Every frame a guest receives goes through here, and is captured. */
+static int deliver(struct fwd_port *p, unsigned pair,
+		   const struct net_frame *fr)
+{
+	int r = net_rx_deliver(&p->be->net, pair, fr);
+
+	if (r == NET_DELIVERED)
+		capture(p->f, fr);
+	return r;
 }
 
 /* Write a frame to link l (pieces straight from the guest's buffers). */
-static void link_send(struct link *l, const struct net_frame *fr)
+static void link_send(struct fwd *f, struct link *l,
+		      const struct net_frame *fr)
 {
-	static struct port_iov v[64]; /* one thread: not on the stack */
+	struct port_iov *v = f->v;
 	uint32_t skip = fr->skip, left = fr->len;
 	unsigned n = 0;
 	long r;
 
-	for (unsigned i = 0; i < fr->n && left > 0 && n < 64; i++) {
+	for (unsigned i = 0; i < fr->n && left > 0 && n < FWD_IOV_MAX; i++) {
 		uint32_t k = fr->iov[i].len;
 		if (skip >= k) {
 			skip -= k;
@@ -91,17 +121,18 @@ static void link_send(struct link *l, const struct net_frame *fr)
 
 /* Deliver to a device that is not the one the frame came from: a full RX
  * ring drops the frame (it must not hold up the sender). */
-static void to_device(struct vu_dev *t, const struct net_frame *fr)
+static void to_device(struct fwd_port *t, const struct net_frame *fr)
 {
 	int r;
 
-	if (t->fd < 0 || t->o.role != DEV_BACKEND)
+	if (t->be == NULL || t->be->dev.fd < 0)
 		return;
-	r = net_rx_deliver(t, 0, fr);
+	r = deliver(t, 0, fr);
 	if (r == NET_FULL) {
-		t->q[0].st.drop_norx++;
+		t->be->q[0].st.drop_norx++;
 	} else if (r < 0) {
-		t->broken = true; /* its RX ring is bad: dev_tick drops it */
+		/* its RX ring is bad: dev_tick drops it */
+		t->be->dev.broken = true;
 	}
 }
 
@@ -111,14 +142,9 @@ static void switch_frame(struct fwd *f, uint16_t in,
 			 const struct net_frame *fr, uint64_t now)
 {
 	uint8_t eth[12];
-	struct vq_iov one = {eth, sizeof(eth)};
-	struct iov_cur dst, src;
 	uint16_t out;
 
-	iov_cur_init(&dst, &one, 1);
-	iov_cur_init(&src, fr->iov, fr->n);
-	iov_skip(&src, fr->skip);
-	if (iov_copy(&dst, &src, sizeof(eth)) != sizeof(eth))
+	if (net_frame_gather(fr, eth, sizeof(eth)) != sizeof(eth))
 		return;
 	sw_learn(&f->sw, eth + 6, in, now);
 	out = sw_lookup(&f->sw, eth, now);
@@ -127,71 +153,145 @@ static void switch_frame(struct fwd *f, uint16_t in,
 			return; /* the destination is where it came from */
 		if (out < CFG_MAX_DEVICES) {
 			if (out < f->ndev)
-				to_device(&f->dev[out], fr);
+				to_device(&f->port[out], fr);
 		} else if ((unsigned)out - CFG_MAX_DEVICES < f->nlinks) {
-			link_send(&f->link[out - CFG_MAX_DEVICES], fr);
+			link_send(f, &f->link[out - CFG_MAX_DEVICES], fr);
 		}
 		return;
 	}
 	for (unsigned i = 0; i < f->ndev; i++)
-		if (i != in && f->dev[i].o.action == ACT_SWITCH)
-			to_device(&f->dev[i], fr);
+		if (i != in && f->port[i].o.action == ACT_SWITCH)
+			to_device(&f->port[i], fr);
 	for (unsigned j = 0; j < f->nlinks; j++)
 		if (FWD_LINK_PORT(j) != in && f->link[j].dev < 0)
-			link_send(&f->link[j], fr);
+			link_send(f, &f->link[j], fr);
 }
 
 /* The responder: gather the frame, answer it on the same device. */
-static int respond(struct vu_dev *d, unsigned pair,
+static int respond(struct fwd_port *p, unsigned pair,
 		   const struct net_frame *fr)
 {
-	struct fwd *f = d->fwd;
-	struct vq_iov one = {f->buf, sizeof(f->buf)};
-	struct iov_cur dst, src;
+	struct fwd *f = p->f;
 	struct net_frame reply;
 	struct vq_iov rv;
 	uint32_t n;
 	int r;
 
-	iov_cur_init(&dst, &one, 1);
-	iov_cur_init(&src, fr->iov, fr->n);
-	iov_skip(&src, fr->skip);
-	n = iov_copy(&dst, &src, fr->len);
-	n = respond_frame(&d->o.resp, f->buf, n, f->reply, sizeof(f->reply));
+	n = net_frame_gather(fr, f->buf, sizeof(f->buf));
+	n = respond_frame(&p->o.resp, f->buf, n, f->reply, sizeof(f->reply));
 	if (n == 0)
 		return NET_DROPPED;
 	net_frame_flat(&reply, &rv, f->reply, n);
-	r = net_rx_deliver(d, pair, &reply);
+	r = deliver(p, pair, &reply);
 	if (r == NET_FULL)
-		d->q[2 * pair].st.drop_norx++;
+		p->be->q[2 * pair].st.drop_norx++;
 	return r < 0 ? r : NET_DELIVERED;
 }
 
-int fwd_guest_frame(struct vu_dev *d, unsigned pair,
-		    const struct net_frame *fr, uint64_t seq)
+/* `--dump`: the frame as hex, 16 bytes a line, like the sample app's
+ * "chunks:" output. */
+static void dump_frame(struct fwd_port *p, const struct net_frame *fr)
 {
-	struct fwd *f = d->fwd;
+	static const char hex[] = "0123456789abcdef";
+	uint8_t *b = p->f->buf;
+	uint32_t len = net_frame_gather(fr, b, sizeof(p->f->buf));
+	char line[16 * 3 + 1];
 
-	fwd_capture(d, fr);
-	switch (d->o.action) {
+	LOG_INFO("%s: frame %llu, %u bytes:\n", p->be->dev.name,
+		 (unsigned long long)p->dumped++, fr->len);
+	for (uint32_t off = 0; off < len; off += 16) {
+		uint32_t k = len - off < 16 ? len - off : 16;
+
+		for (uint32_t j = 0; j < k; j++) {
+			line[3 * j] = hex[b[off + j] >> 4];
+			line[3 * j + 1] = hex[b[off + j] & 15];
+			line[3 * j + 2] = ' ';
+		}
+		line[3 * k - 1] = '\0';
+		LOG_INFO("  %04x: %s\n", off, line);
+	}
+}
+
+/* The sink of every back-end (net.h struct net_sink): a frame its guest
+ * transmitted on `pair` (or SEND_RARP announced for it). */
+static int fwd_guest_frame(void *ctx, struct net_dev *from, unsigned pair,
+			   const struct net_frame *fr)
+{
+	struct fwd_port *p = ctx;
+	struct fwd *f = p->f;
+
+	(void)from;
+	capture(f, fr);
+	switch (p->o.action) {
 	case ACT_ECHO:
-		return net_rx_deliver(d, pair, fr);
+		return deliver(p, pair, fr);
 	case ACT_DUMP:
-		net_dump_frame(d, fr, seq);
+		dump_frame(p, fr);
 		return NET_DELIVERED;
 	case ACT_RESPOND:
-		return respond(d, pair, fr);
+		return respond(p, pair, fr);
 	case ACT_LINK:
-		link_send(&f->link[d->o.link], fr);
+		link_send(f, &f->link[p->o.link], fr);
 		return NET_DELIVERED;
 	case ACT_SWITCH:
-		switch_frame(f, (uint16_t)d->index, fr, port_now_ns());
+		switch_frame(f, (uint16_t)p->index, fr, port_now_ns());
 		return NET_DELIVERED;
 	case ACT_SINK:
 	case ACT_GENERATE:
 	default:
 		return NET_DELIVERED;
 	}
+}
+
+/* `--generate`: fill a guest's RX rings with one fixed frame, a batch at
+ * a time, for as long as they have buffers (the bench's "rx" direction).
+ * A full ring waits for the guest's RX kick, which ends the loop's wait. */
+static void generate(struct fwd_port *p)
+{
+	struct fwd *f = p->f;
+	struct be_dev *be = p->be;
+	struct vq_iov one;
+	struct net_frame fr;
+
+	p->gen_busy = false;
+	if (be == NULL || be->dev.fd < 0)
+		return;
+	if (f->gen_len != p->o.size) { /* built once */
+		pkt_test_frame(f->gen, p->o.size, 0);
+		f->gen_len = p->o.size;
+	}
+	net_frame_flat(&fr, &one, f->gen, f->gen_len);
+	for (unsigned pair = 0; pair < CFG_MAX_QUEUE_PAIRS; pair++) {
+		const struct vu_queue *rx = &be->q[2 * pair];
+		unsigned k;
+
+		if (!net_queue_ready(rx) || !net_queue_enabled(&be->net, rx))
+			continue;
+		for (k = 0; k < CFG_BATCH; k++) {
+			int r = deliver(p, pair, &fr);
+			if (r < 0) {
+				be->dev.broken = true; /* dev_tick drops it */
+				return;
+			}
+			if (r != NET_DELIVERED)
+				break;
+		}
+		if (k == CFG_BATCH)
+			p->gen_busy = true;
+	}
+}
+
+bool fwd_generate(struct fwd *f)
+{
+	bool again = false;
+
+	for (unsigned i = 0; i < f->ndev; i++) {
+		if (f->port[i].o.action != ACT_GENERATE)
+			continue;
+		generate(&f->port[i]);
+		again |= f->port[i].gen_busy;
+	}
+	return again;
 }
 
 void fwd_link_readable(struct fwd *f, unsigned i)
@@ -212,7 +312,7 @@ void fwd_link_readable(struct fwd *f, unsigned i)
 			l->st.drop_oversize++;
 			continue;
 		}
-		if (n < (long)NET_ETH_HLEN)
+		if (n < (long)PKT_ETH_HLEN)
 			continue;
 		l->st.rx_frames++;
 		l->st.rx_bytes += (uint64_t)n;
@@ -221,28 +321,29 @@ void fwd_link_readable(struct fwd *f, unsigned i)
 			switch_frame(f, FWD_LINK_PORT(i), &fr, now);
 			continue;
 		}
-		struct vu_dev *d = &f->dev[l->dev];
-		int r = d->fd >= 0 ? net_rx_deliver(d, 0, &fr) : NET_DROPPED;
-		if (r == NET_FULL || (r == NET_DROPPED && d->fd < 0))
+		struct fwd_port *p = &f->port[l->dev];
+		bool up = p->be != NULL && p->be->dev.fd >= 0;
+		int r = up ? deliver(p, 0, &fr) : NET_DROPPED;
+		if (r == NET_FULL || (r == NET_DROPPED && !up))
 			l->st.drop_norx++;
 		else if (r < 0)
-			d->broken = true;
+			p->be->dev.broken = true;
 	}
 }
 
 void fwd_flush(struct fwd *f)
 {
 	for (unsigned i = 0; i < f->ndev; i++)
-		if (f->dev[i].fd >= 0 && f->dev[i].o.role == DEV_BACKEND)
-			net_rx_flush(&f->dev[i]);
+		if (f->port[i].be != NULL && f->port[i].be->dev.fd >= 0)
+			be_flush(f->port[i].be);
 	if (f->pcap != NULL)
 		pcap_flush(f->pcap);
 }
 
-void fwd_dev_gone(struct fwd *f, const struct vu_dev *d)
+void fwd_dev_gone(struct fwd *f, unsigned i)
 {
 	if (f->switching)
-		sw_forget_port(&f->sw, (uint16_t)d->index);
+		sw_forget_port(&f->sw, (uint16_t)i);
 }
 
 void fwd_print_stats(const struct fwd *f)

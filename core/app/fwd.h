@@ -15,10 +15,30 @@
 #include <stdint.h>
 
 #include "core/config.h"
-#include "core/dev/dev.h"
+#include "core/dev/backend.h"
 #include "core/net/l2sw.h"
 #include "core/net/net.h"
 #include "core/net/pcap.h"
+#include "core/net/respond.h"
+
+/* What a back-end does with the frames the guest transmits. */
+enum fwd_action {
+	ACT_ECHO,    /* back on the guest's RX queue of the same pair */
+	ACT_DUMP,    /* hex dump, then drop */
+	ACT_SINK,    /* count, then drop */
+	ACT_RESPOND, /* answer ARP and ping for our address, drop the rest */
+	ACT_LINK,    /* to and from a tap or AF_PACKET interface */
+	ACT_SWITCH,  /* into the learning switch */
+	ACT_GENERATE, /* sink, and fill the guest's RX with --size frames */
+};
+
+/* What the command line asked of a back-end's frames. */
+struct fwd_opts {
+	enum fwd_action action;
+	struct respond_cfg resp; /* ACT_RESPOND: the address we answer for */
+	int link;                /* ACT_LINK: index in the link table */
+	uint32_t size;           /* ACT_GENERATE: bytes of a frame */
+};
 
 enum link_kind {
 	LINK_TAP,    /* /dev/net/tun, IFF_TAP */
@@ -46,18 +66,39 @@ struct link {
 
 /* Switch ports: device i is port i, link j is port CFG_MAX_DEVICES + j. */
 #define FWD_LINK_PORT(j) ((uint16_t)(CFG_MAX_DEVICES + (j)))
+/* Pieces of a frame written to a link at once (port_net_send's limit). */
+#define FWD_IOV_MAX 64
+
+struct fwd;
+
+/* Device i of the table, as the plane sees it. */
+struct fwd_port {
+	struct fwd *f;
+	struct be_dev *be; /* NULL: not a back-end (a front-end) */
+	unsigned index;
+	struct fwd_opts o;
+	uint64_t dumped;   /* --dump: frames printed */
+	bool gen_busy;     /* --generate: the last batch found room for all */
+};
 
 struct fwd {
-	struct vu_dev *dev; /* the device table */
+	struct fwd_port port[CFG_MAX_DEVICES];
 	unsigned ndev;
 	struct link link[CFG_MAX_LINKS > 0 ? CFG_MAX_LINKS : 1];
 	unsigned nlinks;
 	bool switching;
 	struct l2sw sw;
 	struct pcap *pcap; /* NULL: no capture */
-	/* scratch: a frame read from a link, or gathered for the responder */
+	/* scratch (one thread): a frame read from a link, or gathered for
+	 * the responder or the dump; the reply; a TX frame whose checksum
+	 * the data path completes (net_dev_sink); --generate's frame; the
+	 * pieces of a frame written to a link */
 	uint8_t buf[CFG_FRAME_MAX];
 	uint8_t reply[CFG_FRAME_MAX];
+	uint8_t flat[CFG_FRAME_MAX];
+	uint8_t gen[CFG_FRAME_MAX];
+	uint32_t gen_len;
+	struct port_iov v[FWD_IOV_MAX];
 };
 
 /* Open every link (tap or packet).  Negative after logging if one fails. */
@@ -66,11 +107,14 @@ int fwd_open(struct fwd *f);
 /* Close the links. */
 void fwd_close(struct fwd *f);
 
-/* A frame the guest of d transmitted on `pair`; seq numbers it for the
- * dump.  Returns NET_FULL only when the frame should wait (echo into a
- * full RX ring); negative when a guest ring is broken. */
-int fwd_guest_frame(struct vu_dev *d, unsigned pair,
-		    const struct net_frame *fr, uint64_t seq);
+/* Device i is back-end be (NULL: a front-end), its frames going where o
+ * says: the plane becomes its net_sink. */
+void fwd_attach(struct fwd *f, unsigned i, struct be_dev *be,
+		const struct fwd_opts *o);
+
+/* The sources (--generate): fill the guests' RX rings.  True when one
+ * found room for a whole batch and should run again at once. */
+bool fwd_generate(struct fwd *f);
 
 /* Link i is readable. */
 void fwd_link_readable(struct fwd *f, unsigned i);
@@ -79,11 +123,8 @@ void fwd_link_readable(struct fwd *f, unsigned i);
  * write out the capture. */
 void fwd_flush(struct fwd *f);
 
-/* Device d lost its connection: the switch forgets what it learned there. */
-void fwd_dev_gone(struct fwd *f, const struct vu_dev *d);
-
-/* Capture one frame seen at device d (no-op without --pcap). */
-void fwd_capture(const struct vu_dev *d, const struct net_frame *fr);
+/* Device i lost its connection: the switch forgets what it learned there. */
+void fwd_dev_gone(struct fwd *f, unsigned i);
 
 /* One line of counters per link. */
 void fwd_print_stats(const struct fwd *f);

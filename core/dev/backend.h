@@ -7,6 +7,10 @@
 #include <stdbool.h>
 
 #include "core/dev/dev.h"
+#include "core/mem/dirty.h"
+#include "core/mem/mem.h"
+#include "core/net/net.h"
+#include "core/virtq/inflight.h"
 
 /* Virtio and protocol features this back-end offers. */
 #define BE_FEATURES                                                       \
@@ -19,32 +23,55 @@
 	 VU_BIT(VU_PROTO_F_LOG_SHMFD) | VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD) | \
 	 VU_BIT(VU_PROTO_F_RARP))
 
+/* A back-end: the connection, and the state the protocol builds on it. */
+struct be_dev {
+	struct vu_dev dev;
+	uint64_t features;       /* negotiated virtio features */
+	uint64_t proto;          /* negotiated protocol features */
+	bool proto_set;          /* SET_PROTOCOL_FEATURES seen */
+	bool owner;
+	struct mem_table mem;
+	struct mem_table mem_next; /* a new table, mapped before the swap */
+	struct dirty_log dlog;     /* SET_LOG_BASE */
+	int log_fd;                /* SET_LOG_FD, -1 if none */
+	struct inflight inflight;  /* GET/SET_INFLIGHT_FD */
+	struct vu_queue q[CFG_MAX_QUEUES];
+	struct net_dev net;        /* the data path over q[] */
+	uint64_t announced;        /* SEND_RARP announcements sent */
+};
+
+/* The back-end whose connection d is (d is its first member). */
+static inline struct be_dev *be_of(struct vu_dev *d)
+{
+	return (struct be_dev *)(void *)d;
+}
+
+/* The back-end role (dev.h struct dev_role). */
+extern const struct dev_role be_role;
+
+/* Set be up as device `index` (dev_init, dev_start), its frames going
+ * nowhere until net_dev_sink(&be->net, ...). */
+int be_open(struct be_dev *be, unsigned index, const struct dev_opts *o);
+
 /*
  * Handle one complete request.  Every fd the message carried is kept or
  * closed before this returns.  A negative return means the peer broke the
  * protocol (already logged): drop the connection.
  */
-int be_dispatch(struct vu_dev *d, struct vu_msg *m);
+int be_dispatch(struct be_dev *d, struct vu_msg *m);
 
 /* The state of a fresh connection: no features, no memory, no rings. */
-void be_reset(struct vu_dev *d);
-
-/* A ring may be processed (vhost-user.rst "Ring states"). */
-static inline bool be_ring_ready(const struct vu_queue *q)
-{
-	return q->started && q->attached;
-}
-
-/* A ring is enabled: by SET_VRING_ENABLE, or from the start when
- * VHOST_USER_F_PROTOCOL_FEATURES was not negotiated. */
-static inline bool be_ring_enabled(const struct vu_dev *d,
-				   const struct vu_queue *q)
-{
-	return q->enabled ||
-	       !(d->features & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES));
-}
+void be_reset(struct be_dev *d);
 
 /* Work for a queue whose kick fired or whose poll interval passed. */
-int be_queue_work(struct vu_dev *d, unsigned q);
+int be_queue_work(struct be_dev *d, unsigned q);
+
+/* After port_mem_faults moved: if one of d's mappings faulted (its file
+ * was shrunk by the front-end), drop the connection. */
+void be_memory_check(struct be_dev *d);
+
+/* Publish the RX rings frames were delivered to from elsewhere (another
+ * device, a link), and tell the front-end of new log marks. */
+void be_flush(struct be_dev *d);
 
 #endif /* CORE_BACKEND_H */

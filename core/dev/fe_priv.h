@@ -1,7 +1,8 @@
 /*
  * fe_priv.h - what the front-end's files share: the layout of its shared
- * memory, and the calls between the handshake (frontend.c) and the
- * traffic (fe_frames.c, fe_ping.c).  Not for use outside the front-end.
+ * memory, and the calls between the handshake (frontend.c), the rings at
+ * run time (fe_io.c) and the traffic modes (fe_echo.c, fe_ping.c).  Not
+ * for use outside the front-end.
  */
 #ifndef CORE_FE_PRIV_H
 #define CORE_FE_PRIV_H
@@ -9,8 +10,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/dev/dev.h"
+#include "core/dev/frontend.h"
 #include "core/net/net.h"
+#include "core/net/pkt.h"
+
+/* The front-end whose connection d is (d is its first member). */
+static inline struct fe_dev *fe_of(struct vu_dev *d)
+{
+	return (struct fe_dev *)(void *)d;
+}
 
 /* Where our one region sits in "guest-physical" space. */
 #define FE_GPA_BASE 0x40000000ull
@@ -27,36 +35,35 @@
 #define OFF_RX_RING 0ull
 #define OFF_TX_RING RING_SPAN
 #define OFF_BUFS (2 * RING_SPAN)
-#define FE_ARP_LEN 42u /* the sample app's ARP request frame */
 
 /* Bytes of the virtio-net header with the features negotiated. */
-static inline uint64_t fe_hdr_len(const struct vu_dev *d)
+static inline uint64_t fe_hdr_len(const struct fe_dev *d)
 {
 	return net_hdr_len(d->features);
 }
 
 /* Our address for an offset into the shared memory, and the user address
  * the back-end is told (both are ours: we are the "VMM"). */
-static inline uint8_t *fe_ptr(const struct vu_dev *d, uint64_t off)
+static inline uint8_t *fe_ptr(const struct fe_dev *d, uint64_t off)
 {
 	return (uint8_t *)d->fe.mem + off;
 }
 
-static inline uint64_t fe_uva(const struct vu_dev *d, uint64_t off)
+static inline uint64_t fe_uva(const struct fe_dev *d, uint64_t off)
 {
 	return (uint64_t)(uintptr_t)fe_ptr(d, off);
 }
 
 /* Indirect tables (--indirect): two descriptors per TX slot, after the
  * buffers. */
-static inline uint64_t tx_table_off(const struct vu_dev *d, uint32_t s)
+static inline uint64_t tx_table_off(const struct fe_dev *d, uint32_t s)
 {
 	return OFF_BUFS + (uint64_t)(FE_NUM + FE_TX_SLOTS) * d->fe.buf_size +
 	       32ull * s;
 }
 
 /* The descriptor that holds TX slot s's frame (its length changes). */
-static inline struct vring_desc *tx_frame_desc(struct vu_dev *d, uint32_t s)
+static inline struct vring_desc *tx_frame_desc(struct fe_dev *d, uint32_t s)
 {
 	if (d->o.indirect)
 		return (struct vring_desc *)(void *)fe_ptr(d, tx_table_off(d, s)) +
@@ -65,29 +72,71 @@ static inline struct vring_desc *tx_frame_desc(struct vu_dev *d, uint32_t s)
 }
 
 /* RX buffer i, then TX slot s. */
-static inline uint64_t rx_buf_off(const struct vu_dev *d, uint32_t i)
+static inline uint64_t rx_buf_off(const struct fe_dev *d, uint32_t i)
 {
 	return OFF_BUFS + (uint64_t)i * d->fe.buf_size;
 }
 
-static inline uint64_t tx_buf_off(const struct vu_dev *d, uint32_t s)
+static inline uint64_t tx_buf_off(const struct fe_dev *d, uint32_t s)
 {
 	return OFF_BUFS + (uint64_t)(FE_NUM + s) * d->fe.buf_size;
 }
 
-/* End the run (once); a failure is logged with its reason. */
-void fe_finish(struct vu_dev *d, bool ok, const char *why);
+/*
+ * A traffic mode: what goes out on TX, and what is made of what comes
+ * back on RX.  fe_io.c moves the frames, frontend.c runs the handshake
+ * around them; both call the mode the device was opened with.
+ */
+struct fe_mode {
+	/* queue what should go out now (fe_tx_frame, fe_tx_send) */
+	void (*pump)(struct fe_dev *d, uint64_t now);
+	/* a frame back on RX: flen bytes at fr, after its virtio-net
+	 * header; len as the back-end wrote it (not trusted) */
+	void (*rx)(struct fe_dev *d, const uint8_t *fr, uint32_t flen,
+		   uint32_t len);
+	/* 1 when the run is over (stop the rings), 0 not yet, <0 failed */
+	int (*over)(struct fe_dev *d, uint64_t now);
+	/* its next timed event while frames flow, given the time-out
+	 * (returned if nothing comes earlier) */
+	uint64_t (*deadline)(const struct fe_dev *d, uint64_t deadline);
+	/* its line of counters, ending with result */
+	void (*print_stats)(const struct fe_dev *d, const char *result);
+};
 
-/* Send handshake steps until one needs an answer or the run starts. */
-int fe_advance(struct vu_dev *d, uint64_t now);
+/* Test frames, echoed back and checked byte for byte (fe_echo.c). */
+extern const struct fe_mode fe_echo_mode;
+/* A small host: answers ARP and ping, and may --ping (fe_ping.c). */
+extern const struct fe_mode fe_ping_mode;
+
+/* ---- fe_io.c ---- */
+
+/* End the run (once); a failure is logged with its reason. */
+void fe_finish(struct fe_dev *d, bool ok, const char *why);
+
+/* Sending a frame: fe_tx_frame gives where to build it in a free TX slot
+ * (room for *cap bytes), NULL when none is free; fe_tx_send then queues
+ * its first len bytes (kicked at the end of the round, fe_pump). */
+uint8_t *fe_tx_frame(struct fe_dev *d, uint32_t *cap);
+void fe_tx_send(struct fe_dev *d, uint32_t len);
 
 /* Make what was added to ring r visible and kick queue q if wanted. */
-void fe_kick(struct vu_dev *d, unsigned q, struct vqd *r);
+void fe_kick(struct fe_dev *d, unsigned q, struct vqd *r);
 
-/* Put frames on TX while there are slots and frames to send. */
-int fe_pump(struct vu_dev *d, uint64_t now);
+/* Let the mode queue frames, and kick TX if it did. */
+int fe_pump(struct fe_dev *d, uint64_t now);
+
+/* Take what the back-end returned on both queues (a call fired). */
+int fe_reap(struct fe_dev *d, uint64_t now);
+
+/* ---- frontend.c ---- */
+
+/* Send handshake steps until one needs an answer or the run starts. */
+int fe_advance(struct fe_dev *d, uint64_t now);
 
 /* 1 when the run is over (stop the rings), 0 not yet, <0 failed. */
-int fe_run_over(struct vu_dev *d, uint64_t now);
+int fe_run_over(struct fe_dev *d, uint64_t now);
+
+/* A call eventfd fired: take what the back-end returned. */
+int fe_on_call(struct fe_dev *d, uint64_t now);
 
 #endif /* CORE_FE_PRIV_H */

@@ -5,13 +5,10 @@
  * request, size, no fds), and every used element it writes is checked
  * against what we actually offered.
  */
-#include "core/dev/frontend.h"
 #include "core/dev/fe_priv.h"
 
 #include <string.h>
 
-#include "core/dev/backend.h"
-#include "core/dev/fe_ping.h"
 #include "core/log.h"
 #include "core/net/net.h"
 #include "core/proto/trace.h"
@@ -33,15 +30,8 @@ enum { QS_NUM, QS_BASE, QS_ADDR, QS_CALL, QS_KICK, QS_ENABLE, QS_COUNT };
 #define ST_STOP_TX (ST_RUN + 1)
 #define ST_END (ST_RUN + 2)
 
-
-
-
-
-
-
-
-
-int fe_init(struct vu_dev *d)
+/* Build the shared memory.  Negative (logged) if the options do not fit. */
+static int fe_init(struct fe_dev *d)
 {
 	struct fe_state *f = &d->fe;
 	uint32_t hdr = 12; /* the larger header: the layout fits either */
@@ -51,10 +41,10 @@ int fe_init(struct vu_dev *d)
 
 	f->memfd = -1;
 	f->deadline = port_now_ns() + FE_TIMEOUT_NS; /* for a back-end */
-	if ((!d->o.host && d->o.size < FE_ARP_LEN) ||
+	if ((!d->o.host && d->o.size < PKT_ARP_FRAME_LEN) ||
 	    d->o.size > CFG_FRAME_MAX) {
-		LOG_ERR("%s: --size %u: frames are %u to %u bytes", d->name,
-			d->o.size, (unsigned)FE_ARP_LEN,
+		LOG_ERR("%s: --size %u: frames are %u to %u bytes", d->dev.name,
+			d->o.size, (unsigned)PKT_ARP_FRAME_LEN,
 			(unsigned)CFG_FRAME_MAX);
 		return -PORT_EINVAL;
 	}
@@ -65,7 +55,7 @@ int fe_init(struct vu_dev *d)
 		frame_max = 1514;
 	if (frame_max > CFG_FRAME_MAX) {
 		LOG_ERR("%s: --size %u makes frames larger than %u bytes",
-			d->name, d->o.size, (unsigned)CFG_FRAME_MAX);
+			d->dev.name, d->o.size, (unsigned)CFG_FRAME_MAX);
 		return -PORT_EINVAL;
 	}
 	f->buf_size = (hdr + frame_max + 63) / 64 * 64;
@@ -74,21 +64,22 @@ int fe_init(struct vu_dev *d)
 	f->mem_size = (need + 0x1fffff) & ~0x1fffffull; /* whole 2 MiB */
 	if (f->mem_size > CFG_FE_MEM_SIZE) {
 		LOG_ERR("%s: --size %u needs %llu bytes of shared memory, the "
-			"board gives %u", d->name, d->o.size,
+			"board gives %u", d->dev.name, d->o.size,
 			(unsigned long long)f->mem_size,
 			(unsigned)CFG_FE_MEM_SIZE);
 		return -PORT_ENOSPC;
 	}
 	rc = port_mem_create("vhost-frontend", f->mem_size);
 	if (rc < 0) {
-		LOG_ERR("%s: cannot create shared memory (error %d)", d->name,
-			-rc);
+		LOG_ERR("%s: cannot create shared memory (error %d)",
+			d->dev.name, -rc);
 		return rc;
 	}
 	f->memfd = rc;
 	rc = port_mem_map(f->memfd, f->mem_size, &f->mem);
 	if (rc < 0) {
-		LOG_ERR("%s: cannot map shared memory (error %d)", d->name, -rc);
+		LOG_ERR("%s: cannot map shared memory (error %d)", d->dev.name,
+			-rc);
 		port_fd_close(f->memfd);
 		f->memfd = -1;
 		return rc;
@@ -96,7 +87,7 @@ int fe_init(struct vu_dev *d)
 	return 0;
 }
 
-void fe_release(struct vu_dev *d)
+static void fe_release(struct fe_dev *d)
 {
 	struct fe_state *f = &d->fe;
 
@@ -107,28 +98,12 @@ void fe_release(struct vu_dev *d)
 	f->memfd = -1;
 }
 
-void fe_finish(struct vu_dev *d, bool ok, const char *why)
-{
-	if (d->finished)
-		return;
-	d->finished = true;
-	d->exit_code = ok ? 0 : 1;
-	if (!ok)
-		LOG_ERR("%s: front-end failed: %s", d->name, why);
-}
-
-void fe_fail(struct vu_dev *d, const char *why)
-{
-	fe_finish(d, false, why);
-}
-
 /* ---- handshake ----------------------------------------------------------- */
-
 
 /* Lay the rings out and offer every RX buffer and no TX yet.  Split:
  * descriptor table, avail ring, used ring (64-byte aligned); packed:
  * descriptor ring, driver and device event areas. */
-static void fe_setup_rings(struct vu_dev *d)
+static void fe_setup_rings(struct fe_dev *d)
 {
 	struct fe_state *f = &d->fe;
 	bool packed = (d->features & VU_BIT(VIRTIO_F_RING_PACKED)) != 0;
@@ -196,7 +171,7 @@ static void fe_setup_rings(struct vu_dev *d)
  * step, <0 on failure.  *want_reply tells whether the request has a reply
  * of its own.
  */
-static int fe_build(struct vu_dev *d, unsigned st, uint32_t *req,
+static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
 		    uint8_t *payload, uint32_t *size, int *fds,
 		    unsigned *nfds, bool *want_reply)
 {
@@ -248,7 +223,8 @@ static int fe_build(struct vu_dev *d, unsigned st, uint32_t *req,
 		if (d->o.indirect)
 			u64 |= VU_BIT(VIRTIO_RING_F_INDIRECT_DESC);
 		if (u64 & ~f->offered) {
-			LOG_ERR("%s: the back-end does not offer %s", d->name,
+			LOG_ERR("%s: the back-end does not offer %s",
+				d->dev.name,
 				(u64 & ~f->offered) & VU_BIT(VIRTIO_F_RING_PACKED)
 					? "packed rings (VIRTIO_F_RING_PACKED)"
 					: "indirect descriptors "
@@ -280,7 +256,7 @@ static int fe_build(struct vu_dev *d, unsigned st, uint32_t *req,
 	}
 	default: {
 		unsigned q = (st - ST_QUEUES) / QS_COUNT;
-		struct vu_queue *vq = &d->q[q];
+		struct fe_queue *vq = &d->q[q];
 		struct vu_state s = {q, 0};
 
 		switch ((st - ST_QUEUES) % QS_COUNT) {
@@ -342,9 +318,8 @@ static int fe_build(struct vu_dev *d, unsigned st, uint32_t *req,
 	return 0;
 }
 
-
 /* Send steps until one needs an answer or the handshake is over. */
-int fe_advance(struct vu_dev *d, uint64_t now)
+int fe_advance(struct fe_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 
@@ -387,12 +362,12 @@ int fe_advance(struct vu_dev *d, uint64_t now)
 			m.hdr.flags |= VU_FLAG_NEED_REPLY;
 			want_reply = true;
 		}
-		if (d->o.verbose) {
+		if (d->dev.o.verbose) {
 			for (unsigned i = 0; i < m.nfds; i++)
 				m.fds[i] = fds[i];
 			trace_msg(&m);
 		}
-		rc = vu_send(d->fd, m.hdr.request, m.hdr.flags, m.p.bytes,
+		rc = vu_send(d->dev.fd, m.hdr.request, m.hdr.flags, m.p.bytes,
 			     m.hdr.size, fds, m.nfds);
 		if (rc < 0) {
 			fe_finish(d, false, "cannot send to the back-end");
@@ -405,13 +380,14 @@ int fe_advance(struct vu_dev *d, uint64_t now)
 			f->deadline = now + FE_TIMEOUT_NS;
 		}
 	}
-	if (f->step >= ST_END && !f->waiting && !d->finished)
+	if (f->step >= ST_END && !f->waiting && !d->dev.finished)
 		fe_finish(d, true, NULL);
 	return 0;
 }
 
-int fe_connected(struct vu_dev *d, uint64_t now)
+static int fe_connected(struct vu_dev *dev, uint64_t now)
 {
+	struct fe_dev *d = fe_of(dev);
 	struct fe_state *f = &d->fe;
 
 	f->step = ST_OWNER;
@@ -430,18 +406,19 @@ int fe_connected(struct vu_dev *d, uint64_t now)
 	return fe_advance(d, now);
 }
 
-int fe_on_msg(struct vu_dev *d, struct vu_msg *m, uint64_t now)
+static int fe_on_msg(struct vu_dev *dev, struct vu_msg *m, uint64_t now)
 {
+	struct fe_dev *d = fe_of(dev);
 	struct fe_state *f = &d->fe;
 	uint64_t v;
 
-	if (d->o.verbose)
+	if (d->dev.o.verbose)
 		trace_msg(m);
 	if (!f->waiting || !(m->hdr.flags & VU_FLAG_REPLY) ||
 	    m->hdr.request != f->wait_req || m->hdr.size != 8 ||
 	    m->nfds != 0) {
 		LOG_ERR("%s: unexpected message from the back-end: %s (%u) "
-			"flags 0x%x size %u fds %u", d->name,
+			"flags 0x%x size %u fds %u", d->dev.name,
 			vu_req_name(m->hdr.request), m->hdr.request,
 			m->hdr.flags, m->hdr.size, m->nfds);
 		fe_finish(d, false, "the back-end broke the protocol");
@@ -476,7 +453,7 @@ int fe_on_msg(struct vu_dev *d, struct vu_msg *m, uint64_t now)
 		    !vqd_base_plausible(r, got, q == 1)) {
 			LOG_ERR("%s: GET_VRING_BASE of queue %u: 0x%x, not where "
 				"the ring can have stopped (we offered up to "
-				"%u)", d->name, q, got, r->avail_idx);
+				"%u)", d->dev.name, q, got, r->avail_idx);
 			fe_finish(d, false, "wrong ring base after stop");
 			return -PORT_EPROTO;
 		}
@@ -486,7 +463,7 @@ int fe_on_msg(struct vu_dev *d, struct vu_msg *m, uint64_t now)
 		/* a REPLY_ACK: 0 is success */
 		if (v != 0) {
 			LOG_ERR("%s: the back-end refused %s (status %llu)",
-				d->name, vu_req_name(m->hdr.request),
+				d->dev.name, vu_req_name(m->hdr.request),
 				(unsigned long long)v);
 			fe_finish(d, false, "a request was refused");
 			return -PORT_EPROTO;
@@ -496,40 +473,56 @@ int fe_on_msg(struct vu_dev *d, struct vu_msg *m, uint64_t now)
 	return fe_advance(d, now);
 }
 
-/* ---- frames ------------------------------------------------------------- */
+/* Is the run complete?  1 when the rings should now be stopped
+ * (GET_VRING_BASE, sent by fe_advance), 0 not yet, <0 failed. */
+int fe_run_over(struct fe_dev *d, uint64_t now)
+{
+	int r;
 
+	if (d->fe.stopping)
+		return 0;
+	r = d->mode->over(d, now);
+	if (r > 0)
+		d->fe.stopping = true;
+	return r;
+}
 
+int fe_on_call(struct fe_dev *d, uint64_t now)
+{
+	int rc;
 
+	if (!d->fe.running || d->fe.stopping)
+		return 0;
+	rc = fe_reap(d, now);
+	if (rc == 0)
+		rc = fe_run_over(d, now);
+	return rc > 0 ? fe_advance(d, now) : rc;
+}
 
-
-
-
-
-uint64_t fe_deadline(const struct vu_dev *d)
+/* When fe_tick next has something to do: the time-out, or the mode's
+ * earlier (or overriding) event while frames flow. */
+static uint64_t fe_deadline(const struct fe_dev *d)
 {
 	const struct fe_state *f = &d->fe;
 
-	if (d->finished)
+	if (d->dev.finished)
 		return UINT64_MAX;
-	if (f->grace_end != 0 && !f->stopping && f->grace_end < f->deadline)
-		return f->grace_end;
-	if (d->o.host && f->running && !f->stopping) {
-		uint64_t t = fe_ping_deadline(d);
-		if (f->serve_end != 0 || t < f->deadline)
-			return t;
-	}
+	if (f->running && !f->stopping)
+		return d->mode->deadline(d, f->deadline);
 	return f->deadline;
 }
 
-int fe_tick(struct vu_dev *d, uint64_t now)
+static int fe_tick(struct vu_dev *dev, uint64_t now)
 {
+	struct fe_dev *d = fe_of(dev);
 	struct fe_state *f = &d->fe;
 
-	if (d->finished)
+	if (d->dev.finished)
 		return 0;
-	if (d->fd < 0) {
+	if (d->dev.fd < 0) {
 		if (now >= f->deadline) {
-			LOG_ERR("%s: no back-end on %s", d->name, d->o.path);
+			LOG_ERR("%s: no back-end on %s", d->dev.name,
+				d->dev.o.path);
 			fe_finish(d, false, "no back-end");
 		}
 		return 0;
@@ -539,14 +532,14 @@ int fe_tick(struct vu_dev *d, uint64_t now)
 		if (rc != 0)
 			return rc > 0 ? fe_advance(d, now) : rc;
 	}
-	if (d->o.host && f->running && !f->stopping) {
-		fe_pump(d, now); /* ARP retries */
-		if (d->finished)
+	if (f->running && !f->stopping) {
+		fe_pump(d, now); /* --ping: ARP retries */
+		if (d->dev.finished)
 			return -PORT_EPROTO;
 	}
 	if (f->deadline != 0 && now >= f->deadline && f->serve_end == 0) {
 		LOG_ERR("%s: timed out (%s): sent %u, completed %u, received "
-			"%u", d->name,
+			"%u", d->dev.name,
 			f->waiting ? vu_req_name(f->wait_req) : "frames",
 			f->sent, f->tx_done, f->received);
 		fe_finish(d, false, "timed out");
@@ -555,10 +548,106 @@ int fe_tick(struct vu_dev *d, uint64_t now)
 	return 0;
 }
 
-void fe_disconnected(struct vu_dev *d)
+/* ---- the role (dev.h struct dev_role) ------------------------------------ */
+
+static void fe_queues_reset(struct fe_dev *d)
 {
-	if (!d->finished)
-		fe_finish(d, false, "the back-end closed the connection");
-	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++)
-		dev_queue_reset(d, q);
+	for (unsigned q = 0; q < 2; q++) {
+		port_fd_close(d->q[q].kick_fd);
+		port_fd_close(d->q[q].call_fd);
+		d->q[q].kick_fd = d->q[q].call_fd = -1;
+	}
 }
+
+int fe_open(struct fe_dev *f, unsigned index, const struct dev_opts *o,
+	    const struct fe_opts *fo)
+{
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	dev_init(&f->dev, index, o, &fe_role);
+	f->o = *fo;
+	f->mode = fo->host ? &fe_ping_mode : &fe_echo_mode;
+	f->q[0].kick_fd = f->q[0].call_fd = -1;
+	f->q[1].kick_fd = f->q[1].call_fd = -1;
+	rc = fe_init(f);
+	return rc < 0 ? rc : dev_start(&f->dev);
+}
+
+static void fe_close(struct vu_dev *dev)
+{
+	struct fe_dev *d = fe_of(dev);
+
+	fe_queues_reset(d);
+	fe_release(d);
+}
+
+/* The call fds once frames flow; the time-outs always. */
+static void fe_watch(struct vu_dev *dev, struct dev_pollset *ps, uint64_t now)
+{
+	struct fe_dev *d = fe_of(dev);
+
+	(void)now;
+	if (dev->fd >= 0 && d->fe.running)
+		for (unsigned q = 0; q < 2; q++)
+			dev_watch_fd(ps, dev, d->q[q].call_fd, W_RING,
+				     (uint8_t)q);
+	dev_watch_until(ps, fe_deadline(d));
+}
+
+/* A call fd fired. */
+static int fe_call(struct vu_dev *dev, unsigned q, uint16_t revents,
+		   uint64_t now)
+{
+	struct fe_dev *d = fe_of(dev);
+	uint64_t count;
+
+	(void)revents;
+	if (q >= 2)
+		return 0;
+	port_evt_drain(d->q[q].call_fd, &count);
+	d->q[q].st.calls++;
+	return fe_on_call(d, now);
+}
+
+/* The connection went away (or the run failed): the run ends with it. */
+static bool fe_disconnected(struct vu_dev *dev, const char *why)
+{
+	struct fe_dev *d = fe_of(dev);
+
+	(void)why;
+	if (!d->dev.finished)
+		fe_finish(d, false, "the back-end closed the connection");
+	fe_queues_reset(d);
+	return false;
+}
+
+static const struct q_stats *fe_stats(const struct vu_dev *dev, unsigned q)
+{
+	const struct fe_dev *d = (const struct fe_dev *)(const void *)dev;
+
+	return q < 2 ? &d->q[q].st : NULL;
+}
+
+static void fe_print_stats(const struct vu_dev *dev)
+{
+	const struct fe_dev *d = (const struct fe_dev *)(const void *)dev;
+
+	d->mode->print_stats(d, dev->finished && dev->exit_code == 0 ? "PASS"
+								    : "FAIL");
+}
+
+const struct dev_role fe_role = {
+	.name = "front-end",
+	.peer = "a back-end on",
+	.ring_fail = "test failed",
+	.release = fe_close,
+	.connected = fe_connected,
+	.message = fe_on_msg,
+	.watch = fe_watch,
+	.ring = fe_call,
+	.tick = fe_tick,
+	.disconnected = fe_disconnected,
+	.stats = fe_stats,
+	.print_stats = fe_print_stats,
+};

@@ -9,43 +9,95 @@
 #ifndef CORE_FRONTEND_H
 #define CORE_FRONTEND_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
+#include "core/config.h"
 #include "core/dev/dev.h"
+#include "core/net/net.h"
+#include "core/net/respond.h"
+#include "core/virtq/vqd.h"
 
-/* Build the shared memory.  Negative if the options do not fit it. */
-int fe_init(struct vu_dev *d);
+/* What the command line asked of a front-end. */
+struct fe_opts {
+	uint32_t frames;
+	uint32_t size;
+	bool expect_none;
+	bool no_proto; /* negotiate no protocol features (as vapp did) */
+	bool no_kick;  /* give no kick fds (NOFD): the back-end polls */
+	bool packed;   /* packed rings (VIRTIO_F_RING_PACKED) */
+	bool indirect; /* TX frames as indirect tables */
+	/* a small host (--respond) that answers ARP and ping for resp, and
+	 * may --ping a peer: ARP, then --frames echo requests */
+	bool host;
+	struct respond_cfg resp;
+	bool ping;
+	uint8_t ping_ip[4];
+	uint32_t serve_secs; /* keep answering after the run */
+};
 
-/* Release the shared memory. */
-void fe_release(struct vu_dev *d);
+/* One of its two queues (0 RX, 1 TX), as it configures the back-end's. */
+struct fe_queue {
+	struct vu_addr addr; /* SET_VRING_ADDR it sends */
+	int kick_fd;
+	int call_fd;
+	struct q_stats st;
+};
 
-/* The connection is up: start the handshake. */
-int fe_connected(struct vu_dev *d, uint64_t now);
+/* The front-end's progress (frontend.c). */
+struct fe_state {
+	unsigned step;     /* next handshake step */
+	bool waiting;      /* for the reply to step - 1 */
+	uint32_t wait_req; /* request the reply must answer */
+	bool running;      /* handshake done: frames flow */
+	bool stopping;     /* frames done: stopping the rings */
+	int memfd;
+	void *mem;
+	uint64_t mem_size;
+	uint64_t offered;       /* GET_FEATURES */
+	uint64_t proto_offered; /* GET_PROTOCOL_FEATURES */
+	uint64_t queues;        /* GET_QUEUE_NUM */
+	struct vqd rxq, txq;
+	uint32_t buf_size;  /* bytes of one buffer (header + frame) */
+	uint32_t sent;      /* frames put on TX */
+	uint32_t tx_done;   /* TX chains returned */
+	uint32_t received;  /* frames back on RX, intact and in order */
+	uint32_t bad;       /* frames back, but wrong */
+	uint16_t tx_free[CFG_FE_QUEUE_SIZE]; /* stack of free TX slots */
+	uint32_t n_tx_free;
+	/* --ping */
+	uint8_t peer_mac[6];
+	bool have_peer;     /* ARP answered */
+	uint32_t arp_sent;
+	uint64_t arp_at;    /* next ARP (retry) */
+	uint32_t pings;     /* echo requests sent */
+	uint32_t answered;  /* requests to us we answered */
+	uint32_t ignored;   /* other frames */
+	uint64_t serve_end; /* --serve: answer until then */
+	bool tx_added;      /* frames queued since the last kick */
+	uint64_t deadline;   /* give up waiting at this time */
+	uint64_t grace_end;  /* --expect-none: quiet period end */
+};
 
-/* A message from the back-end (a reply).  Negative ends the run. */
-int fe_on_msg(struct vu_dev *d, struct vu_msg *m, uint64_t now);
+struct fe_mode;
 
-/* A call eventfd fired. */
-int fe_on_call(struct vu_dev *d, uint64_t now);
+/* A front-end: the connection, its options, queues and progress. */
+struct fe_dev {
+	struct vu_dev dev;
+	struct fe_opts o;
+	const struct fe_mode *mode; /* its traffic (fe_priv.h) */
+	uint64_t features; /* negotiated virtio features */
+	uint64_t proto;    /* negotiated protocol features */
+	struct fe_queue q[2];
+	struct fe_state fe;
+};
 
-/* Time-outs and the quiet period of --expect-none. */
-int fe_tick(struct vu_dev *d, uint64_t now);
+/* The front-end role (dev.h struct dev_role). */
+extern const struct dev_role fe_role;
 
-/* When fe_tick next has something to do (ns), UINT64_MAX if never. */
-uint64_t fe_deadline(const struct vu_dev *d);
-
-/* The connection went away (or the run failed): finish with a result. */
-void fe_disconnected(struct vu_dev *d);
-
-/* For the traffic modes (fe_ping.c): queue one frame on TX (kicked at the
- * end of the round); -1 when no TX slot is free or it is too large. */
-int fe_send(struct vu_dev *d, const uint8_t *frame, uint32_t len);
-
-/* End the run as failed, with a reason. */
-void fe_fail(struct vu_dev *d, const char *why);
-
-/* The test frame number seq of `size` bytes (the sample app's ARP request,
- * padded with a sequence number and a pattern). */
-void fe_make_frame(uint8_t *out, uint32_t size, uint32_t seq);
+/* Set f up as device `index`: its shared memory, then its socket
+ * (dev_start).  Negative (logged) if the options do not fit the memory. */
+int fe_open(struct fe_dev *f, unsigned index, const struct dev_opts *o,
+	    const struct fe_opts *fo);
 
 #endif /* CORE_FRONTEND_H */

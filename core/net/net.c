@@ -10,12 +10,41 @@
 
 #include <string.h>
 
-#include "core/dev/backend.h"
-#include "core/dev/frontend.h"
-#include "core/app/fwd.h"
 #include "core/net/iov.h"
 #include "core/log.h"
 #include "core/net/pkt.h"
+
+/* A device with no sink yet drops what its guest sends. */
+static int no_sink(void *ctx, struct net_dev *from, unsigned pair,
+		   const struct net_frame *fr)
+{
+	(void)ctx;
+	(void)from;
+	(void)pair;
+	(void)fr;
+	return NET_DELIVERED;
+}
+
+void net_dev_init(struct net_dev *nd, struct vu_queue *q,
+		  const struct mem_table *mem)
+{
+	memset(nd, 0, sizeof(*nd));
+	nd->q = q;
+	nd->mem = mem;
+	nd->sink.frame = no_sink;
+}
+
+uint32_t net_frame_gather(const struct net_frame *fr, uint8_t *buf,
+			  uint32_t cap)
+{
+	struct vq_iov one = {buf, cap};
+	struct iov_cur src, dst;
+
+	iov_cur_init(&dst, &one, 1);
+	iov_cur_init(&src, fr->iov, fr->n);
+	iov_skip(&src, fr->skip);
+	return iov_copy(&dst, &src, fr->len);
+}
 
 /* Publish the used ring and call the guest if it wants it (virtio 1.2
  * 2.7.7.2). */
@@ -54,7 +83,8 @@ static uint32_t room_in(const struct vq_chain *c)
  * MRG_RXBUF a frame may take several RX chains, and the first header says
  * how many (num_buffers, virtio 1.2 5.1.6.4).
  */
-int net_rx_deliver(struct vu_dev *d, unsigned pair, const struct net_frame *f)
+int net_rx_deliver(struct net_dev *d, unsigned pair,
+		   const struct net_frame *f)
 {
 	struct vu_queue *rx = &d->q[2 * pair];
 	bool mrg = (d->features & VU_BIT(VIRTIO_NET_F_MRG_RXBUF)) != 0;
@@ -67,11 +97,11 @@ int net_rx_deliver(struct vu_dev *d, unsigned pair, const struct net_frame *f)
 	uint16_t nbufs = 1;
 	int rc;
 
-	if (!be_ring_ready(rx)) {
+	if (!net_queue_ready(rx)) {
 		rx->st.drop_norx++;
 		return NET_DROPPED;
 	}
-	if (!be_ring_enabled(d, rx)) {
+	if (!net_queue_enabled(d, rx)) {
 		/* vhost-user.rst "Ring states": no new RX on a disabled ring */
 		rx->st.drop_disabled++;
 		return NET_DROPPED;
@@ -81,7 +111,7 @@ int net_rx_deliver(struct vu_dev *d, unsigned pair, const struct net_frame *f)
 	if (!vq_push_room(&rx->ring, CFG_RX_BUFS))
 		net_queue_flush(rx);
 	vq_mark(&rx->ring, &mark);
-	rc = vq_pop(&rx->ring, &d->mem, first);
+	rc = vq_pop(&rx->ring, d->mem, first);
 	if (rc <= 0)
 		return rc < 0 ? rc : NET_FULL;
 	if (room_in(first) < hdr || (!mrg && room_in(first) < hdr + f->len)) {
@@ -111,7 +141,7 @@ int net_rx_deliver(struct vu_dev *d, unsigned pair, const struct net_frame *f)
 			rx->st.drop_oversize++;
 			return NET_DROPPED;
 		}
-		rc = vq_pop(&rx->ring, &d->mem, more);
+		rc = vq_pop(&rx->ring, d->mem, more);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
@@ -136,60 +166,16 @@ int net_rx_deliver(struct vu_dev *d, unsigned pair, const struct net_frame *f)
 	rx->st.frames++;
 	rx->st.bytes += f->len;
 	rx->dirty = true;
-	fwd_capture(d, f);
 	return NET_DELIVERED;
 }
 
-/* vhost-user.rst "Migration": the SET_LOG_FD eventfd tells the front-end
- * that the log has new marks. */
-static void log_kick(struct vu_dev *d)
-{
-	if (d->dlog.marked && d->log_fd >= 0) {
-		d->dlog.marked = false;
-		port_evt_signal(d->log_fd);
-	}
-}
-
-void net_rx_flush(struct vu_dev *d)
+void net_rx_flush(struct net_dev *d)
 {
 	for (unsigned q = 0; q < CFG_MAX_QUEUES; q += 2) {
 		if (d->q[q].dirty) {
 			d->q[q].dirty = false;
 			net_queue_flush(&d->q[q]);
 		}
-	}
-	log_kick(d);
-}
-
-/* `--dump`: the frame as hex, 16 bytes a line, like the sample app's
- * "chunks:" output. */
-void net_dump_frame(const struct vu_dev *d, const struct net_frame *f,
-		    uint64_t seq)
-{
-	uint32_t len = f->len;
-	static const char hex[] = "0123456789abcdef";
-	struct iov_cur s;
-	uint8_t b[16];
-	char line[16 * 3 + 1];
-
-	LOG_INFO("%s: frame %llu, %u bytes:\n", d->name,
-		 (unsigned long long)seq, len);
-	iov_cur_init(&s, f->iov, f->n);
-	iov_skip(&s, f->skip);
-	for (uint32_t off = 0; off < len; off += 16) {
-		struct vq_iov one = {b, sizeof(b)};
-		struct iov_cur dst;
-		uint32_t k;
-
-		iov_cur_init(&dst, &one, 1);
-		k = iov_copy(&dst, &s, len - off < 16 ? len - off : 16);
-		for (uint32_t j = 0; j < k; j++) {
-			line[3 * j] = hex[b[j] >> 4];
-			line[3 * j + 1] = hex[b[j] & 15];
-			line[3 * j + 2] = ' ';
-		}
-		line[k ? 3 * k - 1 : 0] = '\0';
-		LOG_INFO("  %04x: %s\n", off, line);
 	}
 }
 
@@ -201,20 +187,14 @@ void net_dump_frame(const struct vu_dev *d, const struct net_frame *f,
  * the buffer).  The frame is completed in a copy: the guest's TX buffer is
  * read-only to us, and may change under us.
  */
-static bool csum_complete(struct net_frame *fr, struct vq_iov *flat,
-			  uint16_t start, uint16_t off)
+static bool csum_complete(struct net_dev *d, struct net_frame *fr,
+			  struct vq_iov *flat, uint16_t start, uint16_t off)
 {
-	static uint8_t buf[CFG_FRAME_MAX];
-	struct vq_iov one = {buf, sizeof(buf)};
-	struct iov_cur src, dst;
+	uint8_t *buf = d->flat;
 	uint16_t sum;
 
-	if ((uint32_t)start + off + 2 > fr->len)
-		return false;
-	iov_cur_init(&dst, &one, 1);
-	iov_cur_init(&src, fr->iov, fr->n);
-	iov_skip(&src, fr->skip);
-	if (iov_copy(&dst, &src, fr->len) != fr->len)
+	if ((uint32_t)start + off + 2 > fr->len || buf == NULL ||
+	    net_frame_gather(fr, buf, CFG_FRAME_MAX) != fr->len)
 		return false;
 	sum = pkt_csum(buf + start, fr->len - start);
 	/* 0 is sent as 0xffff, as Linux does (UDP reserves 0) */
@@ -233,8 +213,8 @@ static bool csum_complete(struct net_frame *fr, struct vq_iov *flat,
 /* The offloads a TX header asks for, with CSUM negotiated (virtio 1.2
  * 5.1.6.2): 0 to send fr (completed in *flat if it asked for a checksum),
  * -1 to drop it as bad. */
-static int tx_offloads(const struct vq_chain *c, struct net_frame *fr,
-		       struct vq_iov *flat)
+static int tx_offloads(struct net_dev *d, const struct vq_chain *c,
+		       struct net_frame *fr, struct vq_iov *flat)
 {
 	uint8_t h[10];
 
@@ -254,7 +234,7 @@ static int tx_offloads(const struct vq_chain *c, struct net_frame *fr,
 		return -1;
 	if (!(h[0] & NET_HDR_F_NEEDS_CSUM))
 		return 0;
-	return csum_complete(fr, flat, (uint16_t)(h[6] | h[7] << 8),
+	return csum_complete(d, fr, flat, (uint16_t)(h[6] | h[7] << 8),
 			     (uint16_t)(h[8] | h[9] << 8))
 		       ? 0
 		       : -1;
@@ -262,7 +242,7 @@ static int tx_offloads(const struct vq_chain *c, struct net_frame *fr,
 
 /* Check one chain the guest transmitted and hand its frame on.  Returns
  * NET_* or <0. */
-static int tx_frame(struct vu_dev *d, struct vu_queue *tx,
+static int tx_frame(struct net_dev *d, struct vu_queue *tx,
 		    const struct vq_chain *c)
 {
 	uint32_t hdr = net_hdr_len(d->features);
@@ -270,7 +250,7 @@ static int tx_frame(struct vu_dev *d, struct vu_queue *tx,
 	struct vq_iov flat;
 	int r;
 
-	if (!be_ring_enabled(d, tx)) {
+	if (!net_queue_enabled(d, tx)) {
 		/* "Ring states": a disabled TX ring is drained, not sent */
 		tx->st.drop_disabled++;
 		return NET_DROPPED;
@@ -282,7 +262,7 @@ static int tx_frame(struct vu_dev *d, struct vu_queue *tx,
 	/* Too short for the virtio-net and Ethernet headers, or writable
 	 * buffers on TX (virtio 1.2 5.1.6.2: TX buffers are device-readable):
 	 * a bad frame, dropped and counted (CVE-2022-2132). */
-	if (c->out_bytes < hdr + NET_ETH_HLEN || c->nin > 0) {
+	if (c->out_bytes < hdr + PKT_ETH_HLEN || c->nin > 0) {
 		tx->st.drop_bad++;
 		return NET_DROPPED;
 	}
@@ -295,11 +275,11 @@ static int tx_frame(struct vu_dev *d, struct vu_queue *tx,
 	frame.skip = hdr;
 	frame.len = c->out_bytes - hdr;
 	if ((d->features & VU_BIT(VIRTIO_NET_F_CSUM)) &&
-	    tx_offloads(c, &frame, &flat) < 0) {
+	    tx_offloads(d, c, &frame, &flat) < 0) {
 		tx->st.drop_bad++;
 		return NET_DROPPED;
 	}
-	r = fwd_guest_frame(d, (unsigned)(tx - d->q) / 2, &frame, tx->st.frames);
+	r = net_send_up(d, (unsigned)(tx - d->q) / 2, &frame);
 	if (r >= 0 && r != NET_FULL) { /* a frame left waiting counts later */
 		tx->st.frames++;
 		tx->st.bytes += frame.len;
@@ -307,34 +287,7 @@ static int tx_frame(struct vu_dev *d, struct vu_queue *tx,
 	return r;
 }
 
-/* `--generate`: fill the guest's RX ring with one fixed frame, a batch at a
- * time, for as long as it has buffers (the bench's "rx" direction). */
-static int rx_generate(struct vu_dev *d, unsigned pair)
-{
-	static uint8_t frame[CFG_FRAME_MAX];
-	static uint32_t frame_len;
-	struct vu_queue *rx = &d->q[2 * pair];
-	struct vq_iov one;
-	struct net_frame fr;
-	unsigned k;
-
-	if (frame_len != d->o.size) { /* built once */
-		fe_make_frame(frame, d->o.size, 0);
-		frame_len = d->o.size;
-	}
-	net_frame_flat(&fr, &one, frame, frame_len);
-	for (k = 0; k < CFG_BATCH; k++) {
-		int r = net_rx_deliver(d, pair, &fr);
-		if (r < 0)
-			return r;
-		if (r != NET_DELIVERED)
-			break; /* full: the guest's RX kick brings us back */
-	}
-	rx->busy = k == CFG_BATCH;
-	return 0;
-}
-
-int net_pair_work(struct vu_dev *d, unsigned pair)
+int net_pair_work(struct net_dev *d, unsigned pair)
 {
 	struct vu_queue *rx = &d->q[2 * pair];
 	struct vu_queue *tx = &d->q[2 * pair + 1];
@@ -343,12 +296,7 @@ int net_pair_work(struct vu_dev *d, unsigned pair)
 	bool stalled = false;
 	int rc = 0;
 
-	if (d->o.action == ACT_GENERATE && be_ring_ready(rx)) {
-		rc = rx_generate(d, pair);
-		if (rc < 0)
-			return rc;
-	}
-	if (!be_ring_ready(tx)) {
+	if (!net_queue_ready(tx)) {
 		rx->dirty = false;
 		net_queue_flush(rx);
 		return 0;
@@ -360,7 +308,7 @@ int net_pair_work(struct vu_dev *d, unsigned pair)
 			struct vq_mark mark;
 
 			vq_mark(&tx->ring, &mark);
-			rc = vq_pop(&tx->ring, &d->mem, c);
+			rc = vq_pop(&tx->ring, d->mem, c);
 			if (rc <= 0)
 				break;
 			rc = tx_frame(d, tx, c);
@@ -388,6 +336,37 @@ int net_pair_work(struct vu_dev *d, unsigned pair)
 	net_queue_flush(tx);
 	rx->dirty = false;
 	net_queue_flush(rx);
-	log_kick(d);
 	return rc < 0 ? rc : 0;
+}
+
+/* ---- counters ------------------------------------------------------------ */
+
+void net_print_queue(const char *dev, unsigned q, const struct q_stats *s)
+{
+	LOG_INFO("%s q%u (%s): frames %llu bytes %llu kicks %llu calls %llu "
+		 "drops: bad %llu oversize %llu no-rx %llu disabled %llu\n",
+		 dev, q, q & 1 ? "tx" : "rx", (unsigned long long)s->frames,
+		 (unsigned long long)s->bytes, (unsigned long long)s->kicks,
+		 (unsigned long long)s->calls,
+		 (unsigned long long)s->drop_bad,
+		 (unsigned long long)s->drop_oversize,
+		 (unsigned long long)s->drop_norx,
+		 (unsigned long long)s->drop_disabled);
+}
+
+void net_print_line(const char *dev, bool connected,
+		    const struct q_stats *rx, const struct q_stats *tx)
+{
+	LOG_INFO("%s: %s, rx %llu frames %llu bytes, tx %llu frames %llu "
+		 "bytes, kicks %llu calls %llu, drops: bad %llu oversize %llu "
+		 "no-rx %llu disabled %llu\n",
+		 dev, connected ? "connected" : "waiting",
+		 (unsigned long long)rx->frames, (unsigned long long)rx->bytes,
+		 (unsigned long long)tx->frames, (unsigned long long)tx->bytes,
+		 (unsigned long long)(rx->kicks + tx->kicks),
+		 (unsigned long long)(rx->calls + tx->calls),
+		 (unsigned long long)(rx->drop_bad + tx->drop_bad),
+		 (unsigned long long)(rx->drop_oversize + tx->drop_oversize),
+		 (unsigned long long)(rx->drop_norx + tx->drop_norx),
+		 (unsigned long long)(rx->drop_disabled + tx->drop_disabled));
 }

@@ -7,9 +7,55 @@
 #ifndef CORE_NET_H
 #define CORE_NET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-#include "core/dev/dev.h"
+#include "core/config.h"
+#include "core/mem/mem.h"
+#include "core/proto/vu_proto.h"
+#include "core/virtq/inflight.h"
+#include "core/virtq/vq.h"
+
+/* A queue's counters, listed once (X-macro) for the struct, the sums and
+ * the "did anything" test. */
+#define Q_STATS(X)                                                        \
+	X(frames)                                                         \
+	X(bytes)                                                          \
+	X(kicks)                                                          \
+	X(calls)                                                          \
+	X(drop_bad)      /* chain too short for the header, or runt */    \
+	X(drop_oversize) /* frame or chain larger than we handle */       \
+	X(drop_norx)     /* no room on the RX queue */                    \
+	X(drop_disabled) /* ring disabled (vhost-user.rst "Ring states") */
+
+struct q_stats {
+#define Q_STAT_FIELD(n) uint64_t n;
+	Q_STATS(Q_STAT_FIELD)
+#undef Q_STAT_FIELD
+};
+
+/* One virtqueue of the back-end as the vhost-user messages configure it,
+ * and the data path's state of it. */
+struct vu_queue {
+	struct vq ring;
+	char name[20]; /* "dev0 q1", for error lines */
+	uint32_t num;  /* SET_VRING_NUM; 0 until set */
+	uint32_t base; /* SET_VRING_BASE, or where the ring stopped */
+	bool base_set;
+	bool addr_set;
+	struct vu_addr addr; /* SET_VRING_ADDR, as received */
+	int kick_fd;
+	int call_fd;
+	int err_fd;
+	bool polled;   /* kick came with the NOFD flag: poll the ring */
+	bool started;  /* kick set, until GET_VRING_BASE stops it */
+	bool enabled;  /* SET_VRING_ENABLE (or no protocol features) */
+	bool attached; /* ring memory translated into `ring` */
+	bool busy;     /* a batch ended with chains left: come back soon */
+	bool dirty;    /* RX: frames delivered, used ring not yet published */
+	struct inflight_q iq; /* inflight tracking (vq.h vq->inflight) */
+	struct q_stats st;
+};
 
 /* virtio 1.2 5.1.6: 12 bytes (with num_buffers) for VERSION_1 or
  * MRG_RXBUF, else the legacy 10. */
@@ -20,8 +66,6 @@ static inline uint32_t net_hdr_len(uint64_t features)
 		       ? 12u
 		       : 10u;
 }
-
-#define NET_ETH_HLEN 14u
 
 /* virtio-net header flags (virtio 1.2 5.1.6) */
 #define NET_HDR_F_NEEDS_CSUM 1u
@@ -49,6 +93,76 @@ static inline void net_frame_flat(struct net_frame *fr, struct vq_iov *one,
 	fr->len = len;
 }
 
+struct net_dev;
+
+/*
+ * Where the frames a guest transmits go: the one door out of the data
+ * path, set by the program (app.c: the forwarding plane, fwd.c).  It
+ * returns NET_FULL only when the frame should wait in the guest's TX ring
+ * (echo into a full RX ring), negative when a guest ring is broken.
+ */
+struct net_sink {
+	int (*frame)(void *ctx, struct net_dev *from, unsigned pair,
+		     const struct net_frame *fr);
+	void *ctx;
+};
+
+/* The virtio-net device of one back-end: what the data path needs of it.
+ * The back-end owns the queues and the memory (each ring carries its own
+ * dirty log, vq_attach_log); it keeps
+ * `features` current. */
+struct net_dev {
+	uint64_t features;           /* negotiated virtio features */
+	const struct mem_table *mem; /* guest memory */
+	struct vu_queue *q;          /* CFG_MAX_QUEUES queues */
+	struct net_sink sink;
+	uint8_t *flat; /* CFG_FRAME_MAX bytes: a TX frame whose checksum we
+			* complete (one thread: the program's, shared) */
+	/* one TX chain, the first RX chain of a frame (its header gets
+	 * num_buffers last), the others */
+	struct vq_chain tx_chain, rx_first, rx_more;
+};
+
+/* The data path of a back-end whose queues are q[CFG_MAX_QUEUES]; frames
+ * go nowhere until net_dev_sink. */
+void net_dev_init(struct net_dev *nd, struct vu_queue *q,
+		  const struct mem_table *mem);
+
+/* Frames the guest transmits go to `sink`; `flat` is CFG_FRAME_MAX bytes
+ * of scratch. */
+static inline void net_dev_sink(struct net_dev *nd,
+				const struct net_sink *sink, uint8_t *flat)
+{
+	nd->sink = *sink;
+	nd->flat = flat;
+}
+
+/* A ring may be processed (vhost-user.rst "Ring states"). */
+static inline bool net_queue_ready(const struct vu_queue *q)
+{
+	return q->started && q->attached;
+}
+
+/* A ring is enabled: by SET_VRING_ENABLE, or from the start when
+ * VHOST_USER_F_PROTOCOL_FEATURES was not negotiated. */
+static inline bool net_queue_enabled(const struct net_dev *nd,
+				     const struct vu_queue *q)
+{
+	return q->enabled ||
+	       !(nd->features & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES));
+}
+
+/* Hand a frame out through the sink, as if the guest sent it on `pair`. */
+static inline int net_send_up(struct net_dev *nd, unsigned pair,
+			      const struct net_frame *fr)
+{
+	return nd->sink.frame(nd->sink.ctx, nd, pair, fr);
+}
+
+/* Copy what fr holds (at most cap bytes) into buf; the bytes copied. */
+uint32_t net_frame_gather(const struct net_frame *fr, uint8_t *buf,
+			  uint32_t cap);
+
 enum net_result {
 	NET_DELIVERED,
 	NET_FULL,    /* no RX buffer: nothing taken, the frame may wait */
@@ -56,9 +170,9 @@ enum net_result {
 };
 
 /* Move frames on queue pair `pair`: take what the guest transmitted, hand
- * each frame to the forwarding plane (fwd.c), publish both used rings and
- * call.  Negative when the guest broke a ring (logged). */
-int net_pair_work(struct vu_dev *d, unsigned pair);
+ * each frame to the sink, publish both used rings and call.  Negative when
+ * the guest broke a ring (logged). */
+int net_pair_work(struct net_dev *nd, unsigned pair);
 
 /*
  * Put one frame on the guest's RX queue of `pair`, with a fresh virtio-net
@@ -67,16 +181,37 @@ int net_pair_work(struct vu_dev *d, unsigned pair);
  * frames that came from elsewhere (another device, a tap).  Negative when
  * the guest broke its RX ring (logged).
  */
-int net_rx_deliver(struct vu_dev *d, unsigned pair, const struct net_frame *f);
+int net_rx_deliver(struct net_dev *nd, unsigned pair,
+		   const struct net_frame *f);
 
 /* Publish what queue q has pushed, and call the guest if it wants it. */
 void net_queue_flush(struct vu_queue *q);
 
 /* Publish and call every RX queue that net_rx_deliver filled since. */
-void net_rx_flush(struct vu_dev *d);
+void net_rx_flush(struct net_dev *nd);
 
-/* Print a frame as hex, 16 bytes a line (`--dump`); seq numbers it. */
-void net_dump_frame(const struct vu_dev *d, const struct net_frame *f,
-		    uint64_t seq);
+/* Counters: sum adds s. */
+static inline void net_stats_add(struct q_stats *sum, const struct q_stats *s)
+{
+#define Q_STAT_ADD(n) sum->n += s->n;
+	Q_STATS(Q_STAT_ADD)
+#undef Q_STAT_ADD
+}
+
+/* Counters: s counted anything. */
+static inline bool net_stats_any(const struct q_stats *s)
+{
+	uint64_t any = 0;
+#define Q_STAT_OR(n) any |= s->n;
+	Q_STATS(Q_STAT_OR)
+#undef Q_STAT_OR
+	return any != 0;
+}
+
+/* Counters: one queue's line (queue q of device `dev`), and a device's
+ * totals on one line (--stats). */
+void net_print_queue(const char *dev, unsigned q, const struct q_stats *s);
+void net_print_line(const char *dev, bool connected,
+		    const struct q_stats *rx, const struct q_stats *tx);
 
 #endif /* CORE_NET_H */

@@ -206,6 +206,53 @@ uint32_t pkt_rarp_announce(uint8_t *out, uint32_t cap, const uint8_t mac[6])
 	return PKT_ETH_MIN_LEN;
 }
 
+/* The test frame's head: the sample app's ARP request, 52:54:00:12:34:56
+ * at 192.0.2.1 (TEST-NET-1) asking for 192.0.2.2. */
+static void test_head(uint8_t head[PKT_ARP_FRAME_LEN])
+{
+	static const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+	static const uint8_t sip[4] = {192, 0, 2, 1}, tip[4] = {192, 0, 2, 2};
+
+	pkt_arp_request(head, PKT_ARP_FRAME_LEN, mac, sip, tip);
+}
+
+/* Byte `at` (past the head) of test frame seq: a sequence number, then a
+ * pattern that moves with it. */
+static uint8_t test_tail(uint32_t seq, uint32_t at)
+{
+	uint32_t k = at - PKT_ARP_FRAME_LEN;
+
+	return k < 4 ? (uint8_t)(seq >> (24 - 8 * k)) : (uint8_t)(seq + k);
+}
+
+/* Test frame seq: written into out, or (out NULL) compared with in. */
+static bool test_frame(uint8_t *out, const uint8_t *in, uint32_t size,
+		       uint32_t seq)
+{
+	uint8_t head[PKT_ARP_FRAME_LEN];
+
+	test_head(head);
+	for (uint32_t i = 0; i < size; i++) {
+		uint8_t v = i < sizeof(head) ? head[i] : test_tail(seq, i);
+
+		if (out != NULL)
+			out[i] = v;
+		else if (in[i] != v)
+			return false;
+	}
+	return true;
+}
+
+void pkt_test_frame(uint8_t *out, uint32_t size, uint32_t seq)
+{
+	test_frame(out, NULL, size, seq);
+}
+
+bool pkt_test_frame_check(const uint8_t *b, uint32_t size, uint32_t seq)
+{
+	return test_frame(NULL, b, size, seq);
+}
+
 /* id, seq and the pattern payload after an ICMP or ICMPv6 type/code. */
 static void echo_body_put(uint8_t *icmp, uint16_t id, uint16_t seq,
 			  uint32_t payload_len)
@@ -373,6 +420,22 @@ static bool eth_ok(const uint8_t *f, const uint8_t my_mac[6],
 					 ? "EtherType is not IPv4"
 					 : "EtherType is not IPv6");
 	return true;
+}
+
+int32_t pkt_icmp4_echo_id(const uint8_t *f, uint32_t len, uint8_t type)
+{
+	const uint8_t *ip = f + PKT_ETH_HLEN;
+	uint32_t hlen;
+
+	if (len < PKT_ETH_HLEN + PKT_IP4_HLEN ||
+	    pkt_get16(f + PKT_ETH_TYPE) != PKT_ETHERTYPE_IP4 ||
+	    ip[PKT_IP4_PROTO] != PKT_IPPROTO_ICMP)
+		return -1;
+	hlen = 4u * (ip[PKT_IP4_VIHL] & 0xfu);
+	if (PKT_ETH_HLEN + hlen + PKT_ICMP_HLEN > len ||
+	    ip[hlen + PKT_ICMP_TYPE] != type)
+		return -1;
+	return pkt_get16(ip + hlen + PKT_ICMP_ID);
 }
 
 bool pkt_check_icmp_echo_reply(const uint8_t *f, uint32_t len,

@@ -228,6 +228,14 @@ static inline uint8_t pkt_echo_byte(uint16_t seq, uint32_t i)
 	return (uint8_t)((uint8_t)(seq ^ (seq >> 8)) + (uint8_t)i);
 }
 
+/* Test frame number seq of `size` bytes (the sample app's ARP request,
+ * then a sequence number and a pattern that moves with it): what a
+ * front-end sends and checks, and what --generate fills RX with. */
+void pkt_test_frame(uint8_t *out, uint32_t size, uint32_t seq);
+
+/* b holds test frame seq of `size` bytes, byte for byte. */
+bool pkt_test_frame_check(const uint8_t *b, uint32_t size, uint32_t seq);
+
 /* "Who has target_ip? Tell src_ip" (RFC 826), broadcast: 42 bytes, or 0 if
  * cap is smaller.  The target hardware address is zero (RFC 5227 2.1.1). */
 uint32_t pkt_arp_request(uint8_t *out, uint32_t cap, const uint8_t src_mac[6],
@@ -277,6 +285,11 @@ bool pkt_check_arp_reply(const uint8_t *f, uint32_t len,
 			 const uint8_t my_mac[6], const uint8_t my_ip[4],
 			 const uint8_t peer_ip[4], uint8_t peer_mac_out[6],
 			 const char **why);
+
+/* The id of an IPv4 ICMP message of `type` (an echo or echo reply), or -1
+ * if f is not one (only its headers are looked at: the classifier before
+ * a full check). */
+int32_t pkt_icmp4_echo_id(const uint8_t *f, uint32_t len, uint8_t type);
 
 /* The echo reply (RFC 792) to what pkt_icmp_echo(.., my_mac, peer_mac,
  * my_ip, peer_ip, id, seq, payload_len) sent: addresses swapped, an

@@ -154,9 +154,9 @@ enum vu_fd_rule {
 	X(9, SET_VRING_ADDR, VU_SZ_ADDR, VU_FD_NONE, be_set_vring_addr)       \
 	X(10, SET_VRING_BASE, VU_SZ_STATE, VU_FD_NONE, be_set_vring_base)     \
 	X(11, GET_VRING_BASE, VU_SZ_STATE, VU_FD_NONE, be_get_vring_base)     \
-	X(12, SET_VRING_KICK, VU_SZ_U64, VU_FD_VRING, be_set_vring_kick)      \
-	X(13, SET_VRING_CALL, VU_SZ_U64, VU_FD_VRING, be_set_vring_call)      \
-	X(14, SET_VRING_ERR, VU_SZ_U64, VU_FD_VRING, be_set_vring_err)        \
+	X(12, SET_VRING_KICK, VU_SZ_U64, VU_FD_VRING, be_set_vring_fd)        \
+	X(13, SET_VRING_CALL, VU_SZ_U64, VU_FD_VRING, be_set_vring_fd)        \
+	X(14, SET_VRING_ERR, VU_SZ_U64, VU_FD_VRING, be_set_vring_fd)         \
 	X(15, GET_PROTOCOL_FEATURES, 0, VU_FD_NONE, be_get_protocol_features) \
 	X(16, SET_PROTOCOL_FEATURES, VU_SZ_U64, VU_FD_NONE,                   \
 	  be_set_protocol_features)                                           \

@@ -31,7 +31,7 @@
 
 #include "tests/fake/port_fake.h"
 
-struct vu_dev;
+struct be_dev;
 struct mem_table;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -72,7 +72,7 @@ void fz_begin(void);
 /* Room for n more fds in the fake's table (counted by the fz_* makers and
  * fz_fd_count()). */
 bool fz_fd_room(unsigned n);
-/* Count an fd the target made some other way (dev_open's listen socket,
+/* Count an fd the target made some other way (be_open's listen socket,
  * fake_sock(), fake_listen_pending()). */
 void fz_fd_count(unsigned n);
 
@@ -117,15 +117,15 @@ void fz_check_clean(void);
 /* At any time: nothing closed twice, no misuse, exactly the mappings of the
  * device's table, log and inflight region live, and every attached ring
  * inside that table. */
-void fz_check_dev(const struct vu_dev *d);
+void fz_check_dev(const struct be_dev *d);
 
-/* A back-end device as dev_open() makes it for a listening socket, in echo
+/* A back-end device as be_open() makes it for a listening socket, in echo
  * mode, with a fake connection in d->fd. */
-void fz_dev_open(struct vu_dev *d);
+void fz_dev_open(struct be_dev *d);
 
 /* The connection went (violation or hang-up): a new peer connects, through
  * the listening socket as the loop would see it.  False if the fd budget
  * is out (the device stays disconnected). */
-bool fz_dev_reconnect(struct vu_dev *d);
+bool fz_dev_reconnect(struct be_dev *d);
 
 #endif /* TESTS_FUZZ_FUZZ_H */

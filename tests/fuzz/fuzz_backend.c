@@ -55,7 +55,7 @@
 #define MAX_RECORDS 512u
 #define MAX_MEMFDS 64u
 
-static struct vu_dev dev;
+static struct be_dev dev;
 static struct vu_msg msg;
 static int memfds[MAX_MEMFDS];
 static uint64_t memfd_size[MAX_MEMFDS];
@@ -131,8 +131,8 @@ static void request(struct fz_in *in, uint32_t req)
 	rc = be_dispatch(&dev, &msg);
 	FZ_CHECK(msg.nfds == 0); /* kept or closed, every one */
 	if (rc < 0) {
-		dev.violations++;
-		dev_disconnect(&dev, "bad request");
+		dev.dev.violations++;
+		dev_disconnect(&dev.dev, "bad request");
 	}
 }
 
@@ -160,16 +160,16 @@ static void guest_write(struct fz_in *in)
  * (one peer at a time), its socket closed. */
 static void second_peer(void)
 {
-	struct watch w = {&dev, dev.gen, W_LISTEN, 0};
+	struct watch w = {&dev.dev, dev.dev.gen, W_LISTEN, 0};
 	int s;
 
 	if (!fz_fd_room(1))
 		return;
-	s = fake_listen_pending(dev.lfd);
+	s = fake_listen_pending(dev.dev.lfd);
 	FZ_CHECK(s >= 0);
 	fz_fd_count(1);
 	dev_event(&w, PORT_POLLIN, now);
-	FZ_CHECK(dev.fd != s && !fake_fd_is_open(s));
+	FZ_CHECK(dev.dev.fd != s && !fake_fd_is_open(s));
 }
 
 /* What the loop does with the device in one wake-up (app.c), minus the
@@ -184,15 +184,15 @@ static void loop_round(struct fz_in *in)
 
 	now += 1000000; /* 1 ms */
 	fake_now = now;
-	n = dev_watch(&dev, pfd, w, 64, &deadline, now);
+	n = dev_watch(&dev.dev, pfd, w, 64, &deadline, now);
 	FZ_CHECK(n <= 64);
 	for (unsigned k = 0; k < n; k++) {
-		if (w[k].kind != W_KICK || !((ready >> (k % 8)) & 1))
+		if (w[k].kind != W_RING || !((ready >> (k % 8)) & 1))
 			continue;
 		FZ_CHECK(fake_fd_kind(pfd[k].fd) == FAKE_EVT);
 		dev_event(&w[k], PORT_POLLIN, now);
 	}
-	dev_tick(&dev, now);
+	dev_tick(&dev.dev, now);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -219,19 +219,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else if (op == 0xfc) {
 			second_peer();
 		} else if (op == 0xfd) {
-			dev_disconnect(&dev, "peer closed");
+			dev_disconnect(&dev.dev, "peer closed");
 		} else if (op == 0xfe) {
 			guest_write(&in);
 		} else {
 			loop_round(&in);
 		}
 		fz_check_dev(&dev);
-		if (dev.fd < 0 && !fz_dev_reconnect(&dev))
+		if (dev.dev.fd < 0 && !fz_dev_reconnect(&dev))
 			break; /* out of fds: enough for one input */
 	}
 	if (fz_verbose())
-		dev_print_stats(&dev);
-	dev_close(&dev);
+		dev_print_stats(&dev.dev);
+	dev_close(&dev.dev);
 	fz_check_clean();
 	FZ_CHECK(fake_unlinks == 1);
 	return 0;

@@ -55,7 +55,7 @@ struct chunk {
 	unsigned nfds;
 };
 
-static struct vu_dev dev;
+static struct be_dev dev;
 static struct chunk chunks[16 + 1];
 
 static void sort_splits(struct split *s, unsigned n)
@@ -138,64 +138,65 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = fz_left(&in) < MAX_STREAM ? fz_left(&in) : MAX_STREAM;
 
 	fz_dev_open(&dev);
-	dev.o.verbose = (ctl & 0x20) != 0;
+	dev.dev.o.verbose = (ctl & 0x20) != 0;
 	if (len > 0) {
 		for (unsigned i = 0; i < ns; i++)
 			s[i].pos %= len;
 		nchunks = make_chunks(s, ns, len);
 		for (unsigned i = 0; i < nchunks; i++)
-			FZ_CHECK(fake_sock_push(dev.fd, stream + chunks[i].start,
-						chunks[i].end - chunks[i].start,
-						chunks[i].fds,
-						chunks[i].nfds) == 0);
+			FZ_CHECK(fake_sock_push(
+					 dev.dev.fd, stream + chunks[i].start,
+					 chunks[i].end - chunks[i].start,
+					 chunks[i].fds, chunks[i].nfds) == 0);
 	}
 	if (ctl & 0x10)
-		fake_sock_eof(dev.fd);
+		fake_sock_eof(dev.dev.fd);
 
 	if (ctl & 0x40) {
-		struct watch w = {&dev, dev.gen, W_CONN, 0};
+		struct watch w = {&dev.dev, dev.dev.gen, W_CONN, 0};
 
 		/* each wake-up takes a message or more, or ends the stream */
-		for (unsigned i = 0; i < MAX_MSGS && dev.fd >= 0 &&
-				     fake_sock_pending(dev.fd) > 0; i++) {
+		for (unsigned i = 0; i < MAX_MSGS && dev.dev.fd >= 0 &&
+				     fake_sock_pending(dev.dev.fd) > 0; i++) {
 			dev_event(&w, PORT_POLLIN, 0);
 			fz_check_dev(&dev);
 		}
-		if (dev.fd >= 0 && (ctl & 0x10)) /* the hang-up itself */
+		if (dev.dev.fd >= 0 && (ctl & 0x10)) /* the hang-up itself */
 			dev_event(&w, PORT_POLLIN, 0);
 		goto done;
 	}
-	for (unsigned i = 0; i < MAX_MSGS && dev.fd >= 0; i++) {
-		struct vu_msg *m = &dev.rx.msg;
-		int rc = vu_rx_read(&dev.rx, dev.fd, dev.name);
+	for (unsigned i = 0; i < MAX_MSGS && dev.dev.fd >= 0; i++) {
+		struct vu_msg *m = &dev.dev.rx.msg;
+		int rc = vu_rx_read(&dev.dev.rx, dev.dev.fd, dev.dev.name);
 		int want[2 * FAKE_CHUNK_FDS];
 		unsigned nwant;
 		size_t mlen;
 
 		if (rc == 0) {
 			/* the socket ran dry inside a message */
-			FZ_CHECK(fake_sock_pending(dev.fd) == 0);
+			FZ_CHECK(fake_sock_pending(dev.dev.fd) == 0);
 			FZ_CHECK(!(ctl & 0x10));
 			break;
 		}
 		if (rc < 0) {
 			FZ_CHECK(rc != -PORT_EPIPE ||
-				 fake_sock_pending(dev.fd) == 0);
-			dev.violations += rc != -PORT_EPIPE;
-			dev_disconnect(&dev, rc == -PORT_EPIPE ? "peer closed"
-							       : "bad message");
+				 fake_sock_pending(dev.dev.fd) == 0);
+			dev.dev.violations += rc != -PORT_EPIPE;
+			dev_disconnect(&dev.dev, rc == -PORT_EPIPE
+							 ? "peer closed"
+							 : "bad message");
 			break;
 		}
 		/* rc == 1: exactly the next message of the stream */
 		mlen = VU_HDR_SIZE + m->hdr.size;
 		FZ_CHECK(m->hdr.size <= CFG_MSG_PAYLOAD_MAX);
 		FZ_CHECK((m->hdr.flags & VU_FLAG_VERSION_MASK) == VU_VERSION);
-		FZ_CHECK(dev.rx.have == mlen);
+		FZ_CHECK(dev.dev.rx.have == mlen);
 		FZ_CHECK(mlen <= len - pos);
 		FZ_CHECK(memcmp(&m->hdr, stream + pos, VU_HDR_SIZE) == 0);
 		FZ_CHECK(memcmp(m->p.bytes, stream + pos + VU_HDR_SIZE,
 				m->hdr.size) == 0);
-		FZ_CHECK(fake_sock_pending(dev.fd) == len - pos - mlen);
+		FZ_CHECK(fake_sock_pending(dev.dev.fd) == len - pos - mlen);
 		expect_fds(nchunks, pos, pos + mlen, want, &nwant);
 		FZ_CHECK(m->nfds == nwant);
 		for (unsigned k = 0; k < m->nfds; k++) {
@@ -207,16 +208,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = be_dispatch(&dev, m);
 		/* be_dispatch kept or closed every fd */
 		FZ_CHECK(m->nfds == 0);
-		vu_rx_reset(&dev.rx);
+		vu_rx_reset(&dev.dev.rx);
 		if (rc < 0) {
-			dev.violations++;
-			dev_disconnect(&dev, "bad request");
+			dev.dev.violations++;
+			dev_disconnect(&dev.dev, "bad request");
 		}
 		fz_check_dev(&dev);
 	}
 done:
 	fz_check_dev(&dev);
-	dev_close(&dev);
+	dev_close(&dev.dev);
 	fz_check_clean();
 	FZ_CHECK(fake_unlinks == 1);
 	return 0;

@@ -75,7 +75,7 @@
 static struct mem_table mem;
 static struct vq vq;
 static struct vq_chain chain;
-static struct vu_dev dev;
+static struct be_dev dev;
 static struct vu_msg msg;
 static uint8_t *host_a, *host_b, *host_t;
 static int fd_a, fd_b, fd_t;
@@ -293,7 +293,7 @@ static void ring_setup(uint32_t q, uint32_t num, uint32_t base, bool nokick,
 		s.num = 1;
 		FZ_CHECK(req(VU_SET_VRING_ENABLE, &s, sizeof(s), -1) == 0);
 	}
-	FZ_CHECK(be_ring_ready(&dev.q[q]));
+	FZ_CHECK(net_queue_ready(&dev.q[q]));
 }
 
 /* Where each ring started: every chain taken since must be on the used
@@ -386,24 +386,24 @@ static void part_device(const uint8_t *hdr, const uint8_t *ops, uint32_t num)
 	}
 	fz_check_dev(&dev);
 
-	for (unsigned k = 0; k < N_OPS && dev.fd >= 0; k++) {
+	for (unsigned k = 0; k < N_OPS && dev.dev.fd >= 0; k++) {
 		uint8_t op = ops[2 * k], arg = ops[2 * k + 1];
 		unsigned q = arg & 1;
 		struct vring_avail *avail =
 			(void *)(host_a + RING_AVAIL(q));
-		struct watch w = {&dev, dev.gen, W_KICK, (uint8_t)q};
+		struct watch w = {&dev.dev, dev.dev.gen, W_RING, (uint8_t)q};
 
 		switch (op % 4) {
 		case 0:
-			if (net_pair_work(&dev, 0) < 0) {
-				dev_disconnect(&dev, "bad ring");
+			if (net_pair_work(&dev.net, 0) < 0) {
+				dev_disconnect(&dev.dev, "bad ring");
 				break;
 			}
 			check_accounting();
 			break;
 		case 1:
-			dev_tick(&dev, 0);
-			if (dev.fd >= 0)
+			dev_tick(&dev.dev, 0);
+			if (dev.dev.fd >= 0)
 				check_accounting();
 			break;
 		case 2:
@@ -421,15 +421,15 @@ static void part_device(const uint8_t *hdr, const uint8_t *ops, uint32_t num)
 				break;
 			port_evt_signal(dev.q[q].kick_fd);
 			dev_event(&w, PORT_POLLIN, 0);
-			if (dev.fd >= 0)
+			if (dev.dev.fd >= 0)
 				check_accounting();
 			break;
 		}
 		fz_check_dev(&dev);
 	}
 	if (fz_verbose())
-		dev_print_stats(&dev);
-	dev_close(&dev);
+		dev_print_stats(&dev.dev);
+	dev_close(&dev.dev);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/dev/dev.h"
+#include "core/app/fwd.h"
+#include "core/dev/backend.h"
 
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
@@ -198,7 +199,7 @@ bool fz_in_table(const struct mem_table *t, const void *p, uint64_t len)
 	return false;
 }
 
-void fz_check_dev(const struct vu_dev *d)
+void fz_check_dev(const struct be_dev *d)
 {
 	FZ_CHECK(fake_double_close == 0);
 	FZ_CHECK(fake_misuse == 0);
@@ -230,42 +231,41 @@ void fz_check_dev(const struct vu_dev *d)
 		FZ_CHECK(fz_in_table(&d->mem, vq->ring.s.used,
 				  VRING_USED_BYTES(vq->num)));
 	}
-	if (d->fd < 0) {
+	if (d->dev.fd < 0) {
 		/* after a disconnect only the listening socket is open */
-		FZ_CHECK(fake_fd_open_count() == (d->lfd >= 0 ? 1u : 0u));
+		FZ_CHECK(fake_fd_open_count() == (d->dev.lfd >= 0 ? 1u : 0u));
 		FZ_CHECK(d->mem.n == 0);
 		FZ_CHECK(d->dlog.map_base == NULL);
 		FZ_CHECK(d->inflight.map_base == NULL);
 	}
 }
 
-void fz_dev_open(struct vu_dev *d)
+void fz_dev_open(struct be_dev *d)
 {
-	struct dev_opts o = {
-		.path = "/fuzz",
-		.role = DEV_BACKEND,
-		.listen = true,
-		.action = ACT_ECHO,
-	};
+	static struct fwd fw;
+	struct dev_opts o = {.path = "/fuzz", .listen = true};
+	struct fwd_opts fo = {.action = ACT_ECHO};
 
-	FZ_CHECK(dev_open(d, 0, &o) == 0);
+	FZ_CHECK(be_open(d, 0, &o) == 0);
+	fw.ndev = 1;
+	fwd_attach(&fw, 0, d, &fo); /* echo, as the program would */
 	fz_fd_count(1);
-	d->fd = fake_sock();
-	FZ_CHECK(d->fd >= 0);
+	d->dev.fd = fake_sock();
+	FZ_CHECK(d->dev.fd >= 0);
 	fz_fd_count(1);
 }
 
-bool fz_dev_reconnect(struct vu_dev *d)
+bool fz_dev_reconnect(struct be_dev *d)
 {
-	struct watch w = {d, d->gen, W_LISTEN, 0};
+	struct watch w = {&d->dev, d->dev.gen, W_LISTEN, 0};
 
-	if (d->fd >= 0)
+	if (d->dev.fd >= 0)
 		return true;
 	if (!fz_fd_room(1))
 		return false;
-	FZ_CHECK(fake_listen_pending(d->lfd) >= 0);
+	FZ_CHECK(fake_listen_pending(d->dev.lfd) >= 0);
 	fz_fd_count(1);
 	dev_event(&w, PORT_POLLIN, 0);
-	FZ_CHECK(d->fd >= 0);
+	FZ_CHECK(d->dev.fd >= 0);
 	return true;
 }

@@ -10,14 +10,16 @@
  * ends with dev_close() and a leak check over the whole fake fd table and
  * every mapping.
  *
- * The device is set up as dev_open() does for a listening back-end (the
- * listen is faked); the connection is a fake socket put in d->fd.
+ * The device is set up as be_open() does for a listening back-end (the
+ * listen is faked); the connection is a fake socket put in d->dev.fd.
  */
 #include <string.h>
 
+#include "core/app/fwd.h"
 #include "core/dev/backend.h"
 #include "core/dev/dev.h"
 #include "core/net/net.h"
+#include "core/virtq/vqd.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
 
@@ -35,7 +37,8 @@
 #define BUF_GPA (RAM_GPA + 0x10000ull)
 #define UVA(gpa) ((gpa) - RAM_GPA + RAM_UVA)
 
-static struct vu_dev dev;
+static struct be_dev dev;
+static struct fwd fw;
 static struct vu_msg msg;
 static struct vq_chain chain;
 static int sock;
@@ -129,18 +132,17 @@ static int req_mem_ram(int fd)
 
 static void setup(void)
 {
-	struct dev_opts o = {
-		.path = "/fake",
-		.role = DEV_BACKEND,
-		.listen = true,
-		.action = ACT_ECHO,
-	};
+	struct dev_opts o = {.path = "/fake", .listen = true};
+	struct fwd_opts fo = {.action = ACT_ECHO};
 
 	fake_reset();
-	CHECK_EQ_I(dev_open(&dev, 0, &o), 0);
-	CHECK(fake_fd_kind(dev.lfd) == FAKE_LISTEN);
+	CHECK_EQ_I(be_open(&dev, 0, &o), 0);
+	/* frames go where the program sends them: echo */
+	fw.ndev = 1;
+	fwd_attach(&fw, 0, &dev, &fo);
+	CHECK(fake_fd_kind(dev.dev.lfd) == FAKE_LISTEN);
 	sock = fake_sock();
-	dev.fd = sock;
+	dev.dev.fd = sock;
 	memfd = -1;
 	ram = NULL;
 	kick[0] = kick[1] = call[0] = call[1] = -1;
@@ -151,7 +153,7 @@ static void setup(void)
 static void teardown(void)
 {
 	check_note("teardown");
-	dev_close(&dev);
+	dev_close(&dev.dev);
 	CHECK_EQ_U(fake_fd_open_count(), 0);
 	CHECK_EQ_U(fake_maps_live(), 0);
 	CHECK_EQ_U(fake_double_close, 0);
@@ -194,7 +196,7 @@ static void ring(uint32_t q)
 	CHECK_EQ_I(req_fd(VU_SET_VRING_KICK, q, kick[q]), 0);
 	CHECK_EQ_I(req_fd(VU_SET_VRING_CALL, q, call[q]), 0);
 	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, q, 1), 0);
-	CHECK(be_ring_ready(&dev.q[q]));
+	CHECK(net_queue_ready(&dev.q[q]));
 	check_note(NULL);
 }
 
@@ -338,10 +340,10 @@ static void test_handshake(void)
 		CHECK(fake_fd_is_open(call[q]));
 		/* "Ring states": disabled until SET_VRING_ENABLE, since
 		 * PROTOCOL_FEATURES was negotiated */
-		CHECK(!be_ring_enabled(&dev, vq));
+		CHECK(!net_queue_enabled(&dev.net, vq));
 		CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, q, 1), 0);
-		CHECK(be_ring_enabled(&dev, vq));
-		CHECK(be_ring_ready(vq));
+		CHECK(net_queue_enabled(&dev.net, vq));
+		CHECK(net_queue_ready(vq));
 	}
 	CHECK_EQ_U(fake_sent_count(), 6); /* no NEED_REPLY, no acks */
 
@@ -370,15 +372,15 @@ static void test_handshake(void)
 	CHECK_EQ_U(st.index, 1);
 	CHECK_EQ_U(st.num, 7);
 	CHECK(!dev.q[1].started);
-	CHECK(!be_ring_ready(&dev.q[1]));
+	CHECK(!net_queue_ready(&dev.q[1]));
 	CHECK(!fake_fd_is_open(kick[1]));
 	CHECK_EQ_I(dev.q[1].kick_fd, -1);
-	CHECK(be_ring_ready(&dev.q[0])); /* the other ring runs on */
+	CHECK(net_queue_ready(&dev.q[0])); /* the other ring runs on */
 
 	/* restarted with a kick fd, it resumes where it stopped */
 	kick[1] = fake_evt();
 	CHECK_EQ_I(req_fd(VU_SET_VRING_KICK, 1, kick[1]), 0);
-	CHECK(be_ring_ready(&dev.q[1]));
+	CHECK(net_queue_ready(&dev.q[1]));
 	CHECK_EQ_U(dev.q[1].ring.s.last_avail, 7);
 
 	/* a new kick fd on a running ring replaces (and closes) the old */
@@ -387,12 +389,12 @@ static void test_handshake(void)
 		CHECK_EQ_I(req_fd(VU_SET_VRING_KICK, 1, k2), 0);
 		CHECK(!fake_fd_is_open(kick[1]));
 		CHECK_EQ_I(dev.q[1].kick_fd, k2);
-		CHECK(be_ring_ready(&dev.q[1]));
+		CHECK(net_queue_ready(&dev.q[1]));
 		CHECK_EQ_U(dev.q[1].ring.s.last_avail, 7);
 	}
 	/* SET_VRING_ENABLE 0 disables again */
 	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, 1, 0), 0);
-	CHECK(!be_ring_enabled(&dev, &dev.q[1]));
+	CHECK(!net_queue_enabled(&dev.net, &dev.q[1]));
 	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, 1, 1), 0);
 
 	/* NOFD: no kick fd, the ring is polled (vhost-user.rst) */
@@ -416,7 +418,7 @@ static void test_through_socket(void)
 	uint32_t size;
 
 	setup();
-	w = (struct watch){&dev, dev.gen, W_CONN, 0};
+	w = (struct watch){&dev.dev, dev.dev.gen, W_CONN, 0};
 	memfd = fake_memfd(RAM_OFF + RAM_SIZE);
 	size = mem_payload(wire + VU_HDR_SIZE, 1, &r, 1);
 	h.size = size;
@@ -430,8 +432,8 @@ static void test_through_socket(void)
 	CHECK(!fake_fd_is_open(memfd));
 	CHECK_EQ_U(fake_sent_count(), 1);
 	CHECK_EQ_U(fake_sent_last()->p.u64, CFG_MAX_QUEUES);
-	CHECK_EQ_U(dev.rx.have, 0);
-	CHECK_EQ_I(dev.fd, sock);
+	CHECK_EQ_U(dev.dev.rx.have, 0);
+	CHECK_EQ_I(dev.dev.fd, sock);
 
 	/* a violation drops the connection with everything it brought */
 	{
@@ -445,8 +447,8 @@ static void test_through_socket(void)
 		dev_event(&w, PORT_POLLIN, 0);
 		CHECK(!fake_fd_is_open(e));
 		CHECK(!fake_fd_is_open(sock));
-		CHECK_EQ_I(dev.fd, -1);
-		CHECK_EQ_U(dev.violations, 1);
+		CHECK_EQ_I(dev.dev.fd, -1);
+		CHECK_EQ_U(dev.dev.violations, 1);
 		CHECK_EQ_U(dev.mem.n, 0);
 		CHECK_EQ_U(fake_maps_live(), 0);
 		CHECK_STR_HAS(fake_last_error(), "came with 1 fds, expected 0");
@@ -855,7 +857,7 @@ static void test_unsupported(void)
 	CHECK_EQ_I(req(99, VU_FLAG_NEED_REPLY, NULL, 0, NULL, 0), 0);
 	CHECK_EQ_U(fake_sent_count(), 2);
 	CHECK(fake_sent_last()->p.u64 != 0);
-	CHECK_EQ_I(dev.fd, sock);
+	CHECK_EQ_I(dev.dev.fd, sock);
 	teardown();
 }
 
@@ -903,7 +905,7 @@ static void test_mem_table_live(void)
 	for (unsigned q = 0; q < 2; q++) {
 		check_note(q ? "q1" : "q0");
 		CHECK(dev.q[q].attached);
-		CHECK(be_ring_ready(&dev.q[q]));
+		CHECK(net_queue_ready(&dev.q[q]));
 		CHECK(dev.q[q].ring.s.desc == (void *)(ram2 + 0x1000 * q));
 		CHECK(dev.q[q].ring.s.used ==
 		      (void *)(ram2 + 0x1000 * q + USED_OFF));
@@ -952,7 +954,7 @@ static void test_vring_addr_live(void)
 	vq_push(&dev.q[1].ring, &chain, 0);
 	vq_publish(&dev.q[1].ring);
 	CHECK_EQ_I(req_addr(1), 0);
-	CHECK(be_ring_ready(&dev.q[1]));
+	CHECK(net_queue_ready(&dev.q[1]));
 	CHECK_EQ_U(dev.q[1].ring.s.last_avail, 1);
 	teardown();
 }
@@ -988,18 +990,18 @@ static void test_mem_table_empty_between(void)
 	rc = req(VU_SET_MEM_TABLE, 0, p, mem_payload(p, 0, NULL, 0), NULL, 0);
 	if (rc < 0) {
 		CHECK(rc < 0); /* refused: the rings are untouched */
-		CHECK(be_ring_ready(&dev.q[1]));
+		CHECK(net_queue_ready(&dev.q[1]));
 		CHECK_EQ_U(dev.q[1].ring.s.last_avail, 2);
 		teardown();
 		return;
 	}
 	CHECK_EQ_U(dev.mem.n, 0);
 	CHECK_EQ_U(fake_maps_live(), 0);
-	CHECK(!be_ring_ready(&dev.q[1])); /* nothing to run on */
+	CHECK(!net_queue_ready(&dev.q[1])); /* nothing to run on */
 
 	/* the memory comes back (same RAM, new fd) */
 	CHECK_EQ_I(req_mem_ram(fake_memfd_alias(memfd)), 0);
-	CHECK(be_ring_ready(&dev.q[1]));
+	CHECK(net_queue_ready(&dev.q[1]));
 	CHECK_EQ_U(dev.q[1].ring.s.used_idx, 2);
 	CHECK_EQ_U(dev.q[1].ring.s.last_avail, 2);
 	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 1, 0), 0);
@@ -1030,7 +1032,7 @@ static void test_reset_owner(void)
 	CHECK_EQ_U(dev.features, 0);
 	CHECK_EQ_U(dev.proto, 0);
 	CHECK(!dev.owner);
-	CHECK_EQ_I(dev.fd, sock);
+	CHECK_EQ_I(dev.dev.fd, sock);
 	CHECK(fake_fd_is_open(sock));
 	/* and be_reset directly, twice: nothing closed twice */
 	be_reset(&dev);
@@ -1038,7 +1040,7 @@ static void test_reset_owner(void)
 	CHECK_EQ_U(fake_double_close, 0);
 	/* the session can start again */
 	configure();
-	CHECK(be_ring_ready(&dev.q[1]));
+	CHECK(net_queue_ready(&dev.q[1]));
 	teardown();
 }
 
@@ -1259,14 +1261,14 @@ static void test_memory_fault(void)
 {
 	setup();
 	configure();
-	dev_memory_check(&dev); /* nothing faulted: nothing happens */
-	CHECK(dev.fd >= 0);
+	be_memory_check(&dev); /* nothing faulted: nothing happens */
+	CHECK(dev.dev.fd >= 0);
 	fake_mem_fault(host(BUF_GPA));
 	fake_log_clear();
-	dev_memory_check(&dev);
-	CHECK(dev.fd < 0);
+	be_memory_check(&dev);
+	CHECK(dev.dev.fd < 0);
 	CHECK_STR_HAS(fake_last_error(), "dev0: guest memory faulted");
-	CHECK_EQ_U(dev.violations, 1);
+	CHECK_EQ_U(dev.dev.violations, 1);
 	CHECK_EQ_U(fake_maps_live(), 0);
 	teardown();
 }
@@ -1280,17 +1282,17 @@ static void test_kick_not_eventfd(void)
 
 	setup();
 	configure();
-	w = (struct watch){&dev, dev.gen, W_KICK, 1};
+	w = (struct watch){&dev.dev, dev.dev.gen, W_RING, 1};
 	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 1, 0), 0);
 	dev_event(&w, PORT_POLLIN, 0); /* its fd is gone: nothing */
-	CHECK(dev.fd >= 0);
+	CHECK(dev.dev.fd >= 0);
 	{
 		int mf = fake_memfd(0x1000);
 		CHECK_EQ_I(req_fd(VU_SET_VRING_KICK, 1, mf), 0);
 	}
 	fake_log_clear();
 	dev_event(&w, PORT_POLLIN, 0);
-	CHECK(dev.fd < 0);
+	CHECK(dev.dev.fd < 0);
 	CHECK_STR_HAS(fake_last_error(), "q1: the kick fd reads as no eventfd");
 	teardown();
 }
@@ -1324,7 +1326,7 @@ static void test_send_rarp(void)
 	CHECK_EQ_I(req_u64(VU_SEND_RARP, 0, v), 0);
 	CHECK_STR_HAS(fake_last_info(), "dev0: announcing 52:54:00:12:34:56");
 	CHECK_EQ_U(dev.announced, 1);
-	net_rx_flush(&dev);
+	be_flush(&dev);
 	if (CHECK_EQ_I(vqd_get_used(&rxq, &id, &len), 1)) {
 		static const uint8_t bcast[6] = {0xff, 0xff, 0xff,
 						 0xff, 0xff, 0xff};
@@ -1350,7 +1352,7 @@ static void test_send_rarp(void)
 	CHECK_EQ_I(req_u64(VU_SEND_RARP, 0, 0), 0);
 	CHECK_STR_HAS(fake_last_error(), "not a station's address");
 	CHECK_EQ_U(dev.announced, 1);
-	CHECK_EQ_I(dev.fd, sock);
+	CHECK_EQ_I(dev.dev.fd, sock);
 
 	/* the upper two bytes are not looked at */
 	memcpy(&v, mac, 6);

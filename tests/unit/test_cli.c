@@ -36,15 +36,15 @@ static void test_sample_app_flags(void)
 
 	CHECK_EQ_I(parse(a), 0);
 	CHECK_EQ_U(c.ndev, 1);
-	CHECK(c.dev[0].role == DEV_BACKEND && c.dev[0].listen);
-	CHECK(c.dev[0].action == ACT_ECHO); /* the sample app's default */
+	CHECK(c.dev[0].role == DEV_BACKEND && c.dev[0].conn.listen);
+	CHECK(c.dev[0].fwd.action == ACT_ECHO); /* the sample app's default */
 	CHECK_EQ_I(parse(b), 0);
-	CHECK(c.dev[0].role == DEV_BACKEND && !c.dev[0].listen);
-	CHECK(c.dev[0].verbose);
+	CHECK(c.dev[0].role == DEV_BACKEND && !c.dev[0].conn.listen);
+	CHECK(c.dev[0].conn.verbose);
 	CHECK_EQ_I(parse(q), 0);
-	CHECK(c.dev[0].role == DEV_FRONTEND && !c.dev[0].listen);
-	CHECK_EQ_U(c.dev[0].frames, 10);
-	CHECK_EQ_U(c.dev[0].size, 100);
+	CHECK(c.dev[0].role == DEV_FRONTEND && !c.dev[0].conn.listen);
+	CHECK_EQ_U(c.dev[0].fe.frames, 10);
+	CHECK_EQ_U(c.dev[0].fe.size, 100);
 }
 
 static void test_defaults_then_own(void)
@@ -55,9 +55,9 @@ static void test_defaults_then_own(void)
 
 	CHECK_EQ_I(parse(a), 0);
 	CHECK_EQ_U(c.ndev, 3);
-	CHECK(c.dev[0].action == ACT_SINK);
-	CHECK(c.dev[1].action == ACT_DUMP);
-	CHECK(c.dev[2].action == ACT_SINK);
+	CHECK(c.dev[0].fwd.action == ACT_SINK);
+	CHECK(c.dev[1].fwd.action == ACT_DUMP);
+	CHECK(c.dev[2].fwd.action == ACT_SINK);
 }
 
 static void test_switch_anywhere(void)
@@ -71,10 +71,11 @@ static void test_switch_anywhere(void)
 
 	CHECK_EQ_I(parse(a), 0);
 	CHECK(c.switching);
-	CHECK(c.dev[0].action == ACT_SWITCH && c.dev[1].action == ACT_SWITCH);
+	CHECK(c.dev[0].fwd.action == ACT_SWITCH &&
+	      c.dev[1].fwd.action == ACT_SWITCH);
 	CHECK_EQ_I(parse(b), 0);
-	CHECK(c.dev[0].action == ACT_SWITCH);
-	CHECK(c.dev[1].action == ACT_RESPOND);
+	CHECK(c.dev[0].fwd.action == ACT_SWITCH);
+	CHECK(c.dev[1].fwd.action == ACT_RESPOND);
 }
 
 static void test_links(void)
@@ -94,19 +95,20 @@ static void test_links(void)
 	CHECK(c.link_kind[1] == LINK_PACKET);
 	CHECK_EQ_I(c.link_dev[0], 0);
 	CHECK_EQ_I(c.link_dev[1], 1);
-	CHECK(c.dev[0].action == ACT_LINK && c.dev[0].link == 0);
-	CHECK(c.dev[1].action == ACT_LINK && c.dev[1].link == 1);
+	CHECK(c.dev[0].fwd.action == ACT_LINK && c.dev[0].fwd.link == 0);
+	CHECK(c.dev[1].fwd.action == ACT_LINK && c.dev[1].fwd.link == 1);
 	/* before the devices: the one back-end's */
 	CHECK_EQ_I(parse(before_one), 0);
 	CHECK_EQ_I(c.link_dev[0], 0);
-	CHECK(c.dev[0].action == ACT_LINK);
+	CHECK(c.dev[0].fwd.action == ACT_LINK);
 	/* ... which is ambiguous with two */
 	CHECK_EQ_I(parse(before_two), 2);
 	CHECK_STR_HAS(fake_last_error(), "which device");
 	/* with --switch it is a switch port */
 	CHECK_EQ_I(parse(sw_port), 0);
 	CHECK_EQ_I(c.link_dev[0], -1);
-	CHECK(c.dev[0].action == ACT_SWITCH && c.dev[1].action == ACT_SWITCH);
+	CHECK(c.dev[0].fwd.action == ACT_SWITCH &&
+	      c.dev[1].fwd.action == ACT_SWITCH);
 	CHECK_EQ_I(parse(twice), 2);
 	CHECK_STR_HAS(fake_last_error(), "one --tap/--packet per device");
 }
@@ -121,22 +123,22 @@ static void test_respond_and_ping(void)
 	const char *noself[] = {"-q", "/a", "--ping", "192.0.2.1", NULL};
 
 	CHECK_EQ_I(parse(be), 0);
-	CHECK(c.dev[0].action == ACT_RESPOND && c.dev[0].respond);
-	CHECK_EQ_U(c.dev[0].resp.prefix, 24);
-	CHECK_EQ_U(c.dev[0].resp.ip4[3], 1);
+	CHECK(c.dev[0].fwd.action == ACT_RESPOND && c.dev[0].respond);
+	CHECK_EQ_U(c.dev[0].fwd.resp.prefix, 24);
+	CHECK_EQ_U(c.dev[0].fwd.resp.ip4[3], 1);
 	/* the MAC follows the address unless --mac says otherwise */
-	CHECK_EQ_U(c.dev[0].resp.mac[0], 0x52);
-	CHECK_EQ_U(c.dev[0].resp.mac[5], 1);
+	CHECK_EQ_U(c.dev[0].fwd.resp.mac[0], 0x52);
+	CHECK_EQ_U(c.dev[0].fwd.resp.mac[5], 1);
 	CHECK_EQ_I(parse(fe), 0);
-	CHECK(c.dev[0].host && c.dev[0].ping);
-	CHECK_EQ_U(c.dev[0].ping_ip[3], 1);
-	CHECK_EQ_U(c.dev[0].size, 56); /* ping's payload default */
-	CHECK_EQ_U(c.dev[0].resp.mac[0], 0x02);
-	CHECK_EQ_U(c.dev[0].resp.mac[5], 7);
+	CHECK(c.dev[0].fe.host && c.dev[0].fe.ping);
+	CHECK_EQ_U(c.dev[0].fe.ping_ip[3], 1);
+	CHECK_EQ_U(c.dev[0].fe.size, 56); /* ping's payload default */
+	CHECK_EQ_U(c.dev[0].fwd.resp.mac[0], 0x02);
+	CHECK_EQ_U(c.dev[0].fwd.resp.mac[5], 7);
 	CHECK_EQ_I(parse(host), 0);
-	CHECK(c.dev[0].host && !c.dev[0].ping);
-	CHECK_EQ_U(c.dev[0].frames, 0); /* it only answers */
-	CHECK_EQ_U(c.dev[0].serve_secs, 5);
+	CHECK(c.dev[0].fe.host && !c.dev[0].fe.ping);
+	CHECK_EQ_U(c.dev[0].fe.frames, 0); /* it only answers */
+	CHECK_EQ_U(c.dev[0].fe.serve_secs, 5);
 	CHECK_EQ_I(parse(noself), 2);
 	CHECK_STR_HAS(fake_last_error(), "--ping needs our own address");
 }
