@@ -21,7 +21,6 @@
 /* Watched fds: a socket and a connection per device, a kick or call fd per
  * queue, and the links. */
 #define MAX_WATCH (CFG_MAX_DEVICES * (2 + CFG_MAX_QUEUES) + CFG_MAX_LINKS)
-#define NS_PER_S 1000000000ull
 /* --pcap-max default */
 #define PCAP_MAX_DEFAULT (64ull << 20)
 
@@ -163,7 +162,7 @@ int app_main(int argc, char **argv)
 	for (unsigned i = 0; i < ndev; i++)
 		nfe += devs[i].o.role == DEV_FRONTEND;
 	if (cli.stats_secs)
-		stats_at = port_now_ns() + cli.stats_secs * NS_PER_S;
+		stats_at = port_now_ns() + cli.stats_secs * PORT_NS_PER_S;
 	for (;;) {
 		unsigned sig = port_sig_take(), done = 0;
 
@@ -175,7 +174,7 @@ int app_main(int argc, char **argv)
 		}
 		if (port_now_ns() >= stats_at) {
 			print_stats(ndev, false);
-			stats_at += cli.stats_secs * NS_PER_S;
+			stats_at += cli.stats_secs * PORT_NS_PER_S;
 		}
 		for (unsigned i = 0; i < ndev; i++)
 			done += devs[i].o.role == DEV_FRONTEND &&

@@ -25,7 +25,7 @@ int fwd_open(struct fwd *f)
 			LOG_ERR("cannot open %s %s (error %d)%s",
 				l->kind == LINK_TAP ? "tap" : "interface",
 				l->name, -fd,
-				fd == -PORT_ENOENT || fd == -19 /* ENODEV */
+				fd == -PORT_ENOENT || fd == -PORT_ENODEV
 					? ": no such interface"
 					: "");
 			fwd_close(f);
@@ -60,12 +60,14 @@ void fwd_capture(const struct vu_dev *d, const struct net_frame *fr)
 /* Write a frame to link l (pieces straight from the guest's buffers). */
 static void link_send(struct link *l, const struct net_frame *fr)
 {
-	static struct port_iov v[64]; /* one thread: not on the stack */
+	/* one thread: not on the stack */
+	static struct port_iov v[PORT_NET_IOV_MAX];
 	uint32_t skip = fr->skip, left = fr->len;
 	unsigned n = 0;
 	long r;
 
-	for (unsigned i = 0; i < fr->n && left > 0 && n < 64; i++) {
+	for (unsigned i = 0; i < fr->n && left > 0 && n < PORT_NET_IOV_MAX;
+	     i++) {
 		uint32_t k = fr->iov[i].len;
 		if (skip >= k) {
 			skip -= k;

@@ -104,8 +104,6 @@ _Static_assert(sizeof(struct net_tp_hdr) == 48, "tpacket3_hdr");
 #define NET_PACKET_RING 1
 #endif
 
-/* Most pieces one frame may be sent in (port.h). */
-#define NET_IOV_MAX 64
 /* Outgoing frames skipped per receive call before giving up for now (the
  * fd stays readable, so the caller comes back). */
 #define NET_SKIP_MAX 64
@@ -470,10 +468,10 @@ long port_net_recv(int fd, void *buf, uint32_t len)
 
 long port_net_send(int fd, const struct port_iov *iov, unsigned n)
 {
-	struct iovec v[NET_IOV_MAX];
+	struct iovec v[PORT_NET_IOV_MAX];
 	ssize_t r;
 
-	if (n == 0 || n > NET_IOV_MAX || !iov)
+	if (n == 0 || n > PORT_NET_IOV_MAX || !iov)
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++) {
 		if (!iov[i].base && iov[i].len)
