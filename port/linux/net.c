@@ -172,7 +172,8 @@ static struct net_ring *ring_of(int fd)
 	return NULL;
 }
 
-void net_fd_release(int fd)
+/* fd is being closed: unmap the receive ring it may have. */
+static void net_fd_release(int fd)
 {
 	struct net_ring *r = ring_of(fd);
 
@@ -226,6 +227,7 @@ static int ring_setup(int fd)
 	r->fd = fd;
 	r->blk = r->left = r->off = 0;
 	rings_used++;
+	fd_close_hook = net_fd_release;
 	return 1;
 plain:
 	v = NET_TPACKET_V1;
