@@ -25,10 +25,34 @@ include toolchain.mk
 O ?= build
 BUILD := $(O)/$(BOARD)$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter 1,$(SAN)),-san)
 
-CORE_SRC := $(sort $(wildcard core/*.c core/*/*.c))
-PORT_SRC := $(sort $(wildcard port/linux/*.c))
+# The optional parts (core/config.h) this board leaves out, asked of the
+# preprocessor so that board.h stays the one place that says so: one
+# name a line for each condition that holds.
+PART_IF := frontend:!CFG_WITH_FRONTEND respond:!CFG_WITH_RESPOND \
+	switch:!CFG_WITH_SWITCH pcap:!CFG_WITH_PCAP links:!CFG_WITH_LINKS
+part = $(word $(1),$(subst :, ,$(2)))
+BOARD_WITHOUT := $(shell printf '$(foreach p,$(PART_IF),\043if $(call \
+	part,2,$(p))\n$(call part,1,$(p))\n\043endif\n)' | $(CC) -E -P -I. \
+	-Iboard/$(BOARD) -include core/config.h -x c - 2>/dev/null)
+
+# Each part's files (the port's among them: port.h, FEATURES) and unit
+# tests; a part left out is not built, so a call to it that the core
+# still makes fails the link.
+PART_SRC_frontend := core/dev/frontend.c $(wildcard core/dev/fe_*.c)
+PART_SRC_respond := core/net/respond.c
+PART_SRC_switch := core/net/l2sw.c
+PART_SRC_pcap := core/net/pcap.c port/linux/file.c
+PART_SRC_links := port/linux/net.c
+PART_TEST_respond := tests/unit/test_respond.c
+PART_TEST_switch := tests/unit/test_l2sw.c
+PART_TEST_pcap := tests/unit/test_pcap.c
+SRC_OUT := $(foreach p,$(BOARD_WITHOUT),$(PART_SRC_$(p)) $(PART_TEST_$(p)))
+
+CORE_SRC_ALL := $(sort $(wildcard core/*.c core/*/*.c))
+CORE_SRC := $(filter-out $(SRC_OUT),$(CORE_SRC_ALL))
+PORT_SRC := $(filter-out $(SRC_OUT),$(sort $(wildcard port/linux/*.c)))
 FAKE_SRC := $(sort $(wildcard tests/fake/*.c))
-UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_SRC := $(filter-out $(SRC_OUT),$(sort $(wildcard tests/unit/test_*.c)))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 CORE_OBJ := $(call obj,$(CORE_SRC))
@@ -176,7 +200,7 @@ FUZZ_CFLAGS := -std=c11 -O2 -g -fno-omit-frame-pointer $(FUZZ_WARN) $(FUZZ_SAN)
 FUZZ_STDIN_CFLAGS := -std=c11 -O2 -g $(FUZZ_WARN)
 
 # Everything but the fuzz entry points (app.c needs the real loop).
-FUZZ_LIB_SRC := $(filter-out core/app/app.c,$(CORE_SRC)) $(FAKE_SRC) \
+FUZZ_LIB_SRC := $(filter-out core/app/app.c,$(CORE_SRC_ALL)) $(FAKE_SRC) \
 	tests/fuzz/fuzz_util.c
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_STDIN_LIB_OBJ := $(patsubst %.c,$(FUZZ_STDIN_DIR)/obj/%.o,$(FUZZ_LIB_SRC))

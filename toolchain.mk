@@ -18,7 +18,7 @@ endif
 
 CFLAGS := -std=c11 $(OPT) $(WARN) -ffunction-sections -fdata-sections \
 	-fno-common $(BOARD_CFLAGS) $(EXTRA_CFLAGS)
-CPPFLAGS := -I. -Iboard/$(BOARD) -MMD -MP
+CPPFLAGS := -I. -Iboard/$(BOARD) -DVHOST_BOARD='"$(BOARD)"' -MMD -MP
 LDFLAGS := -static -Wl,--gc-sections $(BOARD_LDFLAGS) $(EXTRA_LDFLAGS)
 
 # SAN=1: AddressSanitizer and UndefinedBehaviorSanitizer, host board only.

@@ -115,7 +115,7 @@ static int open_all(const struct cli *c)
 	}
 	if (fwd_open(&fwd) < 0)
 		return -1;
-	if (c->pcap != NULL) {
+	if (CFG_WITH_PCAP && c->pcap != NULL) {
 		if (pcap_open(&pcap, c->pcap,
 			      c->pcap_max ? c->pcap_max : PCAP_MAX_DEFAULT) < 0) {
 			fwd_close(&fwd);
@@ -127,7 +127,7 @@ static int open_all(const struct cli *c)
 		if (dev_open(&devs[i], i, &c->dev[i]) < 0) {
 			while (i-- > 0)
 				dev_close(&devs[i]);
-			if (fwd.pcap != NULL)
+			if (CFG_WITH_PCAP && fwd.pcap != NULL)
 				pcap_close(&pcap);
 			fwd_close(&fwd);
 			return -1;
@@ -190,7 +190,7 @@ int app_main(int argc, char **argv)
 			rc = 1;
 		dev_close(&devs[i]);
 	}
-	if (fwd.pcap != NULL)
+	if (CFG_WITH_PCAP && fwd.pcap != NULL)
 		pcap_close(&pcap);
 	fwd_close(&fwd);
 	port_log_flush();

@@ -16,8 +16,9 @@
 
 int fwd_open(struct fwd *f)
 {
-	sw_init(&f->sw, (uint64_t)CFG_SWITCH_AGE_MS * 1000000ull);
-	for (unsigned i = 0; i < f->nlinks; i++) {
+	if (CFG_WITH_SWITCH)
+		sw_init(&f->sw, (uint64_t)CFG_SWITCH_AGE_MS * PORT_NS_PER_MS);
+	for (unsigned i = 0; CFG_WITH_LINKS && i < f->nlinks; i++) {
 		struct link *l = &f->link[i];
 		int fd = l->kind == LINK_TAP ? port_tap_open(l->name)
 					     : port_packet_open(l->name);
@@ -53,7 +54,7 @@ void fwd_close(struct fwd *f)
 
 void fwd_capture(const struct vu_dev *d, const struct net_frame *fr)
 {
-	if (d->fwd != NULL && d->fwd->pcap != NULL)
+	if (CFG_WITH_PCAP && d->fwd != NULL && d->fwd->pcap != NULL)
 		pcap_frame(d->fwd->pcap, fr->iov, fr->n, fr->skip, fr->len);
 }
 
@@ -66,6 +67,8 @@ static void link_send(struct link *l, const struct net_frame *fr)
 	unsigned n = 0;
 	long r;
 
+	if (!CFG_WITH_LINKS)
+		return;
 	for (unsigned i = 0; i < fr->n && left > 0 && n < PORT_NET_IOV_MAX;
 	     i++) {
 		uint32_t k = fr->iov[i].len;
@@ -117,6 +120,8 @@ static void switch_frame(struct fwd *f, uint16_t in,
 	struct iov_cur dst, src;
 	uint16_t out;
 
+	if (!CFG_WITH_SWITCH)
+		return;
 	iov_cur_init(&dst, &one, 1);
 	iov_cur_init(&src, fr->iov, fr->n);
 	iov_skip(&src, fr->skip);
@@ -155,6 +160,8 @@ static int respond(struct vu_dev *d, unsigned pair,
 	uint32_t n;
 	int r;
 
+	if (!CFG_WITH_RESPOND)
+		return NET_DROPPED;
 	iov_cur_init(&dst, &one, 1);
 	iov_cur_init(&src, fr->iov, fr->n);
 	iov_skip(&src, fr->skip);
@@ -201,6 +208,8 @@ void fwd_link_readable(struct fwd *f, unsigned i)
 	struct link *l = &f->link[i];
 	uint64_t now = port_now_ns();
 
+	if (!CFG_WITH_LINKS)
+		return;
 	/* A bounded batch: a flood on one interface cannot starve the loop.
 	 * What the guest has no room for is dropped, never queued. */
 	for (unsigned k = 0; k < CFG_BATCH; k++) {
@@ -237,19 +246,19 @@ void fwd_flush(struct fwd *f)
 	for (unsigned i = 0; i < f->ndev; i++)
 		if (f->dev[i].fd >= 0 && f->dev[i].o.role == DEV_BACKEND)
 			net_rx_flush(&f->dev[i]);
-	if (f->pcap != NULL)
+	if (CFG_WITH_PCAP && f->pcap != NULL)
 		pcap_flush(f->pcap);
 }
 
 void fwd_dev_gone(struct fwd *f, const struct vu_dev *d)
 {
-	if (f->switching)
+	if (CFG_WITH_SWITCH && f->switching)
 		sw_forget_port(&f->sw, (uint16_t)d->index);
 }
 
 void fwd_print_stats(const struct fwd *f)
 {
-	for (unsigned i = 0; i < f->nlinks; i++) {
+	for (unsigned i = 0; CFG_WITH_LINKS && i < f->nlinks; i++) {
 		const struct link *l = &f->link[i];
 		LOG_INFO("%s %s: rx %llu frames %llu bytes, tx %llu frames %llu "
 			 "bytes, drops: no-rx %llu tx %llu oversize %llu\n",
@@ -262,7 +271,7 @@ void fwd_print_stats(const struct fwd *f)
 			 (unsigned long long)l->st.drop_tx,
 			 (unsigned long long)l->st.drop_oversize);
 	}
-	if (f->switching)
+	if (CFG_WITH_SWITCH && f->switching)
 		LOG_INFO("switch: %u addresses learned, %llu learned in all, "
 			 "%llu moved, %llu aged, %llu evicted\n",
 			 sw_count(&f->sw, port_now_ns()),
@@ -270,7 +279,7 @@ void fwd_print_stats(const struct fwd *f)
 			 (unsigned long long)f->sw.moved,
 			 (unsigned long long)f->sw.aged,
 			 (unsigned long long)f->sw.evicted);
-	if (f->pcap != NULL)
+	if (CFG_WITH_PCAP && f->pcap != NULL)
 		LOG_INFO("capture: %llu frames captured, %llu not captured\n",
 			 (unsigned long long)f->pcap->captured,
 			 (unsigned long long)f->pcap->not_captured);

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "core/dev/backend.h"
+/* Every call into the front-end role sits behind CFG_WITH_FRONTEND, so
+ * that a board without it links none of the role's files (config.h). */
 #include "core/dev/frontend.h"
 #include "core/app/fwd.h"
 #include "core/log.h"
@@ -83,7 +85,7 @@ int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o)
 		d->q[q].kick_fd = d->q[q].call_fd = d->q[q].err_fd = -1;
 		name_queue(d, q);
 	}
-	if (o->role == DEV_FRONTEND) {
+	if (CFG_WITH_FRONTEND && o->role == DEV_FRONTEND) {
 		rc = fe_init(d);
 		if (rc < 0)
 			return rc;
@@ -93,7 +95,8 @@ int dev_open(struct vu_dev *d, unsigned index, const struct dev_opts *o)
 		if (rc < 0) {
 			LOG_ERR("%s: cannot listen on %s (error %d)", d->name,
 				o->path, -rc);
-			fe_release(d); /* a front-end's memory, made above */
+			if (CFG_WITH_FRONTEND) /* a front-end's memory, made above */
+				fe_release(d);
 			return rc;
 		}
 		d->lfd = rc;
@@ -115,7 +118,8 @@ static void conn_up(struct vu_dev *d, int fd, uint64_t now)
 	LOG_PEER("%s: connected to %s %s\n", d->name,
 		 d->o.role == DEV_BACKEND ? "a front-end on" : "a back-end on",
 		 d->o.path);
-	if (d->o.role == DEV_FRONTEND && fe_connected(d, now) < 0)
+	if (CFG_WITH_FRONTEND && d->o.role == DEV_FRONTEND &&
+	    fe_connected(d, now) < 0)
 		d->broken = true;
 }
 
@@ -128,7 +132,7 @@ void dev_disconnect(struct vu_dev *d, const char *why)
 	vu_rx_reset(&d->rx);
 	if (d->o.role == DEV_BACKEND)
 		be_reset(d);
-	else
+	else if (CFG_WITH_FRONTEND)
 		fe_disconnected(d);
 	d->gen++;
 	d->broken = false;
@@ -159,7 +163,8 @@ void dev_close(struct vu_dev *d)
 	}
 	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++)
 		dev_queue_reset(d, q);
-	fe_release(d);
+	if (CFG_WITH_FRONTEND)
+		fe_release(d);
 }
 
 static void add_watch(struct port_pollfd *pfd, struct watch *w, unsigned *n,
@@ -200,7 +205,7 @@ unsigned dev_watch(struct vu_dev *d, struct port_pollfd *pfd,
 	if (d->fd < 0) {
 		if (d->retry_at != 0)
 			lower(deadline, d->retry_at);
-		if (d->o.role == DEV_FRONTEND)
+		if (CFG_WITH_FRONTEND && d->o.role == DEV_FRONTEND)
 			lower(deadline, fe_deadline(d));
 		return n;
 	}
@@ -221,7 +226,7 @@ unsigned dev_watch(struct vu_dev *d, struct port_pollfd *pfd,
 		else if (vq->polled && be_ring_ready(vq))
 			lower(deadline, now + CFG_NOFD_POLL_US * 1000ull);
 	}
-	if (d->o.role == DEV_FRONTEND)
+	if (CFG_WITH_FRONTEND && d->o.role == DEV_FRONTEND)
 		lower(deadline, fe_deadline(d));
 	return n;
 }
@@ -241,8 +246,9 @@ static void conn_readable(struct vu_dev *d, uint64_t now)
 				d->violations++;
 			return;
 		}
-		rc = d->o.role == DEV_BACKEND ? be_dispatch(d, &d->rx.msg)
-					      : fe_on_msg(d, &d->rx.msg, now);
+		rc = !CFG_WITH_FRONTEND || d->o.role == DEV_BACKEND
+			     ? be_dispatch(d, &d->rx.msg)
+			     : fe_on_msg(d, &d->rx.msg, now);
 		vu_rx_reset(&d->rx);
 		if (rc < 0 || d->broken) {
 			d->violations++;
@@ -305,7 +311,7 @@ void dev_event(const struct watch *w, uint16_t revents, uint64_t now)
 	default:
 		port_evt_drain(d->q[w->q].call_fd, &count);
 		d->q[w->q].st.calls++;
-		rc = fe_on_call(d, now);
+		rc = CFG_WITH_FRONTEND ? fe_on_call(d, now) : -PORT_EPROTO;
 		break;
 	}
 	if (rc < 0) {
@@ -344,12 +350,12 @@ void dev_tick(struct vu_dev *d, uint64_t now)
 		if (d->retry_at != 0 && now >= d->retry_at)
 			try_connect(d, now);
 		if (d->fd < 0) {
-			if (d->o.role == DEV_FRONTEND)
+			if (CFG_WITH_FRONTEND && d->o.role == DEV_FRONTEND)
 				fe_tick(d, now); /* gives up after a while */
 			return;
 		}
 	}
-	if (d->o.role == DEV_FRONTEND) {
+	if (CFG_WITH_FRONTEND && d->o.role == DEV_FRONTEND) {
 		rc = fe_tick(d, now);
 	} else {
 		for (unsigned q = 1; q < CFG_MAX_QUEUES && rc >= 0; q += 2) {

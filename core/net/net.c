@@ -360,7 +360,8 @@ int net_pair_work(struct vu_dev *d, unsigned pair)
 	bool stalled = false;
 	int rc = 0;
 
-	if (d->o.action == ACT_GENERATE && be_ring_ready(rx)) {
+	if (CFG_WITH_FRONTEND && d->o.action == ACT_GENERATE &&
+	    be_ring_ready(rx)) {
 		rc = rx_generate(d, pair);
 		if (rc < 0)
 			return rc;
