@@ -115,6 +115,7 @@ static int open_all(const struct cli *c)
 	}
 	if (fwd_open(&fwd) < 0)
 		return -1;
+	/* (CFG_WITH_PCAP: without it, pcap.c is not even built) */
 	if (CFG_WITH_PCAP && c->pcap != NULL) {
 		if (pcap_open(&pcap, c->pcap,
 			      c->pcap_max ? c->pcap_max : PCAP_MAX_DEFAULT) < 0) {

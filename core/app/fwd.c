@@ -5,6 +5,10 @@
  * counted, so no device, guest or interface can make another one wait or
  * grow our memory.  The one exception is echo into a full RX ring, where
  * the frame simply stays in the guest's own TX ring (net.c).
+ *
+ * The switch, the responder, links and the capture are each reached only
+ * behind their CFG_WITH_* test (config.h), so that a board that leaves
+ * one out links none of its code.
  */
 #include "core/app/fwd.h"
 
