@@ -2,7 +2,8 @@
 #
 #   make [BOARD=qemu-virt]   static aarch64 binary (the embedded default)
 #   make BOARD=host          native static binary
-#   make test                every test, both boards (installs what it needs)
+#   make BOARD=minimal       the back-end alone, aarch64, under 64 KiB
+#   make test                every test, every board (installs what it needs)
 #   make test SAN=1          the host board's tests under ASan and UBSan
 #   make check BOARD=x       the tests of one board
 #   make demo                the sample app's scenario, aarch64 under qemu-user
@@ -120,14 +121,22 @@ print-%:
 	@echo '$($*)'
 
 # The tests of this board (unit, then end-to-end); tests/run.sh counts.
+# A board without the front-end is driven by the host board's.
+ifneq ($(filter frontend,$(BOARD_WITHOUT)),)
+check: tests
+	$(Q)$(MAKE) --no-print-directory BOARD=host DEBUG= SAN= all
+	$(Q)tests/run.sh --board $(BOARD) --build $(BUILD) --frontend $(O)/host/vhost
+else
 check: tests
 	$(Q)tests/run.sh --board $(BOARD) --build $(BUILD)
+endif
 
 deps:
 	$(Q)tests/deps.sh
 
-# Both boards, everything, from a fresh machine.  SAN=1: the host board
-# under ASan and UBSan (the aarch64 binary still joins the interop test).
+# Every board, everything, from a fresh machine (minimal's back-end is
+# driven by the host board's front-end).  SAN=1: the host board under
+# ASan and UBSan (the aarch64 binary still joins the interop test).
 ifeq ($(SAN),1)
 test: deps
 	$(Q)$(MAKE) --no-print-directory BOARD=host SAN=1 tests
@@ -138,8 +147,10 @@ else
 test: deps
 	$(Q)$(MAKE) --no-print-directory BOARD=host tests
 	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt tests
+	$(Q)$(MAKE) --no-print-directory BOARD=minimal tests
 	$(Q)tests/run.sh --board host --build $(O)/host \
-		--board qemu-virt --build $(O)/qemu-virt
+		--board qemu-virt --build $(O)/qemu-virt \
+		--board minimal --build $(O)/minimal
 endif
 
 demo: deps

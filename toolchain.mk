@@ -1,7 +1,10 @@
 # toolchain.mk - tools and flags common to every board.  A board's
-# board.mk only adds to these (BOARD_CC, BOARD_CFLAGS, BOARD_RUN, ...).
+# board.mk only adds to these (BOARD_CC, BOARD_CFLAGS, BOARD_OPT,
+# BOARD_RUN, BOARD_SIZE_LIMIT, ...).
 
 CC := $(BOARD_CC)
+# What the tests allow the stripped binary (bytes).
+BOARD_SIZE_LIMIT ?= 131072
 NM := $(BOARD_BINUTILS)nm
 STRIP := $(BOARD_BINUTILS)strip
 SIZE := $(BOARD_BINUTILS)size
@@ -13,7 +16,8 @@ WARN := -Wall -Wextra -Werror -Wvla -Wshadow -Wstrict-prototypes \
 ifeq ($(DEBUG),1)
 OPT := -O0 -g -DDEBUG
 else
-OPT := -O2
+# A board may optimise for size instead (BOARD_OPT := -Os).
+OPT := $(or $(BOARD_OPT),-O2)
 endif
 
 CFLAGS := -std=c11 $(OPT) $(WARN) -ffunction-sections -fdata-sections \
