@@ -104,6 +104,13 @@ for i in "${!boards[@]}"; do
 		[ -x "$FE_VHOST" ] || { fail "$BOARD: no front-end at $FE_VHOST (--frontend)"; continue; }
 	fi
 	echo "== $BOARD: unit tests (${RUN:-native})"
+	# those of a part left out are not built (Makefile, PART_TEST_*)
+	for p in $WITHOUT; do
+		for t in $(make -s --no-print-directory BOARD="$BOARD" print-PART_TEST_$p); do
+			t=$(basename "$t")
+			skip "$BOARD unit ${t%.c}" "$p"
+		done
+	done
 	for t in "$BUILD"/tests/test_*; do
 		case $t in *.d) continue ;; esac
 		[ -x "$t" ] || continue
