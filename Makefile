@@ -2,7 +2,8 @@
 #
 #   make [BOARD=qemu-virt]   static aarch64 binary (the embedded default)
 #   make BOARD=host          native static binary
-#   make test                every test, both boards (installs what it needs)
+#   make BOARD=minimal       the back-end alone, aarch64, under 64 KiB
+#   make test                every test, every board (installs what it needs)
 #   make test SAN=1          the host board's tests under ASan and UBSan
 #   make check BOARD=x       the tests of one board
 #   make demo                the sample app's scenario, aarch64 under qemu-user
@@ -25,10 +26,34 @@ include toolchain.mk
 O ?= build
 BUILD := $(O)/$(BOARD)$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter 1,$(SAN)),-san)
 
-CORE_SRC := $(sort $(wildcard core/*.c core/*/*.c))
-PORT_SRC := $(sort $(wildcard port/linux/*.c))
+# The optional parts (core/config.h) this board leaves out, asked of the
+# preprocessor so that board.h stays the one place that says so: one
+# name a line for each condition that holds.
+PART_IF := frontend:!CFG_WITH_FRONTEND respond:!CFG_WITH_RESPOND \
+	switch:!CFG_WITH_SWITCH pcap:!CFG_WITH_PCAP links:!CFG_WITH_LINKS
+part = $(word $(1),$(subst :, ,$(2)))
+BOARD_WITHOUT := $(shell printf '$(foreach p,$(PART_IF),\043if $(call \
+	part,2,$(p))\n$(call part,1,$(p))\n\043endif\n)' | $(CC) -E -P -I. \
+	-Iboard/$(BOARD) -include core/config.h -x c - 2>/dev/null)
+
+# Each part's files (the port's among them: port.h, FEATURES) and unit
+# tests; a part left out is not built, so a call to it that the core
+# still makes fails the link.
+PART_SRC_frontend := core/dev/frontend.c $(wildcard core/dev/fe_*.c)
+PART_SRC_respond := core/net/respond.c
+PART_SRC_switch := core/net/l2sw.c
+PART_SRC_pcap := core/net/pcap.c port/linux/file.c
+PART_SRC_links := port/linux/net.c
+PART_TEST_respond := tests/unit/test_respond.c
+PART_TEST_switch := tests/unit/test_l2sw.c
+PART_TEST_pcap := tests/unit/test_pcap.c
+SRC_OUT := $(foreach p,$(BOARD_WITHOUT),$(PART_SRC_$(p)) $(PART_TEST_$(p)))
+
+CORE_SRC_ALL := $(sort $(wildcard core/*.c core/*/*.c))
+CORE_SRC := $(filter-out $(SRC_OUT),$(CORE_SRC_ALL))
+PORT_SRC := $(filter-out $(SRC_OUT),$(sort $(wildcard port/linux/*.c)))
 FAKE_SRC := $(sort $(wildcard tests/fake/*.c))
-UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_SRC := $(filter-out $(SRC_OUT),$(sort $(wildcard tests/unit/test_*.c)))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 CORE_OBJ := $(call obj,$(CORE_SRC))
@@ -39,7 +64,11 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 .PHONY: all tests check test demo clean deps
 all: $(BUILD)/vhost $(BUILD)/vhost.stripped
 
-$(BUILD)/obj/%.o: %.c
+# A board's flags are in its board.mk (and those it includes): a change
+# there rebuilds its objects.
+BOARD_MK := $(filter board/%/board.mk toolchain.mk,$(MAKEFILE_LIST))
+
+$(BUILD)/obj/%.o: %.c $(BOARD_MK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -96,14 +125,22 @@ print-%:
 	@echo '$($*)'
 
 # The tests of this board (unit, then end-to-end); tests/run.sh counts.
+# A board without the front-end is driven by the host board's.
+ifneq ($(filter frontend,$(BOARD_WITHOUT)),)
+check: tests
+	$(Q)$(MAKE) --no-print-directory BOARD=host DEBUG= SAN= all
+	$(Q)tests/run.sh --board $(BOARD) --build $(BUILD) --frontend $(O)/host/vhost
+else
 check: tests
 	$(Q)tests/run.sh --board $(BOARD) --build $(BUILD)
+endif
 
 deps:
 	$(Q)tests/deps.sh
 
-# Both boards, everything, from a fresh machine.  SAN=1: the host board
-# under ASan and UBSan (the aarch64 binary still joins the interop test).
+# Every board, everything, from a fresh machine (minimal's back-end is
+# driven by the host board's front-end).  SAN=1: the host board under
+# ASan and UBSan (the aarch64 binary still joins the interop test).
 ifeq ($(SAN),1)
 test: deps
 	$(Q)$(MAKE) --no-print-directory BOARD=host SAN=1 tests
@@ -114,8 +151,10 @@ else
 test: deps
 	$(Q)$(MAKE) --no-print-directory BOARD=host tests
 	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt tests
+	$(Q)$(MAKE) --no-print-directory BOARD=minimal tests
 	$(Q)tests/run.sh --board host --build $(O)/host \
-		--board qemu-virt --build $(O)/qemu-virt
+		--board qemu-virt --build $(O)/qemu-virt \
+		--board minimal --build $(O)/minimal
 endif
 
 demo: deps
@@ -176,7 +215,7 @@ FUZZ_CFLAGS := -std=c11 -O2 -g -fno-omit-frame-pointer $(FUZZ_WARN) $(FUZZ_SAN)
 FUZZ_STDIN_CFLAGS := -std=c11 -O2 -g $(FUZZ_WARN)
 
 # Everything but the fuzz entry points (app.c needs the real loop).
-FUZZ_LIB_SRC := $(filter-out core/app/app.c,$(CORE_SRC)) $(FAKE_SRC) \
+FUZZ_LIB_SRC := $(filter-out core/app/app.c,$(CORE_SRC_ALL)) $(FAKE_SRC) \
 	tests/fuzz/fuzz_util.c
 FUZZ_LIB_OBJ := $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,$(FUZZ_LIB_SRC))
 FUZZ_STDIN_LIB_OBJ := $(patsubst %.c,$(FUZZ_STDIN_DIR)/obj/%.o,$(FUZZ_LIB_SRC))

@@ -1,7 +1,10 @@
 # toolchain.mk - tools and flags common to every board.  A board's
-# board.mk only adds to these (BOARD_CC, BOARD_CFLAGS, BOARD_RUN, ...).
+# board.mk only adds to these (BOARD_CC, BOARD_CFLAGS, BOARD_OPT,
+# BOARD_RUN, BOARD_SIZE_LIMIT, ...).
 
 CC := $(BOARD_CC)
+# What the tests allow the stripped binary (bytes).
+BOARD_SIZE_LIMIT ?= 131072
 NM := $(BOARD_BINUTILS)nm
 STRIP := $(BOARD_BINUTILS)strip
 SIZE := $(BOARD_BINUTILS)size
@@ -13,12 +16,13 @@ WARN := -Wall -Wextra -Werror -Wvla -Wshadow -Wstrict-prototypes \
 ifeq ($(DEBUG),1)
 OPT := -O0 -g -DDEBUG
 else
-OPT := -O2
+# A board may optimise for size instead (BOARD_OPT := -Os).
+OPT := $(or $(BOARD_OPT),-O2)
 endif
 
 CFLAGS := -std=c11 $(OPT) $(WARN) -ffunction-sections -fdata-sections \
 	-fno-common $(BOARD_CFLAGS) $(EXTRA_CFLAGS)
-CPPFLAGS := -I. -Iboard/$(BOARD) -MMD -MP
+CPPFLAGS := -I. -Iboard/$(BOARD) -DVHOST_BOARD='"$(BOARD)"' -MMD -MP
 LDFLAGS := -static -Wl,--gc-sections $(BOARD_LDFLAGS) $(EXTRA_LDFLAGS)
 
 # SAN=1: AddressSanitizer and UndefinedBehaviorSanitizer, host board only.

@@ -111,7 +111,39 @@
 #define CFG_LOG_RATE 10
 #endif
 
+/* ---- optional parts ------------------------------------------------------
+ * 1 builds a part in, 0 leaves it out.  A part left out is not in the
+ * binary (its calls sit behind `if (CFG_WITH_...)` tests that the compiler
+ * folds away, and the Makefile does not build its files), its options are
+ * refused with "not in this build", and the port need not provide what
+ * only it uses (port.h, FEATURES).  Links (--tap, --packet) go with
+ * CFG_MAX_LINKS 0. */
+
+/* The front-end role (-q and its options). */
+#ifndef CFG_WITH_FRONTEND
+#define CFG_WITH_FRONTEND 1
+#endif
+
+/* The bring-up responder (--respond, --ip6, --mac): ARP, ping and IPv6
+ * neighbour discovery for an address of our own. */
+#ifndef CFG_WITH_RESPOND
+#define CFG_WITH_RESPOND 1
+#endif
+
+/* The learning switch between devices and links (--switch). */
+#ifndef CFG_WITH_SWITCH
+#define CFG_WITH_SWITCH 1
+#endif
+
+/* The pcap capture (--pcap, --pcap-max). */
+#ifndef CFG_WITH_PCAP
+#define CFG_WITH_PCAP 1
+#endif
+
 /* ---- derived and checked ---------------------------------------------- */
+
+/* Tap and AF_PACKET interfaces are built in (port.h, FEATURES). */
+#define CFG_WITH_LINKS (CFG_MAX_LINKS > 0)
 
 #define CFG_MAX_QUEUES (2 * CFG_MAX_QUEUE_PAIRS)
 
@@ -162,6 +194,15 @@
 #endif
 #if CFG_BATCH < 1 || CFG_BATCH > CFG_QUEUE_SIZE_MAX
 #error "CFG_BATCH must be 1..CFG_QUEUE_SIZE_MAX"
+#endif
+#if (CFG_WITH_FRONTEND != 0 && CFG_WITH_FRONTEND != 1) || \
+	(CFG_WITH_RESPOND != 0 && CFG_WITH_RESPOND != 1) || \
+	(CFG_WITH_SWITCH != 0 && CFG_WITH_SWITCH != 1) || \
+	(CFG_WITH_PCAP != 0 && CFG_WITH_PCAP != 1)
+#error "CFG_WITH_FRONTEND, CFG_WITH_RESPOND, CFG_WITH_SWITCH and CFG_WITH_PCAP are 0 (left out) or 1 (built in)"
+#endif
+#if CFG_WITH_FRONTEND && !CFG_WITH_RESPOND
+#error "CFG_WITH_FRONTEND needs CFG_WITH_RESPOND (the front-end's --respond/--ping host answers through the responder): set CFG_WITH_RESPOND 1, or both 0"
 #endif
 
 #endif /* CORE_CONFIG_H */

@@ -3,8 +3,6 @@
  */
 #include "core/log.h"
 
-#define NS_PER_S 1000000000ull
-
 /* Lines outside any device's work (start-up, the command line) come
  * from the operator, not from a peer: not limited. */
 static struct log_limit *scope;
@@ -17,7 +15,7 @@ void log_scope(struct log_limit *l)
 bool log_allow(void)
 {
 	struct log_limit *l = scope;
-	const uint64_t per = NS_PER_S / CFG_LOG_RATE;
+	const uint64_t per = PORT_NS_PER_S / CFG_LOG_RATE;
 	uint64_t now;
 
 	if (l == NULL)

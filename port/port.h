@@ -6,8 +6,21 @@
  * plain ints so that they can travel in SCM_RIGHTS and sit in the core's
  * fixed tables; -1 means "none".
  *
- * A port must implement every function declared here (no weak symbols): a
- * missing one fails the link, which is the point.
+ * Two parts:
+ *   MANDATORY  what every port provides, for every board: unix sockets
+ *              with fds, eventfd, shared memory, poll, the monotonic
+ *              clock, signals and log output.  The back-end needs all of
+ *              it.
+ *   FEATURES   what only an optional part of the core needs (config.h):
+ *              tap and AF_PACKET interfaces (port_tap_*, port_packet_*,
+ *              port_net_*) for links (CFG_MAX_LINKS > 0), and files and
+ *              the wall clock (port_file_*, port_wall_ns) for the capture
+ *              (CFG_WITH_PCAP).  A port for boards that leave those parts
+ *              out need not implement them: the core then has no call to
+ *              them, and the build links none (the Makefile leaves out
+ *              port/linux/net.c and file.c).
+ * A port must implement every function its boards need (no weak
+ * symbols): a missing one fails the link, which is the point.
  */
 #ifndef PORT_PORT_H
 #define PORT_PORT_H
@@ -31,6 +44,9 @@
 #define PORT_ERANGE 34
 #define PORT_ENOTSUP 95
 #define PORT_EPIPE 32
+#define PORT_ENODEV 19
+
+/* ==== MANDATORY: every port, every board ================================ */
 
 /* ---- unix stream sockets (vhost-user transport) ---------------------- */
 
@@ -118,41 +134,6 @@ uint64_t port_mem_faults(void);
 /* Did a touch fault in the mapping at addr since the last call? */
 int port_mem_faulted(void *addr);
 
-/* ---- network interfaces (tap, AF_PACKET) ----------------------------- */
-
-/* One piece of a frame to send. */
-struct port_iov {
-	const void *base;
-	uint32_t len;
-};
-
-/* Open (creating if needed) the tap interface `name` from /dev/net/tun,
- * IFF_TAP | IFF_NO_PI: each read or write is one whole Ethernet frame with
- * no extra header.  Non-blocking, close-on-exec. */
-int port_tap_open(const char *name);
-
-/* An AF_PACKET socket bound to the existing interface `ifname`, taking
- * every protocol (ETH_P_ALL), and not seeing the frames it sends itself
- * (PACKET_IGNORE_OUTGOING, or filtered by packet type).  Non-blocking,
- * close-on-exec. */
-int port_packet_open(const char *ifname);
-
-/* Read one frame (tap or packet fd) into buf; a longer frame is cut to len
- * and its full length returned.  -PORT_EAGAIN when none is waiting. */
-long port_net_recv(int fd, void *buf, uint32_t len);
-
-/* Write one frame made of n pieces (n <= 64).  -PORT_EAGAIN when the
- * interface cannot take it now (the caller drops and counts it). */
-long port_net_send(int fd, const struct port_iov *iov, unsigned n);
-
-/* ---- files (capture output) ------------------------------------------- */
-
-/* Create or truncate a regular file for writing. */
-int port_file_create(const char *path);
-
-/* Write up to len bytes; returns bytes written (maybe fewer). */
-long port_file_write(int fd, const void *buf, uint32_t len);
-
 /* ---- readiness -------------------------------------------------------- */
 
 #define PORT_POLLIN 0x1u
@@ -180,8 +161,8 @@ int port_poll(struct port_pollfd *fds, unsigned n, int64_t timeout_ns);
 /* Monotonic clock in nanoseconds. */
 uint64_t port_now_ns(void);
 
-/* Wall-clock time in nanoseconds since 1970 (capture timestamps only). */
-uint64_t port_wall_ns(void);
+#define PORT_NS_PER_MS 1000000ull
+#define PORT_NS_PER_S 1000000000ull
 
 /* ---- signals ---------------------------------------------------------- */
 
@@ -211,5 +192,49 @@ void port_log(enum port_log_level level, const char *fmt, ...)
 /* Flush buffered standard output (before exit, or after a batch of trace
  * lines). */
 void port_log_flush(void);
+
+/* ==== FEATURES: only for the optional parts that use them =============== */
+
+/* ---- network interfaces (tap, AF_PACKET: CFG_MAX_LINKS > 0) ------------ */
+
+/* One piece of a frame to send. */
+struct port_iov {
+	const void *base;
+	uint32_t len;
+};
+
+/* Open (creating if needed) the tap interface `name` from /dev/net/tun,
+ * IFF_TAP | IFF_NO_PI: each read or write is one whole Ethernet frame with
+ * no extra header.  Non-blocking, close-on-exec. */
+int port_tap_open(const char *name);
+
+/* An AF_PACKET socket bound to the existing interface `ifname`, taking
+ * every protocol (ETH_P_ALL), and not seeing the frames it sends itself
+ * (PACKET_IGNORE_OUTGOING, or filtered by packet type).  Non-blocking,
+ * close-on-exec. */
+int port_packet_open(const char *ifname);
+
+/* Read one frame (tap or packet fd) into buf; a longer frame is cut to len
+ * and its full length returned.  -PORT_EAGAIN when none is waiting. */
+long port_net_recv(int fd, void *buf, uint32_t len);
+
+/* Most pieces one frame may be sent in. */
+#define PORT_NET_IOV_MAX 64
+
+/* Write one frame made of n pieces (n <= PORT_NET_IOV_MAX).  -PORT_EAGAIN
+ * when the interface cannot take it now (the caller drops and counts
+ * it). */
+long port_net_send(int fd, const struct port_iov *iov, unsigned n);
+
+/* ---- files and the wall clock (capture output: CFG_WITH_PCAP) ---------- */
+
+/* Create or truncate a regular file for writing. */
+int port_file_create(const char *path);
+
+/* Write up to len bytes; returns bytes written (maybe fewer). */
+long port_file_write(int fd, const void *buf, uint32_t len);
+
+/* Wall-clock time in nanoseconds since 1970 (capture timestamps only). */
+uint64_t port_wall_ns(void);
 
 #endif /* PORT_PORT_H */

@@ -5,6 +5,10 @@ BOARD_CC ?= $(CROSS_COMPILE)gcc
 # musl's wrapper has no binutils of its own: use the GNU cross ones.
 BOARD_BINUTILS ?= aarch64-linux-gnu-
 BOARD_CFLAGS := -march=armv8-a
+# No unwind tables: C needs none to run (nothing here throws or unwinds),
+# and they are a tenth of the binary.  A DEBUG=1 build has -g, whose
+# .debug_frame serves a debugger's backtraces.
+BOARD_CFLAGS += -fno-asynchronous-unwind-tables -fno-unwind-tables
 BOARD_FRAME_LIMIT := 1536
 # How test binaries run on the build machine: under qemu-user.
 BOARD_RUN := qemu-aarch64

@@ -23,7 +23,6 @@
 /* Watched fds: a socket and a connection per device, a kick or call fd per
  * queue, and the links. */
 #define MAX_WATCH (CFG_MAX_DEVICES * (2 + CFG_MAX_QUEUES) + CFG_MAX_LINKS)
-#define NS_PER_S 1000000000ull
 /* --pcap-max default */
 #define PCAP_MAX_DEFAULT (64ull << 20)
 
@@ -140,7 +139,8 @@ static int open_all(const struct cli *c)
 	}
 	if (fwd_open(&fwd) < 0)
 		return -1;
-	if (c->pcap != NULL) {
+	/* (CFG_WITH_PCAP: without it, pcap.c is not even built) */
+	if (CFG_WITH_PCAP && c->pcap != NULL) {
 		if (pcap_open(&pcap, c->pcap,
 			      c->pcap_max ? c->pcap_max : PCAP_MAX_DEFAULT) < 0) {
 			fwd_close(&fwd);
@@ -151,13 +151,16 @@ static int open_all(const struct cli *c)
 	for (i = 0; i < c->ndev; i++) {
 		const struct cli_dev *o = &c->dev[i];
 		bool fe = o->role == DEV_FRONTEND;
-		int rc = fe ? fe_open(&devs[i].fe, i, &o->conn, &o->fe)
-			    : be_open(&devs[i].be, i, &o->conn);
+		/* (without CFG_WITH_FRONTEND the command line has no -q, and
+		 * the front-end's files are not built) */
+		int rc = CFG_WITH_FRONTEND && fe
+				 ? fe_open(&devs[i].fe, i, &o->conn, &o->fe)
+				 : be_open(&devs[i].be, i, &o->conn);
 
 		if (rc < 0) {
 			while (i-- > 0)
 				dev_close(&devs[i].dev);
-			if (fwd.pcap != NULL)
+			if (CFG_WITH_PCAP && fwd.pcap != NULL)
 				pcap_close(&pcap);
 			fwd_close(&fwd);
 			return -1;
@@ -192,7 +195,7 @@ int app_main(int argc, char **argv)
 	for (unsigned i = 0; i < ndev; i++)
 		nfe += cli.dev[i].role == DEV_FRONTEND;
 	if (cli.stats_secs)
-		stats_at = port_now_ns() + cli.stats_secs * NS_PER_S;
+		stats_at = port_now_ns() + cli.stats_secs * PORT_NS_PER_S;
 	for (;;) {
 		unsigned sig = port_sig_take(), done = 0;
 
@@ -204,7 +207,7 @@ int app_main(int argc, char **argv)
 		}
 		if (port_now_ns() >= stats_at) {
 			print_stats(ndev, false);
-			stats_at += cli.stats_secs * NS_PER_S;
+			stats_at += cli.stats_secs * PORT_NS_PER_S;
 		}
 		for (unsigned i = 0; i < ndev; i++)
 			done += cli.dev[i].role == DEV_FRONTEND &&
@@ -220,7 +223,7 @@ int app_main(int argc, char **argv)
 			rc = 1;
 		dev_close(&devs[i].dev);
 	}
-	if (fwd.pcap != NULL)
+	if (CFG_WITH_PCAP && fwd.pcap != NULL)
 		pcap_close(&pcap);
 	fwd_close(&fwd);
 	port_log_flush();

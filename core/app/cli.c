@@ -16,32 +16,46 @@
 #ifndef VHOST_VERSION
 #define VHOST_VERSION "0.2"
 #endif
+/* The board this binary was built for (the Makefile sets it). */
+#ifndef VHOST_BOARD
+#define VHOST_BOARD "custom"
+#endif
 
-static const char usage_text[] =
+/* --help: the pieces of the parts a board may leave out (config.h) go
+ * into the %s of the three texts below, so that it shows what is built. */
+static const char usage_head[] =
 	"usage: vhost [options] DEVICE [options] [DEVICE [options]] ...\n"
 	"\n"
-	"A vhost-user virtio-net back-end, and a front-end to test one.\n"
+	"A vhost-user virtio-net back-end%s.\n"
 	"Options before the first device apply to all; after one, to it.\n"
 	"\n"
 	"Devices (up to %u):\n"
 	"  -s, --server PATH     back-end listening on unix socket PATH\n"
 	"  -c, --client PATH     back-end connecting to PATH (retries until it\n"
 	"                        appears, reconnects when the front-end goes)\n"
-	"  -q, --frontend PATH   front-end connecting to a back-end on PATH\n"
-	"      --listen          front-end listens on PATH instead (for -c)\n"
+	"%s"
 	"\n"
 	"What a back-end does with the frames its guest transmits:\n"
 	"      --echo            return them on the guest's RX queue (default)\n"
 	"      --dump            print them as hex, then drop them\n"
 	"      --sink            count and drop\n"
 	"      --generate        count and drop, and fill the guest's RX queue\n"
-	"                        with --size byte frames at full rate\n"
+	"                        with --size B byte frames (42..%u, default\n"
+	"                        60) at full rate\n"
+	"%s%s%s";
+static const char usage_fe_devices[] =
+	"  -q, --frontend PATH   front-end connecting to a back-end on PATH\n"
+	"      --listen          front-end listens on PATH instead (for -c)\n";
+static const char usage_respond[] =
 	"      --respond IP[/N]  answer ARP and ping (and IPv6 neighbour\n"
-	"                        solicitation and ping6 with --ip6) for IP\n"
+	"                        solicitation and ping6 with --ip6) for IP\n";
+static const char usage_links[] =
 	"      --tap NAME        bridge to tap interface NAME (created if needed)\n"
-	"      --packet IFNAME   bridge to existing interface IFNAME (AF_PACKET)\n"
+	"      --packet IFNAME   bridge to existing interface IFNAME (AF_PACKET)\n";
+static const char usage_switch[] =
 	"      --switch          an L2 learning switch between all back-ends\n"
-	"                        (and every --tap/--packet): whole process\n"
+	"                        (and every --tap/--packet): whole process\n";
+static const char usage_fe[] =
 	"\n"
 	"Front-end:\n"
 	"      --frames N        frames to send (default 1000)\n"
@@ -58,16 +72,12 @@ static const char usage_text[] =
 	"                        must poll the rings\n"
 	"      --packed          use packed rings (VIRTIO_F_RING_PACKED)\n"
 	"      --indirect        send each TX frame as an indirect table\n"
-	"                        (VIRTIO_RING_F_INDIRECT_DESC)\n"
-	"\n"
-	"Both:\n"
-	"      --mac XX:XX:XX:XX:XX:XX   our MAC (default 52:54:00 + the IP's\n"
-	"                        last three bytes)\n"
-	"      --ip6 ADDR        also answer for this IPv6 address\n"
+	"                        (VIRTIO_RING_F_INDIRECT_DESC)\n";
+static const char usage_tail[] =
+	"%s"
 	"\n"
 	"Whole process:\n"
-	"      --pcap FILE       capture every frame, both directions (pcap)\n"
-	"      --pcap-max MB     stop capturing at this file size (default 64)\n"
+	"%s"
 	"      --stats SECS      print counters every SECS seconds\n"
 	"  -v, --verbose         trace every vhost-user message\n"
 	"  -h, --help            this text\n"
@@ -75,6 +85,31 @@ static const char usage_text[] =
 	"\n"
 	"Signals: SIGINT/SIGTERM stop (counters printed, sockets removed),\n"
 	"SIGUSR1 prints counters.  Exit status: 0 success, 1 failure, 2 usage.\n";
+static const char usage_both[] =
+	"\n"
+	"Both:\n"
+	"      --mac XX:XX:XX:XX:XX:XX   our MAC (default 52:54:00 + the IP's\n"
+	"                        last three bytes)\n"
+	"      --ip6 ADDR        also answer for this IPv6 address\n";
+static const char usage_pcap[] =
+	"      --pcap FILE       capture every frame, both directions (pcap)\n"
+	"      --pcap-max MB     stop capturing at this file size (default 64)\n";
+
+static void usage(void)
+{
+	LOG_INFO(usage_head,
+		 CFG_WITH_FRONTEND ? ", and a front-end to test one" : "",
+		 (unsigned)CFG_MAX_DEVICES,
+		 CFG_WITH_FRONTEND ? usage_fe_devices : "",
+		 (unsigned)CFG_FRAME_MAX,
+		 CFG_WITH_RESPOND ? usage_respond : "",
+		 CFG_WITH_LINKS ? usage_links : "",
+		 CFG_WITH_SWITCH ? usage_switch : "");
+	if (CFG_WITH_FRONTEND)
+		LOG_INFO(usage_fe, 42u, (unsigned)CFG_FRAME_MAX);
+	LOG_INFO(usage_tail, CFG_WITH_RESPOND ? usage_both : "",
+		 CFG_WITH_PCAP ? usage_pcap : "");
+}
 
 static bool parse_u32(const char *s, uint32_t *out)
 {
@@ -124,6 +159,51 @@ static int usage_error(const char *what, const char *arg)
 	return 2;
 }
 
+/* The options of the parts a board may leave out (config.h).  Each is
+ * refused when its part is not in the build, before anything parses it. */
+static const struct {
+	const char *opt;
+	bool built;
+} part_opts[] = {
+	{"-q", CFG_WITH_FRONTEND},
+	{"--frontend", CFG_WITH_FRONTEND},
+	{"--listen", CFG_WITH_FRONTEND},
+	{"--frames", CFG_WITH_FRONTEND},
+	{"--expect-none", CFG_WITH_FRONTEND},
+	{"--ping", CFG_WITH_FRONTEND},
+	{"--serve", CFG_WITH_FRONTEND},
+	{"--no-protocol-features", CFG_WITH_FRONTEND},
+	{"--no-kick", CFG_WITH_FRONTEND},
+	{"--packed", CFG_WITH_FRONTEND},
+	{"--indirect", CFG_WITH_FRONTEND},
+	{"--respond", CFG_WITH_RESPOND},
+	{"--ip6", CFG_WITH_RESPOND},
+	{"--mac", CFG_WITH_RESPOND},
+	{"--tap", CFG_WITH_LINKS},
+	{"--packet", CFG_WITH_LINKS},
+	{"--switch", CFG_WITH_SWITCH},
+	{"--pcap", CFG_WITH_PCAP},
+	{"--pcap-max", CFG_WITH_PCAP},
+};
+
+/* 2 after saying so if option a belongs to a part left out, else 0. */
+static int part_check(const char *a)
+{
+	/* everything built: nothing to look up (and no table in the binary) */
+	if (CFG_WITH_FRONTEND && CFG_WITH_RESPOND && CFG_WITH_LINKS &&
+	    CFG_WITH_SWITCH && CFG_WITH_PCAP)
+		return 0;
+	for (unsigned k = 0; k < sizeof(part_opts) / sizeof(part_opts[0]);
+	     k++) {
+		if (!part_opts[k].built && strcmp(a, part_opts[k].opt) == 0) {
+			LOG_ERR("%s: not in this build (board " VHOST_BOARD ")",
+				a);
+			return 2;
+		}
+	}
+	return 0;
+}
+
 /* Long and short spellings of one option. */
 static bool is(const char *a, const char *s, const char *l)
 {
@@ -144,7 +224,9 @@ static int add_link(struct cli *c, enum link_kind kind, const char *name,
 	if (name == NULL || name[0] == '\0')
 		return usage_error("expected an interface name after",
 				   kind == LINK_TAP ? "--tap" : "--packet");
-	if (c->nlinks >= CFG_MAX_LINKS)
+	/* (the table has one entry even with CFG_MAX_LINKS 0, never used) */
+	if (!CFG_WITH_LINKS || c->nlinks >= sizeof(c->link_dev) /
+						  sizeof(c->link_dev[0]))
 		return usage_error("too many --tap/--packet for this board "
 				   "(CFG_MAX_LINKS)", NULL);
 	c->link_kind[c->nlinks] = kind;
@@ -212,7 +294,9 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 		o->fe_listen = true;
 		return 1;
 	}
-	if (is(a, NULL, "--respond")) {
+	/* (part_check refused these if their part is left out; the tests of
+	 * CFG_WITH_* let the compiler drop the responder's parsers too) */
+	if (CFG_WITH_RESPOND && is(a, NULL, "--respond")) {
 		struct respond_cfg *r = &o->fwd.resp;
 		if (!respond_parse_ip4(val, r->ip4, &r->prefix))
 			return -usage_error("expected IPv4[/prefix] after "
@@ -226,7 +310,7 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 		}
 		return 2;
 	}
-	if (is(a, NULL, "--ip6")) {
+	if (CFG_WITH_RESPOND && is(a, NULL, "--ip6")) {
 		if (!respond_parse_ip6(val, o->fwd.resp.ip6))
 			return -usage_error("expected an IPv6 address after "
 					    "--ip6, got", val ? val : "");
@@ -241,7 +325,7 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 		*t->mac_set = true;
 		return 2;
 	}
-	if (is(a, NULL, "--ping")) {
+	if (CFG_WITH_FRONTEND && is(a, NULL, "--ping")) {
 		uint8_t prefix;
 		if (!respond_parse_ip4(val, o->fe.ping_ip, &prefix))
 			return -usage_error("expected an IPv4 address after "
@@ -296,11 +380,12 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-		int used;
+		int used = part_check(a);
 
+		if (used != 0)
+			return used;
 		if (is(a, "-h", "--help")) {
-			LOG_INFO(usage_text, (unsigned)CFG_MAX_DEVICES, 42u,
-				 (unsigned)CFG_FRAME_MAX);
+			usage();
 			return -1;
 		} else if (is(a, NULL, "--version")) {
 			LOG_INFO("vhost " VHOST_VERSION "\n");

@@ -5,6 +5,10 @@
  * counted, so no device, guest or interface can make another one wait or
  * grow our memory.  The one exception is echo into a full RX ring, where
  * the frame simply stays in the guest's own TX ring (net.c).
+ *
+ * The switch, the responder, links and the capture are each reached only
+ * behind their CFG_WITH_* test (config.h), so that a board that leaves
+ * one out links none of its code.
  */
 #include "core/app/fwd.h"
 
@@ -18,8 +22,9 @@ static int fwd_guest_frame(void *ctx, struct net_dev *from, unsigned pair,
 
 int fwd_open(struct fwd *f)
 {
-	sw_init(&f->sw, (uint64_t)CFG_SWITCH_AGE_MS * 1000000ull);
-	for (unsigned i = 0; i < f->nlinks; i++) {
+	if (CFG_WITH_SWITCH)
+		sw_init(&f->sw, (uint64_t)CFG_SWITCH_AGE_MS * PORT_NS_PER_MS);
+	for (unsigned i = 0; CFG_WITH_LINKS && i < f->nlinks; i++) {
 		struct link *l = &f->link[i];
 		int fd = l->kind == LINK_TAP ? port_tap_open(l->name)
 					     : port_packet_open(l->name);
@@ -27,7 +32,7 @@ int fwd_open(struct fwd *f)
 			LOG_ERR("cannot open %s %s (error %d)%s",
 				l->kind == LINK_TAP ? "tap" : "interface",
 				l->name, -fd,
-				fd == -PORT_ENOENT || fd == -19 /* ENODEV */
+				fd == -PORT_ENOENT || fd == -PORT_ENODEV
 					? ": no such interface"
 					: "");
 			fwd_close(f);
@@ -71,7 +76,7 @@ void fwd_attach(struct fwd *f, unsigned i, struct be_dev *be,
 /* Capture one frame (no-op without --pcap). */
 static void capture(const struct fwd *f, const struct net_frame *fr)
 {
-	if (f->pcap != NULL)
+	if (CFG_WITH_PCAP && f->pcap != NULL)
 		pcap_frame(f->pcap, fr->iov, fr->n, fr->skip, fr->len);
 }
 
@@ -95,6 +100,8 @@ static void link_send(struct fwd *f, struct link *l,
 	unsigned n = 0;
 	long r;
 
+	if (!CFG_WITH_LINKS)
+		return;
 	for (unsigned i = 0; i < fr->n && left > 0 && n < FWD_IOV_MAX; i++) {
 		uint32_t k = fr->iov[i].len;
 		if (skip >= k) {
@@ -144,6 +151,8 @@ static void switch_frame(struct fwd *f, uint16_t in,
 	uint8_t eth[12];
 	uint16_t out;
 
+	if (!CFG_WITH_SWITCH)
+		return;
 	if (net_frame_gather(fr, eth, sizeof(eth)) != sizeof(eth))
 		return;
 	sw_learn(&f->sw, eth + 6, in, now);
@@ -177,6 +186,8 @@ static int respond(struct fwd_port *p, unsigned pair,
 	uint32_t n;
 	int r;
 
+	if (!CFG_WITH_RESPOND)
+		return NET_DROPPED;
 	n = net_frame_gather(fr, f->buf, sizeof(f->buf));
 	n = respond_frame(&p->o.resp, f->buf, n, f->reply, sizeof(f->reply));
 	if (n == 0)
@@ -299,6 +310,8 @@ void fwd_link_readable(struct fwd *f, unsigned i)
 	struct link *l = &f->link[i];
 	uint64_t now = port_now_ns();
 
+	if (!CFG_WITH_LINKS)
+		return;
 	/* A bounded batch: a flood on one interface cannot starve the loop.
 	 * What the guest has no room for is dropped, never queued. */
 	for (unsigned k = 0; k < CFG_BATCH; k++) {
@@ -336,19 +349,19 @@ void fwd_flush(struct fwd *f)
 	for (unsigned i = 0; i < f->ndev; i++)
 		if (f->port[i].be != NULL && f->port[i].be->dev.fd >= 0)
 			be_flush(f->port[i].be);
-	if (f->pcap != NULL)
+	if (CFG_WITH_PCAP && f->pcap != NULL)
 		pcap_flush(f->pcap);
 }
 
 void fwd_dev_gone(struct fwd *f, unsigned i)
 {
-	if (f->switching)
+	if (CFG_WITH_SWITCH && f->switching)
 		sw_forget_port(&f->sw, (uint16_t)i);
 }
 
 void fwd_print_stats(const struct fwd *f)
 {
-	for (unsigned i = 0; i < f->nlinks; i++) {
+	for (unsigned i = 0; CFG_WITH_LINKS && i < f->nlinks; i++) {
 		const struct link *l = &f->link[i];
 		LOG_INFO("%s %s: rx %llu frames %llu bytes, tx %llu frames %llu "
 			 "bytes, drops: no-rx %llu tx %llu oversize %llu\n",
@@ -361,7 +374,7 @@ void fwd_print_stats(const struct fwd *f)
 			 (unsigned long long)l->st.drop_tx,
 			 (unsigned long long)l->st.drop_oversize);
 	}
-	if (f->switching)
+	if (CFG_WITH_SWITCH && f->switching)
 		LOG_INFO("switch: %u addresses learned, %llu learned in all, "
 			 "%llu moved, %llu aged, %llu evicted\n",
 			 sw_count(&f->sw, port_now_ns()),
@@ -369,7 +382,7 @@ void fwd_print_stats(const struct fwd *f)
 			 (unsigned long long)f->sw.moved,
 			 (unsigned long long)f->sw.aged,
 			 (unsigned long long)f->sw.evicted);
-	if (f->pcap != NULL)
+	if (CFG_WITH_PCAP && f->pcap != NULL)
 		LOG_INFO("capture: %llu frames captured, %llu not captured\n",
 			 (unsigned long long)f->pcap->captured,
 			 (unsigned long long)f->pcap->not_captured);

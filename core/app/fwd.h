@@ -67,7 +67,7 @@ struct link {
 /* Switch ports: device i is port i, link j is port CFG_MAX_DEVICES + j. */
 #define FWD_LINK_PORT(j) ((uint16_t)(CFG_MAX_DEVICES + (j)))
 /* Pieces of a frame written to a link at once (port_net_send's limit). */
-#define FWD_IOV_MAX 64
+#define FWD_IOV_MAX PORT_NET_IOV_MAX
 
 struct fwd;
 

@@ -1,5 +1,6 @@
 /*
- * clock.c - monotonic time, and wall-clock time for capture timestamps.
+ * clock.c - monotonic time (the wall clock, only the capture's, is in
+ * file.c).
  */
 #define _GNU_SOURCE
 
@@ -15,16 +16,5 @@ uint64_t port_now_ns(void)
 	 * anything useful with an error anyway, so none is reported. */
 	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
 		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t port_wall_ns(void)
-{
-	struct timespec ts;
-
-	/* Settable, so it may jump either way; only stamps captures.  A clock
-	 * set before 1970 reads as 1970 rather than as a huge unsigned time. */
-	if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || ts.tv_sec < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * PORT_NS_PER_S + (uint64_t)ts.tv_nsec;
 }

@@ -10,12 +10,15 @@
 #include "port/linux/internal.h"
 #include "port/port.h"
 
+void (*fd_close_hook)(int fd);
+
 void port_fd_close(int fd)
 {
 	if (fd < 0)
 		return;
 	/* A packet socket's receive ring goes with it (net.c). */
-	net_fd_release(fd);
+	if (fd_close_hook)
+		fd_close_hook(fd);
 	/* No retry on EINTR: Linux releases the fd before it can report EINTR,
 	 * so a second close() could hit an fd reused by someone else.  Errors
 	 * are of no use to the caller, who has given the fd up either way. */

@@ -1,10 +1,12 @@
 /*
- * file.c - regular files written by the back-end (capture output).
+ * file.c - regular files written by the back-end, and the wall clock
+ * that stamps what goes in them: the capture's needs (port.h, FEATURES).
  */
 #define _GNU_SOURCE
 
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "port/port.h"
@@ -40,4 +42,15 @@ long port_file_write(int fd, const void *buf, uint32_t len)
 		r = write(fd, buf, len);
 	while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : (long)r;
+}
+
+uint64_t port_wall_ns(void)
+{
+	struct timespec ts;
+
+	/* Settable, so it may jump either way; only stamps captures.  A clock
+	 * set before 1970 reads as 1970 rather than as a huge unsigned time. */
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || ts.tv_sec < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * PORT_NS_PER_S + (uint64_t)ts.tv_nsec;
 }

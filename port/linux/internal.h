@@ -7,8 +7,11 @@
 
 #include <stdbool.h>
 
-/* net.c: fd is being closed; unmap the receive ring it may have. */
-void net_fd_release(int fd);
+/* fd.c: called with an fd about to be closed, if set.  net.c sets it to
+ * unmap a packet socket's receive ring once it has mapped one: a pointer,
+ * not a call, so that a build without links (port.h, FEATURES) can leave
+ * net.c out. */
+extern void (*fd_close_hook)(int fd);
 
 /* mem.c, from the SIGBUS handler: addr lies in one of our mappings, whose
  * file lost that page: put a zeroed page there and note it.  False if

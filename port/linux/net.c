@@ -104,8 +104,6 @@ _Static_assert(sizeof(struct net_tp_hdr) == 48, "tpacket3_hdr");
 #define NET_PACKET_RING 1
 #endif
 
-/* Most pieces one frame may be sent in (port.h). */
-#define NET_IOV_MAX 64
 /* Outgoing frames skipped per receive call before giving up for now (the
  * fd stays readable, so the caller comes back). */
 #define NET_SKIP_MAX 64
@@ -174,7 +172,8 @@ static struct net_ring *ring_of(int fd)
 	return NULL;
 }
 
-void net_fd_release(int fd)
+/* fd is being closed: unmap the receive ring it may have. */
+static void net_fd_release(int fd)
 {
 	struct net_ring *r = ring_of(fd);
 
@@ -228,6 +227,7 @@ static int ring_setup(int fd)
 	r->fd = fd;
 	r->blk = r->left = r->off = 0;
 	rings_used++;
+	fd_close_hook = net_fd_release;
 	return 1;
 plain:
 	v = NET_TPACKET_V1;
@@ -470,10 +470,10 @@ long port_net_recv(int fd, void *buf, uint32_t len)
 
 long port_net_send(int fd, const struct port_iov *iov, unsigned n)
 {
-	struct iovec v[NET_IOV_MAX];
+	struct iovec v[PORT_NET_IOV_MAX];
 	ssize_t r;
 
-	if (n == 0 || n > NET_IOV_MAX || !iov)
+	if (n == 0 || n > PORT_NET_IOV_MAX || !iov)
 		return -EINVAL;
 	for (unsigned i = 0; i < n; i++) {
 		if (!iov[i].base && iov[i].len)

@@ -1,7 +1,10 @@
 # e2e.sh - end-to-end tests: the real `vhost` back-end and front-end over
 # real unix sockets, run natively or as aarch64 binaries under qemu-user.
-# Sourced by tests/run.sh, which sets BOARD, BUILD, RUN, BINUTILS, VHOST
-# and provides result/pass/fail.  Every process a test starts is ended by
+# Sourced by tests/run.sh, which sets BOARD, BUILD, RUN, BINUTILS, VHOST,
+# WITHOUT (the parts the board leaves out), FE_VHOST and FE_RUN (the
+# front-end that drives the back-end: the board's own binary, or another
+# board's where it has none), SIZE_LIMIT, and provides
+# result/pass/fail/skip/unbuilt.  Every process a test starts is ended by
 # PID, also when the test fails.
 
 E2E_PIDS=()
@@ -21,14 +24,20 @@ trap 'e2e_cleanup; netns_cleanup 2>/dev/null' EXIT
 
 vh() { $RUN "$VHOST" "$@"; }
 
-# start_bg LOG ARGS...: vhost in the background; sets BG_PID.
-start_bg() {
-	local log=$1
-	shift
-	$RUN "$VHOST" "$@" >"$log" 2>&1 &
+# bg LOG RUNNER BINARY ARGS...: in the background; sets BG_PID.
+bg() {
+	local log=$1 run=$2 bin=$3
+	shift 3
+	$run "$bin" "$@" >"$log" 2>&1 &
 	BG_PID=$!
 	E2E_PIDS+=("$BG_PID")
 }
+
+# start_bg LOG ARGS...: the board's vhost in the background; sets BG_PID.
+start_bg() { bg "$1" "$RUN" "$VHOST" "${@:2}"; }
+
+# fe_bg LOG ARGS...: the front-end in the background; sets BG_PID.
+fe_bg() { bg "$1" "$FE_RUN" "$FE_VHOST" "${@:2}"; }
 
 # wait_for COND_CMD...: up to 20 s.
 wait_for() {
@@ -54,7 +63,7 @@ stop() {
 	return $rc
 }
 
-fe() { timeout 300 $RUN "$VHOST" "$@"; }
+fe() { timeout 300 $FE_RUN "$FE_VHOST" "$@"; }
 
 # A back-end on a fresh socket: sets SOCK, BE, BELOG.
 be_start() {
@@ -158,7 +167,7 @@ t_client_mode() {
 t_single_process() {
 	# back-end and front-end in one process, one poll loop
 	local s=$E2E_DIR/self.sock
-	fe -s "$s" -q "$s" --frames 10000 >"$E2E_DIR/self.log" 2>&1 &&
+	timeout 300 $RUN "$VHOST" -s "$s" -q "$s" --frames 10000 >"$E2E_DIR/self.log" 2>&1 &&
 		has "$E2E_DIR/self.log" "received 10000 intact" && [ ! -e "$s" ]
 }
 
@@ -168,7 +177,7 @@ t_disconnect_midstream() {
 	sleep 0.3
 	fds0=$(nfds "$BE")
 	maps0=$(nmaps "$BE")
-	start_bg "$E2E_DIR/fe-long.log" -q "$SOCK" --frames 4000000000
+	fe_bg "$E2E_DIR/fe-long.log" -q "$SOCK" --frames 4000000000
 	fepid=$BG_PID
 	wait_for has "$BELOG" "connected to a front-end" || return 1
 	sleep 1
@@ -186,7 +195,7 @@ t_disconnect_midstream() {
 t_second_frontend_refused() {
 	local fepid
 	be_start || return 1
-	start_bg "$E2E_DIR/fe-long.log" -q "$SOCK" --frames 4000000000
+	fe_bg "$E2E_DIR/fe-long.log" -q "$SOCK" --frames 4000000000
 	fepid=$BG_PID
 	wait_for has "$BELOG" "connected to a front-end" || return 1
 	fe -q "$SOCK" --frames 10 >"$E2E_DIR/fe2.log" 2>&1 && return 1
@@ -259,7 +268,7 @@ t_flood() {
 	BE=$BG_PID
 	wait_for test -S "$E2E_DIR/f$((n - 1)).sock" || return 1
 	for i in $(seq 0 $((n - 1))); do
-		start_bg "$E2E_DIR/fe$i.log" -q "$E2E_DIR/f$i.sock" --frames 500000
+		fe_bg "$E2E_DIR/fe$i.log" -q "$E2E_DIR/f$i.sock" --frames 500000
 		pids+=("$BG_PID")
 	done
 	wait_for count_ge "$BELOG" "connected to a front-end" "$n" || return 1
@@ -346,33 +355,65 @@ t_sleeps_when_idle() {
 	stop "$BE"
 }
 
+# An option of each part a board may leave out (core/config.h).
+declare -A E2E_PART_OPT=([frontend]="-q x.sock" [respond]="--respond 192.0.2.1"
+	[switch]="--switch" [pcap]="--pcap x.pcap" [links]="--tap vht0")
+
 t_cli() {
-	local out
-	out=$(vh --help) && echo "$out" | grep -q -- "--server PATH" || return 1
+	local out p opt help
+	help=$(vh --help) && echo "$help" | grep -q -- "--server PATH" || return 1
 	vh --bogus >/dev/null 2>&1
 	[ $? -eq 2 ] || return 1
 	out=$(vh 2>&1)
 	[ $? -eq 2 ] && echo "$out" | grep -q "no device" || return 1
-	out=$(vh -q "$E2E_DIR/x.sock" --size 20 2>&1)
-	[ $? -eq 1 ] && echo "$out" | grep -q -- "--size 20"
+	if [ -z "$(unbuilt frontend)" ]; then
+		out=$(vh -q "$E2E_DIR/x.sock" --size 20 2>&1)
+		[ $? -eq 1 ] && echo "$out" | grep -q -- "--size 20" || return 1
+	fi
+	# a part left out: its option is refused by name, and --help does
+	# not offer it
+	for p in $WITHOUT; do
+		opt=${E2E_PART_OPT[$p]}
+		out=$(vh -s "$E2E_DIR/x.sock" $opt 2>&1)
+		[ $? -eq 2 ] && echo "$out" | grep -qF -- "${opt%% *}: not in this build (board $BOARD)" ||
+			{ echo "  $p: '$opt' not refused: $out"; return 1; }
+		! echo "$help" | grep -qE -- "^ *${opt%% *}[ ,]" ||
+			{ echo "  $p: --help still offers ${opt%% *}"; return 1; }
+	done
 }
 
-e2e_all() {
-	local t
+# What a test needs of the board's own binary beyond the back-end: the
+# test is skipped (not passed) where the board leaves that out.
+declare -A E2E_NEEDS=([t_single_process]=frontend)
+
+# e2e_run KIND TEST...: run the tests, each from a fresh directory.
+e2e_run() {
+	local t out lines=$1
+	shift
 	E2E_DIR=$(mktemp -d /tmp/vhost-e2e.XXXXXX)
-	for t in t_echo t_sink t_sink_detects_echo t_dump t_no_protocol_features \
-		t_polled_rings t_packed_indirect t_frame_sizes t_client_mode t_single_process t_disconnect_midstream \
-		t_second_frontend_refused t_bad_input t_soak t_flood t_rate_limit t_signals t_trace \
-		t_sleeps_when_idle t_cli; do
+	for t in "$@"; do
+		out=$(unbuilt ${E2E_NEEDS[$t]:-})
+		if [ -n "$out" ]; then
+			skip "$BOARD e2e ${t#t_}" "$out"
+			continue
+		fi
 		if $t; then pass "$BOARD e2e ${t#t_}"; else
 			fail "$BOARD e2e ${t#t_}"
-			[ -n "${BELOG:-}" ] && [ -f "$BELOG" ] && tail -n 5 "$BELOG" | sed 's/^/  | /'
+			[ -n "${BELOG:-}" ] && [ -f "$BELOG" ] && tail -n "$lines" "$BELOG" | sed 's/^/  | /'
 		fi
 		e2e_cleanup
+		netns_cleanup 2>/dev/null
 		E2E_DIR=$(mktemp -d /tmp/vhost-e2e.XXXXXX)
 		BELOG=
 	done
 	e2e_cleanup
+}
+
+e2e_all() {
+	e2e_run 5 t_echo t_sink t_sink_detects_echo t_dump t_no_protocol_features \
+		t_polled_rings t_packed_indirect t_frame_sizes t_client_mode t_single_process t_disconnect_midstream \
+		t_second_frontend_refused t_bad_input t_soak t_flood t_rate_limit t_signals t_trace \
+		t_sleeps_when_idle t_cli
 }
 
 # ---- checks of the linked binary ----------------------------------------
@@ -399,13 +440,17 @@ no_recursion() {
 	return $rc
 }
 
+# The symbols of each part a board may leave out.
+declare -A E2E_PART_SYMS=([frontend]="fe_|vqd_|pkt_check_" [respond]="respond_"
+	[switch]="sw_|l2sw_" [pcap]="pcap_|port_file_|port_wall_ns" [links]="port_(tap|packet|net)_")
+
 binary_checks() {
-	local f size syms und
+	local f size syms und p
 	f=$(file "$VHOST")
 	result "$BOARD binary is static" grep -q "statically linked" <<<"$f"
-	if [ "$BOARD" = qemu-virt ]; then
-		result "$BOARD binary is aarch64" grep -q "ARM aarch64" <<<"$f"
-	fi
+	case $RUN in *aarch64*)
+		result "$BOARD binary is aarch64" grep -q "ARM aarch64" <<<"$f" ;;
+	esac
 	syms=$("${BINUTILS}nm" "$VHOST")
 	# the symbol table is there (so the next check means something)
 	result "$BOARD binary has symbols" grep -q " T app_main" <<<"$syms"
@@ -413,7 +458,13 @@ binary_checks() {
 		bash -c '! grep -qE " [TtWw] (malloc|calloc|realloc|free)$" <<<"$1"' _ "$syms"
 	size=$(stat -c %s "$BUILD/vhost.stripped")
 	echo "  stripped binary: $size bytes ($((size / 1024)) KiB)"
-	result "$BOARD stripped binary under 128 KiB" test "$size" -lt 131072
+	result "$BOARD stripped binary under $((SIZE_LIMIT / 1024)) KiB" test "$size" -lt "$SIZE_LIMIT"
+	# a part the board leaves out is not in the binary, nor what only it
+	# needs of the port (port.h, FEATURES)
+	for p in $WITHOUT; do
+		result "$BOARD binary has no $p (left out)" \
+			bash -c '! grep -E " [TtDdRrBb] ($1)" <<<"$2"' _ "${E2E_PART_SYMS[$p]}" "$syms"
+	done
 	# core/ reaches the OS only through port_*: its objects need nothing
 	# else from outside but mem*/str* (and compiler helpers: the stack
 	# protector, aarch64's outline atomics of the dirty log)

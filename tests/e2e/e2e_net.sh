@@ -55,7 +55,7 @@ bridge_backend() {
 # namespace's kernel (192.0.2.1), and stays to be pinged by it.
 bridge_ping_both_ways() {
 	local fepid
-	start_bg "$E2E_DIR/fe.log" -q "$SOCK" --respond 192.0.2.2/24 \
+	fe_bg "$E2E_DIR/fe.log" -q "$SOCK" --respond 192.0.2.2/24 \
 		--ping 192.0.2.1 --frames 500 --serve 5
 	fepid=$BG_PID
 	wait_for has "$E2E_DIR/fe.log" "192.0.2.1 is at" || { cat "$E2E_DIR/fe.log" "$BELOG"; return 1; }
@@ -94,9 +94,9 @@ t_switch() {
 	BE=$BG_PID
 	wait_for test -S "$s3" || return 1
 	# two quiet hosts, then one that pings the first of them
-	start_bg "$E2E_DIR/fe2.log" -q "$s2" --respond 192.0.2.2 --serve 10
+	fe_bg "$E2E_DIR/fe2.log" -q "$s2" --respond 192.0.2.2 --serve 10
 	p2=$BG_PID
-	start_bg "$E2E_DIR/fe3.log" -q "$s3" --respond 192.0.2.3 --serve 10
+	fe_bg "$E2E_DIR/fe3.log" -q "$s3" --respond 192.0.2.3 --serve 10
 	p3=$BG_PID
 	wait_for count_ge "$BELOG" "connected to a front-end" 2 || return 1
 	fe -q "$s1" --respond 192.0.2.1 --ping 192.0.2.2 --frames 300 >"$E2E_DIR/fe1.log" 2>&1 ||
@@ -159,7 +159,7 @@ t_devices_independent() {
 	start_bg "$BELOG" -s "$sa" --echo -s "$sb" --respond 192.0.2.1
 	BE=$BG_PID
 	wait_for test -S "$sb" || return 1
-	start_bg "$E2E_DIR/fe.log" -q "$sb" --respond 192.0.2.2 --ping 192.0.2.1 --frames 3000
+	fe_bg "$E2E_DIR/fe.log" -q "$sb" --respond 192.0.2.2 --ping 192.0.2.1 --frames 3000
 	fepid=$BG_PID
 	timeout 30 $RUN "$BUILD/tools/badpeer" "$sa" ring || return 1
 	timeout 30 $RUN "$BUILD/tools/badpeer" "$sa" regions || return 1
@@ -170,20 +170,13 @@ t_devices_independent() {
 		has "$BELOG" "dev0: connections 3, dropped for bad input 2"
 }
 
+# The parts of the board's binary each test needs (e2e.sh, E2E_NEEDS).
+E2E_NEEDS+=([t_respond]=respond [t_switch]=switch [t_pcap]="pcap respond"
+	[t_pcap_cap]=pcap [t_devices_independent]=respond [t_tap]=links [t_packet]=links)
+
 e2e_net_all() {
-	local t tests="t_respond t_switch t_pcap t_pcap_cap t_stats t_devices_independent"
+	local tests="t_respond t_switch t_pcap t_pcap_cap t_stats t_devices_independent"
 	# tap and AF_PACKET run natively (the board's binary as the host sees it)
 	[ -z "$RUN" ] && tests="$tests t_tap t_packet"
-	E2E_DIR=$(mktemp -d /tmp/vhost-e2e.XXXXXX)
-	for t in $tests; do
-		if $t; then pass "$BOARD e2e ${t#t_}"; else
-			fail "$BOARD e2e ${t#t_}"
-			[ -n "${BELOG:-}" ] && [ -f "$BELOG" ] && tail -n 8 "$BELOG" | sed 's/^/  | /'
-		fi
-		e2e_cleanup
-		netns_cleanup
-		E2E_DIR=$(mktemp -d /tmp/vhost-e2e.XXXXXX)
-		BELOG=
-	done
-	e2e_cleanup
+	e2e_run 8 $tests
 }

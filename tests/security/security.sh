@@ -2,7 +2,7 @@
 # published vulnerability in vhost-user back-ends (tests/security/*.c,
 # see README there), each against the real back-end, natively or as
 # aarch64 binaries under qemu-user.  Sourced by tests/run.sh after e2e.sh,
-# whose helpers it uses.
+# whose helpers it uses (the front-ends: FE_VHOST, see e2e.sh).
 #
 # For each test: a back-end serving two devices.  Device 1 has a front-end
 # of its own, running traffic all along (the bystander).  The test attacks
@@ -26,7 +26,7 @@ sec_one() {
 	BE=$BG_PID
 	wait_for test -S "$sb" || return 1
 	# the bystander, at low priority: it shares the CPUs with the test
-	nice -n 19 $RUN "$VHOST" -q "$sb" --frames 4000000000 >"$bylog" 2>&1 &
+	nice -n 19 $FE_RUN "$FE_VHOST" -q "$sb" --frames 4000000000 >"$bylog" 2>&1 &
 	bys=$!
 	E2E_PIDS+=("$bys")
 	wait_for has "$BELOG" "dev1: connected" || return 1

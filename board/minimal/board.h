@@ -1,0 +1,18 @@
+/*
+ * board/minimal - the smallest useful back-end: aarch64 like qemu-virt,
+ * serving guests that want their frames echoed (--echo), dropped
+ * (--sink) or printed (--dump).  The front-end, the responder, the
+ * switch, the capture and tap/packet links are left out: their code is
+ * not in the binary, their options are refused, and the port need not
+ * provide what only they use (port.h, FEATURES).
+ */
+#ifndef BOARD_H
+#define BOARD_H
+
+#define CFG_WITH_FRONTEND 0
+#define CFG_WITH_RESPOND 0
+#define CFG_WITH_SWITCH 0
+#define CFG_WITH_PCAP 0
+#define CFG_MAX_LINKS 0
+
+#endif
