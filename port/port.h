@@ -161,6 +161,7 @@ int port_poll(struct port_pollfd *fds, unsigned n, int64_t timeout_ns);
 /* Monotonic clock in nanoseconds. */
 uint64_t port_now_ns(void);
 
+#define PORT_NS_PER_US 1000ull
 #define PORT_NS_PER_MS 1000000ull
 #define PORT_NS_PER_S 1000000000ull
 

@@ -33,6 +33,7 @@ static union dev_slot {
 	struct be_dev be;
 	struct fe_dev fe;
 } devs[CFG_MAX_DEVICES];
+static struct cli cli; /* the command line, as parsed */
 static struct fwd fwd;
 static struct pcap pcap;
 static struct port_pollfd pfd[MAX_WATCH];
@@ -172,7 +173,6 @@ static int open_all(const struct cli *c)
 
 int app_main(int argc, char **argv)
 {
-	static struct cli cli;
 	unsigned nfe = 0, ndev;
 	uint64_t stats_at = UINT64_MAX;
 	int rc = cli_parse(&cli, argc, argv);

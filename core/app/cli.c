@@ -358,22 +358,18 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 
 int cli_parse(struct cli *c, int argc, char **argv)
 {
-	/* the defaults, and what was explicit, per device */
-	static struct cli_dev def;
-	static bool action_set[CFG_MAX_DEVICES + 1], mac_set[CFG_MAX_DEVICES + 1];
+	struct cli_dev *def = &c->def;
+	bool *action_set = c->action_set, *mac_set = c->mac_set;
 	struct target t;
 	bool verbose = false;
 	int default_link = -1;
 
 	memset(c, 0, sizeof(*c));
-	memset(&def, 0, sizeof(def));
-	memset(action_set, 0, sizeof(action_set));
-	memset(mac_set, 0, sizeof(mac_set));
-	def.fwd.action = ACT_ECHO;
-	def.fe.frames = 1000;
-	def.fe.size = 60;
-	def.fwd.link = -1;
-	t.o = &def;
+	def->fwd.action = ACT_ECHO;
+	def->fe.frames = 1000;
+	def->fe.size = 60;
+	def->fwd.link = -1;
+	t.o = def;
 	t.dev = -1;
 	t.action_set = &action_set[CFG_MAX_DEVICES];
 	t.mac_set = &mac_set[CFG_MAX_DEVICES];
@@ -423,7 +419,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 				return usage_error("too many devices for this "
 						   "board (CFG_MAX_DEVICES)",
 						   NULL);
-			c->dev[n] = def;
+			c->dev[n] = *def;
 			c->dev[n].conn.path = val;
 			c->dev[n].role = (a[1] == 'q' || a[2] == 'f')
 						 ? DEV_FRONTEND

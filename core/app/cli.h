@@ -42,6 +42,12 @@ struct cli {
 	const char *pcap;
 	uint64_t pcap_max; /* bytes, 0: no cap */
 	uint32_t stats_secs;
+	/* while parsing: the options before the first device (the defaults
+	 * of all), and per device (the last entry: the defaults) whether an
+	 * action or --mac was given explicitly */
+	struct cli_dev def;
+	bool action_set[CFG_MAX_DEVICES + 1];
+	bool mac_set[CFG_MAX_DEVICES + 1];
 };
 
 /* Parse argv.  Returns 0, 2 after logging a usage error, or -1 when

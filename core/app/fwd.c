@@ -77,7 +77,7 @@ void fwd_attach(struct fwd *f, unsigned i, struct be_dev *be,
 static void capture(const struct fwd *f, const struct net_frame *fr)
 {
 	if (CFG_WITH_PCAP && f->pcap != NULL)
-		pcap_frame(f->pcap, fr->iov, fr->n, fr->skip, fr->len);
+		pcap_frame(f->pcap, fr);
 }
 
 /* Every frame a guest receives goes through here, and is captured. */

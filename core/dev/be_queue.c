@@ -198,7 +198,7 @@ void be_watch(struct vu_dev *dev, struct dev_pollset *ps, uint64_t now)
 		if (vq->busy)
 			dev_watch_until(ps, now);
 		else if (vq->polled && net_queue_ready(vq))
-			dev_watch_until(ps, now + CFG_NOFD_POLL_US * 1000ull);
+			dev_watch_until(ps, now + CFG_NOFD_POLL_US * PORT_NS_PER_US);
 	}
 }
 

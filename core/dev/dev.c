@@ -15,7 +15,6 @@
 #include "core/log.h"
 #include "core/net/net.h"
 
-#define NS_PER_MS 1000000ull
 /* Messages taken per wake-up, so one chatty peer cannot starve the rest. */
 #define MSGS_PER_EVENT 32
 
@@ -85,7 +84,7 @@ void dev_disconnect(struct vu_dev *d, const char *why)
 	d->gen++;
 	d->broken = false;
 	if (d->role->disconnected(d, why) && !d->o.listen)
-		d->retry_at = port_now_ns() + CFG_RECONNECT_MS * NS_PER_MS;
+		d->retry_at = port_now_ns() + CFG_RECONNECT_MS * PORT_NS_PER_MS;
 }
 
 void dev_close(struct vu_dev *d)
@@ -217,7 +216,7 @@ static void try_connect(struct vu_dev *d, uint64_t now)
 			 d->name, d->o.path, -rc, (unsigned)CFG_RECONNECT_MS);
 		d->said_waiting = true;
 	}
-	d->retry_at = now + CFG_RECONNECT_MS * NS_PER_MS;
+	d->retry_at = now + CFG_RECONNECT_MS * PORT_NS_PER_MS;
 }
 
 void dev_tick(struct vu_dev *d, uint64_t now)

@@ -19,7 +19,6 @@
 #define FE_PING_WINDOW 32u
 #define FE_PING_ID 0x7668u /* "vh" */
 #define FE_ARP_TRIES 5u
-#define NS_PER_S 1000000000ull
 
 static void ping_pump(struct fe_dev *d, uint64_t now)
 {
@@ -48,7 +47,7 @@ static void ping_pump(struct fe_dev *d, uint64_t now)
 		if (n > 0) {
 			fe_tx_send(d, n);
 			f->arp_sent++;
-			f->arp_at = now + NS_PER_S;
+			f->arp_at = now + PORT_NS_PER_S;
 		}
 		return;
 	}
@@ -131,7 +130,7 @@ static int ping_over(struct fe_dev *d, uint64_t now)
 	}
 	if (d->o.serve_secs > 0) {
 		if (f->serve_end == 0)
-			f->serve_end = now + d->o.serve_secs * NS_PER_S;
+			f->serve_end = now + d->o.serve_secs * PORT_NS_PER_S;
 		if (now < f->serve_end)
 			return 0;
 	}

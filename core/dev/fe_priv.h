@@ -22,8 +22,8 @@ static inline struct fe_dev *fe_of(struct vu_dev *d)
 
 /* Where our one region sits in "guest-physical" space. */
 #define FE_GPA_BASE 0x40000000ull
-#define FE_TIMEOUT_NS (10ull * 1000000000ull)
-#define FE_GRACE_NS (300ull * 1000000ull)
+#define FE_TIMEOUT_NS (10 * PORT_NS_PER_S)
+#define FE_GRACE_NS (300 * PORT_NS_PER_MS)
 #define FE_NUM CFG_FE_QUEUE_SIZE
 #define FE_TX_SLOTS (FE_NUM / 2) /* a TX chain is two descriptors */
 

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "core/net/iov.h"
+#include "core/net/net.h"
 #include "core/log.h"
 #include "port/port.h"
 
@@ -106,8 +106,8 @@ static uint8_t *stage(struct pcap *p, uint32_t incl, uint32_t orig)
 	 * here, so it lasts until 2106. */
 	ns = port_wall_ns();
 	b = p->buf + p->fill;
-	b = put32(b, (uint32_t)(ns / 1000000000u));
-	b = put32(b, (uint32_t)(ns % 1000000000u / 1000u));
+	b = put32(b, (uint32_t)(ns / PORT_NS_PER_S));
+	b = put32(b, (uint32_t)(ns % PORT_NS_PER_S / PORT_NS_PER_US));
 	b = put32(b, incl);
 	b = put32(b, orig);
 	return b;
@@ -119,48 +119,23 @@ static void commit(struct pcap *p, uint32_t incl)
 	p->captured++;
 }
 
-void pcap_frame(struct pcap *p, const struct vq_iov *iov, unsigned n,
-		uint32_t skip, uint32_t len)
+void pcap_frame(struct pcap *p, const struct net_frame *fr)
 {
-	uint64_t have = 0;
-	uint32_t incl = len < PCAP_SNAPLEN ? len : PCAP_SNAPLEN;
-	struct iov_cur src, dst;
-	struct vq_iov out;
+	uint32_t incl = fr->len < PCAP_SNAPLEN ? fr->len : PCAP_SNAPLEN;
+	uint32_t got;
 	uint8_t *b;
 
 	if (p->fd < 0)
 		return;
-	/* What the pieces hold past skip: the caller's len is not trusted
-	 * to stay inside them. */
-	for (unsigned i = 0; i < n; i++)
-		have += iov[i].len;
-	have = have > skip ? have - skip : 0;
-	if (incl > have)
-		incl = (uint32_t)have;
-	b = stage(p, incl, len);
+	b = stage(p, incl, fr->len);
 	if (b == NULL)
 		return;
-	out.base = b;
-	out.len = incl;
-	iov_cur_init(&src, iov, n);
-	iov_skip(&src, skip);
-	iov_cur_init(&dst, &out, 1);
-	iov_copy(&dst, &src, incl);
-	commit(p, incl);
-}
-
-void pcap_frame_buf(struct pcap *p, const void *buf, uint32_t len)
-{
-	uint32_t incl = len < PCAP_SNAPLEN ? len : PCAP_SNAPLEN;
-	uint8_t *b;
-
-	if (p->fd < 0)
-		return;
-	b = stage(p, incl, len);
-	if (b == NULL)
-		return;
-	memcpy(b, buf, incl);
-	commit(p, incl);
+	/* The caller's len is not trusted to stay inside the pieces: what
+	 * they hold is what the record holds (its incl_len, 8 bytes back). */
+	got = net_frame_gather(fr, b, incl);
+	if (got < incl)
+		put32(b - 8, got);
+	commit(p, got);
 }
 
 void pcap_flush(struct pcap *p)

@@ -22,7 +22,8 @@
 #include <stdint.h>
 
 #include "core/config.h"
-#include "core/virtq/chain.h"
+
+struct net_frame;
 
 #define PCAP_MAGIC 0xa1b2c3d4u /* microsecond timestamps */
 #define PCAP_VERSION_MAJOR 2u
@@ -65,18 +66,14 @@ void pcap_init(struct pcap *p);
 int pcap_open(struct pcap *p, const char *path, uint64_t cap_bytes);
 
 /*
- * Stage one frame: the bytes [skip, skip+len) of the pieces iov[0..n),
+ * Stage one frame (net.h: the bytes [skip, skip+len) of its pieces),
  * timestamped with port_wall_ns().  incl_len is cut to PCAP_SNAPLEN (and to
  * what the pieces hold); orig_len is len.  If the buffer has no room it is
  * flushed first (one write at most); if there is still no room, or the
  * frame would take the file past the cap, the frame is counted in
  * not_captured.  Does nothing when p is not capturing.
  */
-void pcap_frame(struct pcap *p, const struct vq_iov *iov, unsigned n,
-		uint32_t skip, uint32_t len);
-
-/* The same for a flat buffer of len bytes. */
-void pcap_frame_buf(struct pcap *p, const void *buf, uint32_t len);
+void pcap_frame(struct pcap *p, const struct net_frame *fr);
 
 /*
  * Write what is staged, in one write.  What a short or failed write did

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <string.h>
 
-static const uint8_t mac_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-static const uint8_t mac_zero[6];
+const uint8_t pkt_mac_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+const uint8_t pkt_mac_zero[6];
 
 static bool fail(const char **why, const char *reason)
 {
@@ -188,7 +188,7 @@ uint32_t pkt_arp_request(uint8_t *out, uint32_t cap, const uint8_t src_mac[6],
 
 	if (cap < PKT_ARP_FRAME_LEN)
 		return 0;
-	pkt_eth_put(out, mac_broadcast, src_mac, PKT_ETHERTYPE_ARP);
+	pkt_eth_put(out, pkt_mac_broadcast, src_mac, PKT_ETHERTYPE_ARP);
 	arp_put(a, PKT_ARP_OP_REQUEST, src_mac, src_ip, no_mac, target_ip);
 	return PKT_ARP_FRAME_LEN;
 }
@@ -201,7 +201,7 @@ uint32_t pkt_rarp_announce(uint8_t *out, uint32_t cap, const uint8_t mac[6])
 	if (cap < PKT_ETH_MIN_LEN)
 		return 0;
 	memset(out, 0, PKT_ETH_MIN_LEN); /* the padding */
-	pkt_eth_put(out, mac_broadcast, mac, PKT_ETHERTYPE_RARP);
+	pkt_eth_put(out, pkt_mac_broadcast, mac, PKT_ETHERTYPE_RARP);
 	arp_put(a, PKT_RARP_OP_REQUEST, mac, no_ip, mac, no_ip);
 	return PKT_ETH_MIN_LEN;
 }
@@ -361,7 +361,7 @@ bool pkt_check_arp_reply(const uint8_t *f, uint32_t len,
 	if (len < PKT_ARP_FRAME_LEN)
 		return fail(why, "frame shorter than an ARP packet");
 	if (memcmp(f + PKT_ETH_DST, my_mac, 6) != 0 &&
-	    memcmp(f + PKT_ETH_DST, mac_broadcast, 6) != 0)
+	    memcmp(f + PKT_ETH_DST, pkt_mac_broadcast, 6) != 0)
 		return fail(why, "Ethernet destination is neither my MAC nor "
 				 "broadcast");
 	if (pkt_get16(f + PKT_ETH_TYPE) != PKT_ETHERTYPE_ARP)
@@ -377,7 +377,7 @@ bool pkt_check_arp_reply(const uint8_t *f, uint32_t len,
 	if (memcmp(a + PKT_ARP_SPA, peer_ip, 4) != 0)
 		return fail(why, "ARP sender IP is not the peer's");
 	if (pkt_mac_is_group(a + PKT_ARP_SHA) ||
-	    memcmp(a + PKT_ARP_SHA, mac_zero, 6) == 0)
+	    memcmp(a + PKT_ARP_SHA, pkt_mac_zero, 6) == 0)
 		return fail(why, "ARP sender MAC is not unicast");
 	if (memcmp(f + PKT_ETH_SRC, a + PKT_ARP_SHA, 6) != 0)
 		return fail(why, "Ethernet source is not the ARP sender MAC");
@@ -551,7 +551,7 @@ bool pkt_check_na(const uint8_t *f, uint32_t len, const uint8_t my_mac[6],
 	 * pkt_ns sends it. */
 	if (tlla == NULL)
 		return fail(why, "no target link-layer address option");
-	if (pkt_mac_is_group(tlla) || memcmp(tlla, mac_zero, 6) == 0)
+	if (pkt_mac_is_group(tlla) || memcmp(tlla, pkt_mac_zero, 6) == 0)
 		return fail(why, "target link-layer address is not unicast");
 	memcpy(peer_mac_out, tlla, 6);
 	return true;

@@ -150,6 +150,11 @@ static inline void pkt_put32(uint8_t *p, uint32_t v)
 
 /* ---- addresses ---------------------------------------------------------- */
 
+/* ff:ff:ff:ff:ff:ff, and the all-zero address (RFC 5227 2.1.1: an ARP
+ * probe's target, never a station's own). */
+extern const uint8_t pkt_mac_broadcast[6];
+extern const uint8_t pkt_mac_zero[6];
+
 /* IEEE 802 group (multicast or broadcast) address: the I/G bit, the least
  * significant bit of the first octet. */
 static inline bool pkt_mac_is_group(const uint8_t mac[6])

@@ -19,9 +19,6 @@
 #define IP4_OPT_LSRR 131u /* loose source route (RFC 791 3.1) */
 #define IP4_OPT_SSRR 137u /* strict source route */
 
-static const uint8_t mac_broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-static const uint8_t mac_zero[6];
-
 static bool mac_is_ours(const struct respond_cfg *cfg, const uint8_t *mac)
 {
 	return memcmp(mac, cfg->mac, 6) == 0;
@@ -38,7 +35,7 @@ static uint32_t arp_answer(const struct respond_cfg *cfg, const uint8_t *in,
 	/* A request is broadcast, or unicast when a neighbour re-checks an
 	 * entry it already has (RFC 1122 2.3.2.1). */
 	if (!mac_is_ours(cfg, in + PKT_ETH_DST) &&
-	    memcmp(in + PKT_ETH_DST, mac_broadcast, 6) != 0)
+	    memcmp(in + PKT_ETH_DST, pkt_mac_broadcast, 6) != 0)
 		return 0;
 	if (len < PKT_ARP_FRAME_LEN)
 		return 0;
@@ -56,7 +53,7 @@ static uint32_t arp_answer(const struct respond_cfg *cfg, const uint8_t *in,
 		return 0;
 	/* The reply goes to the sender hardware address: an individual one. */
 	if (pkt_mac_is_group(a + PKT_ARP_SHA) ||
-	    memcmp(a + PKT_ARP_SHA, mac_zero, 6) == 0)
+	    memcmp(a + PKT_ARP_SHA, pkt_mac_zero, 6) == 0)
 		return 0;
 	if (cap < PKT_ARP_FRAME_LEN)
 		return 0;
@@ -235,7 +232,7 @@ static uint32_t ns_answer(const struct respond_cfg *cfg, const uint8_t *in,
 	/* The solicitor's link-layer address from its option, else from
 	 * the frame it came in. */
 	to_mac = slla != NULL ? slla : in + PKT_ETH_SRC;
-	if (pkt_mac_is_group(to_mac) || memcmp(to_mac, mac_zero, 6) == 0)
+	if (pkt_mac_is_group(to_mac) || memcmp(to_mac, pkt_mac_zero, 6) == 0)
 		return 0;
 	if (cap < PKT_NA_FRAME_LEN)
 		return 0;

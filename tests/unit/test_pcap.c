@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/net/net.h"
 #include "core/net/pcap.h"
 #include "tests/fake/port_fake.h"
 #include "tests/unit/check.h"
@@ -135,6 +136,26 @@ static void make(uint32_t k, uint32_t len)
 		frame[i] = pat(k, i);
 }
 
+/* Capture the bytes [skip, skip+len) of the pieces iov[0..n), as the data
+ * path hands a frame over. */
+static void frame_at(const struct vq_iov *iov, unsigned n, uint32_t skip,
+		     uint32_t len)
+{
+	struct net_frame fr = {iov, n, skip, len};
+
+	pcap_frame(&pc, &fr);
+}
+
+/* Capture len bytes of buf, one flat frame. */
+static void flat(uint8_t *buf, uint32_t len)
+{
+	struct net_frame fr;
+	struct vq_iov one;
+
+	net_frame_flat(&fr, &one, buf, len);
+	pcap_frame(&pc, &fr);
+}
+
 /* Record r holds the first incl bytes of frame k. */
 static bool rec_is(const struct rec *r, uint32_t k, uint32_t incl,
 		   uint32_t orig)
@@ -184,7 +205,7 @@ static void test_header_and_records(void)
 	for (unsigned k = 0; k < n; k++) {
 		make(k, lens[k]);
 		fake_wall_ns += 1000001000ull; /* 1 s and 1 us later */
-		pcap_frame_buf(&pc, frame, lens[k]);
+		flat(frame, lens[k]);
 		total += 16 + lens[k];
 	}
 	CHECK(fake_file_data(fd, &len) != NULL);
@@ -238,12 +259,12 @@ static void test_iov_skip(void)
 	if (!CHECK_EQ_I(pcap_open(&pc, "iov.pcap", 0), 0))
 		return;
 	fd = pc.fd;
-	pcap_frame(&pc, iov, 4, 12, flen);       /* the whole frame */
-	pcap_frame(&pc, iov, 4, 12, 4);          /* only its start */
-	pcap_frame(&pc, iov, 4, 12, flen + 100); /* claims more than there is */
-	pcap_frame(&pc, iov, 4, 12 + flen, 60);  /* skip covers everything */
-	pcap_frame(&pc, iov, 0, 0, 60);          /* no pieces */
-	pcap_frame(&pc, iov, 4, 0, 0);           /* empty */
+	frame_at(iov, 4, 12, flen);       /* the whole frame */
+	frame_at(iov, 4, 12, 4);          /* only its start */
+	frame_at(iov, 4, 12, flen + 100); /* claims more than there is */
+	frame_at(iov, 4, 12 + flen, 60);  /* skip covers everything */
+	frame_at(iov, 0, 0, 60);          /* no pieces */
+	frame_at(iov, 4, 0, 0);           /* empty */
 	CHECK_EQ_U(pc.captured, 6);
 	pcap_close(&pc);
 	if (!parse(fd))
@@ -274,10 +295,10 @@ static void test_snaplen(void)
 	if (!CHECK_EQ_I(pcap_open(&pc, "big.pcap", 0), 0))
 		return;
 	fd = pc.fd;
-	pcap_frame_buf(&pc, frame, BIG);
-	pcap_frame_buf(&pc, frame, 65535);
-	pcap_frame_buf(&pc, frame, 65536);
-	pcap_frame(&pc, iov, 3, 12, BIG);
+	flat(frame, BIG);
+	flat(frame, 65535);
+	flat(frame, 65536);
+	frame_at(iov, 3, 12, BIG);
 	CHECK_EQ_U(pc.captured, 4);
 	pcap_close(&pc);
 	if (!parse(fd))
@@ -305,14 +326,14 @@ static void test_cap(void)
 		return;
 	fd = pc.fd;
 	make(0, 100);
-	pcap_frame_buf(&pc, frame, 100);
+	flat(frame, 100);
 	pcap_flush(&pc); /* the cap counts what was written, too */
 	make(1, 100);
-	pcap_frame_buf(&pc, frame, 100);
+	flat(frame, 100);
 	make(2, 100);
-	pcap_frame_buf(&pc, frame, 100); /* 24+3*116 > cap */
+	flat(frame, 100); /* 24+3*116 > cap */
 	make(3, 10);
-	pcap_frame_buf(&pc, frame, 10);  /* would fit, but capture stopped */
+	flat(frame, 10);  /* would fit, but capture stopped */
 	CHECK_EQ_U(pc.captured, 2);
 	CHECK_EQ_U(pc.not_captured, 2);
 	pcap_close(&pc);
@@ -330,9 +351,9 @@ static void test_cap(void)
 	if (!CHECK_EQ_I(pcap_open(&pc, "exact.pcap", 24 + 2 * 116), 0))
 		return;
 	fd = pc.fd;
-	pcap_frame_buf(&pc, frame, 100);
-	pcap_frame_buf(&pc, frame, 100);
-	pcap_frame_buf(&pc, frame, 0);
+	flat(frame, 100);
+	flat(frame, 100);
+	flat(frame, 0);
 	CHECK_EQ_U(pc.captured, 2);
 	CHECK_EQ_U(pc.not_captured, 1);
 	pcap_close(&pc);
@@ -346,7 +367,7 @@ static void test_cap(void)
 	CHECK_EQ_I(pcap_open(&pc, "tiny.pcap", 23), -PORT_EINVAL);
 	CHECK_STR_HAS(fake_last_error(), "tiny.pcap");
 	CHECK_EQ_I(fake_file_last(), -1);
-	pcap_frame_buf(&pc, frame, 10);
+	flat(frame, 10);
 	CHECK_EQ_U(pc.captured + pc.not_captured, 0);
 	done();
 	/* the header alone is fine: every frame is then over the cap */
@@ -354,7 +375,7 @@ static void test_cap(void)
 	if (!CHECK_EQ_I(pcap_open(&pc, "hdr.pcap", 24), 0))
 		return;
 	fd = pc.fd;
-	pcap_frame_buf(&pc, frame, 0);
+	flat(frame, 0);
 	pcap_close(&pc);
 	CHECK_EQ_U(pc.not_captured, 1);
 	if (parse(fd))
@@ -386,7 +407,7 @@ static void test_short_writes(void)
 		unsigned calls = fake_file_write_calls;
 		make(k, flen);
 		before = pc.captured;
-		pcap_frame_buf(&pc, frame, flen);
+		flat(frame, flen);
 		taken[k] = pc.captured == before + 1;
 		CHECK(taken[k] || pc.not_captured > 0);
 		if (fake_file_write_calls - calls > max_writes)
@@ -443,7 +464,7 @@ static void test_write_error(void)
 	for (k = 0; k < offered; k++) {
 		unsigned calls = fake_file_write_calls;
 		make(k, flen);
-		pcap_frame_buf(&pc, frame, flen);
+		flat(frame, flen);
 		if (fake_file_write_calls - calls > max_writes)
 			max_writes = fake_file_write_calls - calls;
 		pcap_flush(&pc);
@@ -462,7 +483,7 @@ static void test_write_error(void)
 	CHECK_EQ_I(pc.error, 0);
 	CHECK_EQ_U(pc.fill, 0);
 	make(offered, flen);
-	pcap_frame_buf(&pc, frame, flen);
+	flat(frame, flen);
 	CHECK_EQ_U(pc.captured, fits + 1);
 	pcap_close(&pc);
 	if (parse(fd) && CHECK_EQ_U(f.n, fits + 1)) {
@@ -480,7 +501,7 @@ static void test_write_error(void)
 		return;
 	fd = pc.fd;
 	fake_file_limit(fd, 0, -PORT_EPIPE);
-	pcap_frame_buf(&pc, frame, 100);
+	flat(frame, 100);
 	pcap_close(&pc);
 	CHECK_EQ_U(fake_error_count(), 2); /* the write, then the loss */
 	CHECK_STR_HAS(fake_last_error(), "could not be written");
@@ -492,8 +513,8 @@ static void test_write_error(void)
 static void test_not_open(void)
 {
 	setup();
-	pcap_frame_buf(&pc, frame, 60);
-	pcap_frame(&pc, NULL, 0, 0, 60);
+	flat(frame, 60);
+	frame_at(NULL, 0, 0, 60);
 	pcap_flush(&pc);
 	pcap_close(&pc);
 	CHECK_EQ_U(pc.captured + pc.not_captured, 0);
@@ -506,7 +527,7 @@ static void test_not_open(void)
 	CHECK_EQ_I(pcap_open(&pc, "/nonexistent/x.pcap", 0), -PORT_ENOENT);
 	CHECK_EQ_U(fake_error_count(), 1);
 	CHECK_STR_HAS(fake_last_error(), "/nonexistent/x.pcap");
-	pcap_frame_buf(&pc, frame, 60);
+	flat(frame, 60);
 	CHECK_EQ_U(pc.captured + pc.not_captured, 0);
 	done();
 }
