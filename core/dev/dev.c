@@ -175,6 +175,12 @@ void dev_event(const struct watch *w, uint16_t revents, uint64_t now)
 		rc = port_sock_accept(d->lfd);
 		if (rc < 0)
 			return;
+		/* poll looks at the fds one after the other: a peer that hung
+		 * up and connected again between the two looks may show here
+		 * before its old connection shows gone.  Read that one first;
+		 * its end of stream drops it. */
+		if (d->fd >= 0)
+			conn_readable(d, now);
 		if (d->fd >= 0) {
 			LOG_ERR("%s: refusing a second connection on %s: one "
 				"peer at a time", d->name, d->o.path);

@@ -456,6 +456,37 @@ static void test_through_socket(void)
 	teardown();
 }
 
+/* A peer hangs up and connects again; poll, looking at one fd after the
+ * other, reports the new connection on the listening socket while the
+ * old one does not show its end yet.  The new one is served, not refused
+ * as a second peer; a second peer while the first is there still is. */
+static void test_reconnect_seen_first(void)
+{
+	struct watch lw;
+	int s2, s3;
+
+	setup();
+	lw = (struct watch){&dev.dev, dev.dev.gen, W_LISTEN, 0};
+	fake_sock_eof(sock); /* the old connection: gone, not yet seen */
+	s2 = fake_listen_pending(dev.dev.lfd);
+	CHECK(s2 >= 0);
+	dev_event(&lw, PORT_POLLIN, 0);
+	CHECK(!fake_fd_is_open(sock));
+	CHECK_EQ_I(dev.dev.fd, s2);
+	CHECK(fake_fd_is_open(s2));
+	CHECK_EQ_U(dev.dev.violations, 0);
+	CHECK_EQ_U(fake_error_count(), 0);
+	/* the new peer is there: a third connection is refused */
+	s3 = fake_listen_pending(dev.dev.lfd);
+	CHECK(s3 >= 0);
+	dev_event(&lw, PORT_POLLIN, 0);
+	CHECK(!fake_fd_is_open(s3));
+	CHECK_EQ_I(dev.dev.fd, s2);
+	CHECK_STR_HAS(fake_last_error(), "refusing a second connection");
+	fake_log_clear();
+	teardown();
+}
+
 /* ---- rejections: framing of the payload --------------------------------- */
 
 static void test_reject_size(void)
@@ -1399,5 +1430,6 @@ int main(void)
 	RUN(test_memory_fault);
 	RUN(test_kick_not_eventfd);
 	RUN(test_send_rarp);
+	RUN(test_reconnect_seen_first);
 	return check_summary("test_backend");
 }
