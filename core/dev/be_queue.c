@@ -69,12 +69,7 @@ int queue_attach(struct be_dev *d, unsigned qi)
 	struct vu_queue *q = &d->q[qi];
 	const struct vu_addr *a = &q->addr;
 	bool packed = packed_rings(d);
-	/* virtio 1.2 2.7 and 2.8.10: sizes and alignments of the parts */
-	uint64_t dsz = packed ? VRING_PACKED_BYTES(q->num)
-			      : VRING_DESC_BYTES(q->num);
-	uint64_t asz = packed ? VRING_EVENT_BYTES : VRING_AVAIL_BYTES(q->num);
-	uint64_t usz = packed ? VRING_EVENT_BYTES : VRING_USED_BYTES(q->num);
-	uint64_t amask = packed ? 3 : 1;
+	struct vq_areas ar;
 	struct vq_config cfg;
 	const char *why;
 	int rc;
@@ -91,9 +86,10 @@ int queue_attach(struct be_dev *d, unsigned qi)
 	}
 	if (q->num == 0 || !q->addr_set || d->mem.n == 0)
 		return 0;
-	if (!packed && (q->num & (q->num - 1))) {
-		LOG_ERR("%s: split ring of %u entries: not a power of two",
-			q->name, q->num);
+	why = vq_areas(packed, q->num, &ar);
+	if (why != NULL) {
+		LOG_ERR("%s: %s ring of %u entries: %s", q->name,
+			packed ? "packed" : "split", q->num, why);
 		return -PORT_EINVAL;
 	}
 	why = vq_base_check(packed, q->num, queue_base(d, q));
@@ -102,7 +98,8 @@ int queue_attach(struct be_dev *d, unsigned qi)
 			queue_base(d, q), why);
 		return -PORT_EINVAL;
 	}
-	if ((a->desc & 15) || (a->avail & amask) || (a->used & 3)) {
+	if ((a->desc & (ar.align[0] - 1)) || (a->avail & (ar.align[1] - 1)) ||
+	    (a->used & (ar.align[2] - 1))) {
 		LOG_ERR("%s: ring addresses misaligned (desc 0x%llx avail "
 			"0x%llx used 0x%llx)", q->name,
 			(unsigned long long)a->desc,
@@ -110,9 +107,9 @@ int queue_attach(struct be_dev *d, unsigned qi)
 			(unsigned long long)a->used);
 		return -PORT_EINVAL;
 	}
-	cfg.desc = mem_uva_range(&d->mem, a->desc, dsz);
-	cfg.driver = mem_uva_range(&d->mem, a->avail, asz);
-	cfg.device = mem_uva_range(&d->mem, a->used, usz);
+	cfg.desc = mem_uva_range(&d->mem, a->desc, ar.bytes[0]);
+	cfg.driver = mem_uva_range(&d->mem, a->avail, ar.bytes[1]);
+	cfg.device = mem_uva_range(&d->mem, a->used, ar.bytes[2]);
 	if (cfg.desc == NULL || cfg.driver == NULL || cfg.device == NULL) {
 		LOG_ERR("%s: ring of %u entries at desc 0x%llx avail 0x%llx "
 			"used 0x%llx is not inside guest memory", q->name,
@@ -123,8 +120,9 @@ int queue_attach(struct be_dev *d, unsigned qi)
 	}
 	/* Aligned user addresses are not enough: an odd mmap_offset puts
 	 * them at odd local addresses, where loads would fault or tear. */
-	if (((uintptr_t)cfg.desc & 15) || ((uintptr_t)cfg.driver & amask) ||
-	    ((uintptr_t)cfg.device & 3)) {
+	if (((uintptr_t)cfg.desc & (ar.align[0] - 1)) ||
+	    ((uintptr_t)cfg.driver & (ar.align[1] - 1)) ||
+	    ((uintptr_t)cfg.device & (ar.align[2] - 1))) {
 		LOG_ERR("%s: ring memory misaligned in our mapping (region "
 			"mmap_offset not aligned)", q->name);
 		return -PORT_EINVAL;

@@ -14,6 +14,21 @@
 #include "port/port.h"
 
 VQ_SETUP
+const char *vq_areas(bool packed, uint32_t num, struct vq_areas *a)
+{
+	/* virtio 1.2 2.7 (the alignment table) and 2.8.10 */
+	if (packed) {
+		*a = (struct vq_areas){{VRING_PACKED_BYTES(num),
+					VRING_EVENT_BYTES, VRING_EVENT_BYTES},
+				       {16, 4, 4}};
+		return NULL;
+	}
+	*a = (struct vq_areas){{VRING_DESC_BYTES(num), VRING_AVAIL_BYTES(num),
+				VRING_USED_BYTES(num)},
+			       {16, 2, 4}};
+	return num & (num - 1) ? "not a power of two" : NULL;
+}
+
 const char *vq_base_check(bool packed, uint32_t num, uint32_t base)
 {
 	uint32_t a, u;

@@ -68,6 +68,18 @@ struct vq_mark {
 
 /* ---- setting a ring up (vq.c) ------------------------------------------- */
 
+/* The three areas of a ring (virtio 1.2 2.7 split: descriptor table,
+ * avail ring, used ring; 2.8 packed: descriptor ring, driver and device
+ * event areas): their sizes in bytes, and the alignment each needs. */
+struct vq_areas {
+	uint64_t bytes[3];
+	uint64_t align[3];
+};
+
+/* The areas of a ring of num entries in this layout, or NULL; else the
+ * reason it cannot be one (a split ring's size is a power of two). */
+const char *vq_areas(bool packed, uint32_t num, struct vq_areas *a);
+
 /*
  * Is base a sound SET_VRING_BASE for this layout?  Split: 16 bits.
  * Packed: both indices below num, and no more than num descriptors
