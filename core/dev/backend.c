@@ -441,6 +441,7 @@ static int be_set_vring_fd(struct be_dev *d, struct vu_msg *m)
 	q->started = true;
 	if (!q->attached)
 		return queue_attach(d, (unsigned)(q - d->q));
+	queue_wake(d, (unsigned)(q - d->q));
 	return 0;
 }
 
@@ -481,6 +482,7 @@ static int be_set_vring_enable(struct be_dev *d, struct vu_msg *m)
 		return -PORT_EINVAL;
 	}
 	q->enabled = m->p.state.num == 1;
+	queue_wake(d, (unsigned)(q - d->q));
 	return 0;
 }
 

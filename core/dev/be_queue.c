@@ -138,7 +138,29 @@ int queue_attach(struct be_dev *d, unsigned qi)
 		rc = vq_attach_inflight(&q->ring, &q->iq, &d->inflight, qi);
 	if (rc < 0)
 		q->attached = false;
+	else
+		queue_wake(d, qi);
 	return rc;
+}
+
+/*
+ * A ring that starts, or starts again (a restart after GET_VRING_BASE, a
+ * new memory table, new addresses), may hold chains the driver posted
+ * while we were not looking, and may still say "no notifications" from a
+ * pass that ended at its batch limit before the stop: the driver would
+ * then never kick again.  So it asks for kicks again, in guest memory
+ * (virtio 1.2 2.7.10, 2.8.10), and its pair is looked at on the next
+ * round of the loop, kick or none.
+ */
+void queue_wake(struct be_dev *d, unsigned qi)
+{
+	struct vu_queue *q = &d->q[qi];
+
+	/* a disabled ring is looked at when it is enabled (or kicked) */
+	if (!net_queue_ready(q) || !net_queue_enabled(&d->net, q))
+		return;
+	vq_kicks_on(&q->ring);
+	d->q[qi | 1].busy = true; /* the pair's TX ring: be_tick runs it */
 }
 
 /* After the log or the inflight region changed: every live ring again. */

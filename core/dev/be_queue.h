@@ -36,6 +36,10 @@ static inline uint32_t queue_base(const struct be_dev *d,
  * the memory table are all known.  Returns <0 if they do not fit. */
 int queue_attach(struct be_dev *d, unsigned qi);
 
+/* Queue qi started or moved: notifications on, and its pair looked at on
+ * the loop's next round. */
+void queue_wake(struct be_dev *d, unsigned qi);
+
 /* After the log or the inflight region changed: every live ring again. */
 int queues_reattach(struct be_dev *d);
 

@@ -297,6 +297,7 @@ int net_pair_work(struct net_dev *d, unsigned pair)
 	int rc = 0;
 
 	if (!net_queue_ready(tx)) {
+		tx->busy = false;
 		rx->dirty = false;
 		net_queue_flush(rx);
 		return 0;

@@ -632,6 +632,57 @@ static void test_batch(void)
 	teardown();
 }
 
+/*
+ * A ring stopped (GET_VRING_BASE) after a pass that ended at its batch
+ * limit, so with kicks still off in guest memory; a frame posted while it
+ * is stopped; a restart (BASE, ADDR, KICK, ENABLE).  The restart asks for
+ * kicks again and looks at the ring: every frame is taken with no new
+ * kick (spec-deviations D6).
+ */
+static void test_restart_looks(void)
+{
+	const unsigned n = CFG_BATCH + 6;
+	struct vu_state s = {1, 0};
+	struct vu_addr a = {1, 0, UVA(Q_GPA(1)), UVA(Q_GPA(1) + USED_OFF),
+			    UVA(Q_GPA(1) + AVAIL_OFF), 0};
+	uint64_t v = 1;
+
+	setup_with(F_BASE, 128, true, true, ACT_SINK);
+	memset(host(TX_BUF(0)), 0, HDR + 60);
+	for (unsigned i = 0; i < n; i++) {
+		txq.desc[i] = (struct vring_desc){TX_BUF(0), HDR + 60, 0, 0};
+		vqd_add(&txq, (uint16_t)i);
+	}
+	vqd_publish(&txq);
+	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
+	CHECK_EQ_U(dev.q[1].st.frames, CFG_BATCH);
+	CHECK(!kicks_wanted(&txq)); /* the pass ended at its limit */
+
+	/* stopped where it stood */
+	CHECK(req(VU_GET_VRING_BASE, &s, sizeof(s), -1) >= 0);
+	memcpy(&s, fake_sent_last()->p.bytes, sizeof(s));
+	CHECK(!net_queue_ready(&dev.q[1]));
+	/* the driver posts one more while the ring is stopped */
+	txq.desc[n] = (struct vring_desc){TX_BUF(0), HDR + 60, 0, 0};
+	vqd_add(&txq, (uint16_t)n);
+	vqd_publish(&txq);
+
+	/* started again: no kick is ever signalled */
+	CHECK_EQ_I(req(VU_SET_VRING_BASE, &s, sizeof(s), -1), 0);
+	CHECK_EQ_I(req(VU_SET_VRING_ADDR, &a, sizeof(a), -1), 0);
+	CHECK_EQ_I(req(VU_SET_VRING_KICK, &v, 8, fake_evt()), 0);
+	s = (struct vu_state){1, 1};
+	CHECK_EQ_I(req(VU_SET_VRING_ENABLE, &s, sizeof(s), -1), 0);
+	CHECK(net_queue_ready(&dev.q[1]));
+	CHECK(kicks_wanted(&txq));
+	dev_tick(&dev.dev, 0);
+	dev_tick(&dev.dev, 0);
+	CHECK_EQ_U(dev.q[1].st.frames, n + 1);
+	CHECK(!dev.q[1].busy);
+	CHECK(kicks_wanted(&txq));
+	teardown();
+}
+
 /* A hostile ring is an error of the connection (the caller drops it). */
 static void test_hostile(void)
 {
@@ -1082,6 +1133,7 @@ int main(void)
 		RUN(test_disabled);
 		RUN(test_calls);
 		RUN(test_batch);
+		RUN(test_restart_looks);
 		RUN(test_hostile);
 		RUN(test_csum);
 		RUN(test_dirty_log);
