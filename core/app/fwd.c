@@ -276,7 +276,7 @@ static void generate(struct fwd_port *p)
 		const struct vu_queue *rx = &be->q[2 * pair];
 		unsigned k;
 
-		if (!net_queue_ready(rx) || !net_queue_enabled(&be->net, rx))
+		if (!net_queue_ready(rx) || !net_queue_enabled(rx))
 			continue;
 		for (k = 0; k < CFG_BATCH; k++) {
 			int r = deliver(p, pair, &fr);

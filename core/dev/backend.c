@@ -128,6 +128,14 @@ static int be_set_features(struct be_dev *d, struct vu_msg *m)
 	 * (vhost-user.rst "Migration"): their logging follows. */
 	d->features = f;
 	d->net.features = f;
+	/* "Ring states": "upon receiving a VHOST_USER_SET_FEATURES message
+	 * from the front-end without VHOST_USER_F_PROTOCOL_FEATURES set, the
+	 * back-end must enable all rings immediately."  Latched: a later
+	 * SET_FEATURES with the bit does not disable them again; until
+	 * then (or with the bit) rings start disabled. */
+	if (!(f & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES)))
+		for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
+			d->q[i].enabled = true;
 	return queues_reattach(d);
 }
 
@@ -141,9 +149,14 @@ static int be_set_owner(struct be_dev *d, struct vu_msg *m)
 static int be_reset_owner(struct be_dev *d, struct vu_msg *m)
 {
 	(void)m;
-	/* vhost-user.rst: deprecated; a back-end treats it as a reset of the
-	 * session.  The connection stays. */
-	be_reset(d);
+	/* vhost-user.rst: "Used to be sent to request disabling all rings,
+	 * but some back-ends interpreted it to also discard connection state
+	 * (this interpretation would lead to bugs).  It is recommended that
+	 * back-ends either ignore this message, or use it to disable all
+	 * rings."  So it disables them, and the session (features, memory,
+	 * rings' configuration) stays. */
+	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
+		d->q[i].enabled = false;
 	return 0;
 }
 

@@ -157,7 +157,7 @@ void queue_wake(struct be_dev *d, unsigned qi)
 	struct vu_queue *q = &d->q[qi];
 
 	/* a disabled ring is looked at when it is enabled (or kicked) */
-	if (!net_queue_ready(q) || !net_queue_enabled(&d->net, q))
+	if (!net_queue_ready(q) || !net_queue_enabled(q))
 		return;
 	vq_kicks_on(&q->ring);
 	d->q[qi | 1].busy = true; /* the pair's TX ring: be_tick runs it */

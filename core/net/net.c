@@ -101,7 +101,7 @@ int net_rx_deliver(struct net_dev *d, unsigned pair,
 		rx->st.drop_norx++;
 		return NET_DROPPED;
 	}
-	if (!net_queue_enabled(d, rx)) {
+	if (!net_queue_enabled(rx)) {
 		/* vhost-user.rst "Ring states": no new RX on a disabled ring */
 		rx->st.drop_disabled++;
 		return NET_DROPPED;
@@ -250,7 +250,7 @@ static int tx_frame(struct net_dev *d, struct vu_queue *tx,
 	struct vq_iov flat;
 	int r;
 
-	if (!net_queue_enabled(d, tx)) {
+	if (!net_queue_enabled(tx)) {
 		/* "Ring states": a disabled TX ring is drained, not sent */
 		tx->st.drop_disabled++;
 		return NET_DROPPED;

@@ -143,13 +143,11 @@ static inline bool net_queue_ready(const struct vu_queue *q)
 	return q->started && q->attached;
 }
 
-/* A ring is enabled: by SET_VRING_ENABLE, or from the start when
- * VHOST_USER_F_PROTOCOL_FEATURES was not negotiated. */
-static inline bool net_queue_enabled(const struct net_dev *nd,
-				     const struct vu_queue *q)
+/* A ring is enabled (vhost-user.rst "Ring states"): by SET_VRING_ENABLE,
+ * or by a SET_FEATURES without VHOST_USER_F_PROTOCOL_FEATURES. */
+static inline bool net_queue_enabled(const struct vu_queue *q)
 {
-	return q->enabled ||
-	       !(nd->features & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES));
+	return q->enabled;
 }
 
 /* Hand a frame out through the sink, as if the guest sent it on `pair`. */

@@ -340,9 +340,9 @@ static void test_handshake(void)
 		CHECK(fake_fd_is_open(call[q]));
 		/* "Ring states": disabled until SET_VRING_ENABLE, since
 		 * PROTOCOL_FEATURES was negotiated */
-		CHECK(!net_queue_enabled(&dev.net, vq));
+		CHECK(!net_queue_enabled(vq));
 		CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, q, 1), 0);
-		CHECK(net_queue_enabled(&dev.net, vq));
+		CHECK(net_queue_enabled(vq));
 		CHECK(net_queue_ready(vq));
 	}
 	CHECK_EQ_U(fake_sent_count(), 6); /* no NEED_REPLY, no acks */
@@ -394,7 +394,7 @@ static void test_handshake(void)
 	}
 	/* SET_VRING_ENABLE 0 disables again */
 	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, 1, 0), 0);
-	CHECK(!net_queue_enabled(&dev.net, &dev.q[1]));
+	CHECK(!net_queue_enabled(&dev.q[1]));
 	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, 1, 1), 0);
 
 	/* NOFD: no kick fd, the ring is polled (vhost-user.rst) */
@@ -1041,7 +1041,10 @@ static void test_mem_table_empty_between(void)
 	teardown();
 }
 
-/* RESET_OWNER (deprecated): the session starts over, connection kept. */
+/* RESET_OWNER disables every ring and keeps the session (vhost-user.rst:
+ * "use it to disable all rings"; spec-deviations D2): features, protocol
+ * features and REPLY_ACK, memory, ring configuration and fds stay, and
+ * SET_VRING_ENABLE brings the rings back. */
 static void test_reset_owner(void)
 {
 	setup();
@@ -1049,29 +1052,98 @@ static void test_reset_owner(void)
 	CHECK_EQ_U(fake_maps_live(), 1);
 	CHECK_EQ_I(req(VU_RESET_OWNER, 0, NULL, 0, NULL, 0), 0);
 	for (unsigned q = 0; q < 2; q++) {
-		CHECK(!fake_fd_is_open(kick[q]));
-		CHECK(!fake_fd_is_open(call[q]));
-		CHECK_EQ_I(dev.q[q].kick_fd, -1);
-		CHECK_EQ_I(dev.q[q].call_fd, -1);
-		CHECK_EQ_U(dev.q[q].num, 0);
-		CHECK(!dev.q[q].started);
-		CHECK(!dev.q[q].attached);
-		CHECK(!dev.q[q].enabled);
+		CHECK(!net_queue_enabled(&dev.q[q]));
+		CHECK(fake_fd_is_open(kick[q]));
+		CHECK(fake_fd_is_open(call[q]));
+		CHECK_EQ_U(dev.q[q].num, QNUM);
+		CHECK(net_queue_ready(&dev.q[q]));
 	}
-	CHECK_EQ_U(fake_maps_live(), 0);
-	CHECK_EQ_U(dev.mem.n, 0);
-	CHECK_EQ_U(dev.features, 0);
-	CHECK_EQ_U(dev.proto, 0);
-	CHECK(!dev.owner);
+	CHECK_EQ_U(fake_maps_live(), 1);
+	CHECK_EQ_U(dev.mem.n, 1);
+	CHECK(dev.features & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES));
+	CHECK_EQ_U(dev.proto, VU_BIT(VU_PROTO_F_REPLY_ACK));
+	CHECK(dev.owner);
 	CHECK_EQ_I(dev.dev.fd, sock);
-	CHECK(fake_fd_is_open(sock));
-	/* and be_reset directly, twice: nothing closed twice */
+	/* REPLY_ACK still holds: a request that asks for an ack gets one */
+	fake_sent_clear();
+	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, 0, 1), 0);
+	CHECK(net_queue_enabled(&dev.q[0]));
+	CHECK_EQ_I(req(VU_RESET_OWNER, VU_FLAG_NEED_REPLY, NULL, 0, NULL, 0),
+		   0);
+	CHECK_EQ_U(fake_sent_count(), 1);
+	CHECK_EQ_U(fake_sent_last()->hdr.request, VU_RESET_OWNER);
+	CHECK_EQ_U(fake_sent_last()->p.u64, 0);
+	CHECK(!net_queue_enabled(&dev.q[0]));
+	/* be_reset (a hang-up) directly, twice: nothing closed twice */
 	be_reset(&dev);
 	be_reset(&dev);
 	CHECK_EQ_U(fake_double_close, 0);
+	CHECK_EQ_U(fake_maps_live(), 0);
+	CHECK_EQ_U(dev.features, 0);
 	/* the session can start again */
 	configure();
 	CHECK(net_queue_ready(&dev.q[1]));
+	teardown();
+}
+
+/* "Ring states" (spec-deviations D4): rings start disabled; SET_FEATURES
+ * without VHOST_USER_F_PROTOCOL_FEATURES enables them all, and a later
+ * one with the bit does not disable them; with the bit, only
+ * SET_VRING_ENABLE does, in whatever order it comes. */
+static void test_enable_orders(void)
+{
+	const uint64_t v1 = VU_BIT(VIRTIO_F_VERSION_1);
+	const uint64_t pf = VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES);
+
+	/* nothing negotiated yet: disabled */
+	setup();
+	mem_table();
+	CHECK_EQ_I(req_state(VU_SET_VRING_NUM, 1, QNUM), 0);
+	CHECK_EQ_I(req_addr(1), 0);
+	kick[1] = fake_evt();
+	CHECK_EQ_I(req_fd(VU_SET_VRING_KICK, 1, kick[1]), 0);
+	CHECK(net_queue_ready(&dev.q[1]));
+	CHECK(!net_queue_enabled(&dev.q[1]));
+	/* without the bit: every ring, at once, configured or not */
+	CHECK_EQ_I(req_u64(VU_SET_FEATURES, 0, v1), 0);
+	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++)
+		CHECK(net_queue_enabled(&dev.q[q]));
+	/* then with it: they stay enabled */
+	CHECK_EQ_I(req_u64(VU_SET_FEATURES, 0, v1 | pf), 0);
+	CHECK(net_queue_enabled(&dev.q[1]));
+	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, 1, 0), 0);
+	CHECK(!net_queue_enabled(&dev.q[1]));
+	CHECK(net_queue_enabled(&dev.q[0]));
+	teardown();
+
+	/* with the bit first: disabled until SET_VRING_ENABLE 1 */
+	setup();
+	CHECK_EQ_I(req_u64(VU_SET_FEATURES, 0, v1 | pf), 0);
+	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++)
+		CHECK(!net_queue_enabled(&dev.q[q]));
+	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, 0, 1), 0);
+	CHECK(net_queue_enabled(&dev.q[0]));
+	CHECK(!net_queue_enabled(&dev.q[1]));
+	/* the same features again change nothing */
+	CHECK_EQ_I(req_u64(VU_SET_FEATURES, 0, v1 | pf), 0);
+	CHECK(net_queue_enabled(&dev.q[0]));
+	CHECK(!net_queue_enabled(&dev.q[1]));
+	teardown();
+
+	/* SET_VRING_ENABLE before SET_FEATURES: the message holds */
+	setup();
+	CHECK_EQ_I(req_state(VU_SET_VRING_ENABLE, 1, 1), 0);
+	CHECK_EQ_I(req_u64(VU_SET_FEATURES, 0, v1 | pf), 0);
+	CHECK(net_queue_enabled(&dev.q[1]));
+	CHECK(!net_queue_enabled(&dev.q[0]));
+	teardown();
+
+	/* a hang-up: the next session starts disabled again */
+	setup();
+	CHECK_EQ_I(req_u64(VU_SET_FEATURES, 0, v1), 0);
+	CHECK(net_queue_enabled(&dev.q[0]));
+	be_reset(&dev);
+	CHECK(!net_queue_enabled(&dev.q[0]));
 	teardown();
 }
 
@@ -1424,6 +1496,7 @@ int main(void)
 	RUN(test_vring_addr_live);
 	RUN(test_mem_table_empty_between);
 	RUN(test_reset_owner);
+	RUN(test_enable_orders);
 	RUN(test_reply_fails);
 	RUN(test_log_base);
 	RUN(test_inflight_fd);
