@@ -478,9 +478,12 @@ static int be_set_protocol_features(struct be_dev *d, struct vu_msg *m)
 	return 0;
 }
 
+/* "Query how many queues the back-end supports": for a net device the
+ * front-ends count queue pairs (QEMU's net/vhost-user.c compares it with
+ * queues=, DPDK's lib/vhost answers max_queue_pairs); spec-deviations D1. */
 static int be_get_queue_num(struct be_dev *d, struct vu_msg *m)
 {
-	return reply_u64(d, m, CFG_MAX_QUEUES);
+	return reply_u64(d, m, CFG_MAX_QUEUE_PAIRS);
 }
 
 static int be_set_vring_enable(struct be_dev *d, struct vu_msg *m)

@@ -434,9 +434,9 @@ static int fe_on_msg(struct vu_dev *dev, struct vu_msg *m, uint64_t now)
 		f->proto_offered = v;
 		break;
 	case ST_GET_QNUM:
-		f->queues = v;
-		if (v < 2) {
-			fe_finish(d, false, "the back-end has fewer than 2 queues");
+		f->queues = v; /* queue pairs, as net front-ends count */
+		if (v < 1) {
+			fe_finish(d, false, "the back-end has no queue pair");
 			return -PORT_EPROTO;
 		}
 		break;

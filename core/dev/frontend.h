@@ -56,7 +56,7 @@ struct fe_state {
 	uint64_t mem_size;
 	uint64_t offered;       /* GET_FEATURES */
 	uint64_t proto_offered; /* GET_PROTOCOL_FEATURES */
-	uint64_t queues;        /* GET_QUEUE_NUM */
+	uint64_t queues;        /* GET_QUEUE_NUM: queue pairs */
 	struct vqd rxq, txq;
 	uint32_t buf_size;  /* bytes of one buffer (header + frame) */
 	uint32_t sent;      /* frames put on TX */

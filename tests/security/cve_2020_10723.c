@@ -101,9 +101,10 @@ int main(int argc, char **argv)
 		hf_send(&h, VU_GET_QUEUE_NUM, 0, NULL, 0, NULL, 0);
 		HF_CHECK(hf_reply(&h, VU_GET_QUEUE_NUM, &q, 8, NULL, NULL) == 8,
 			 "GET_QUEUE_NUM");
-		s.index = (uint32_t)q - 1;
+		/* q queue pairs: vrings 0 .. 2q - 1 */
+		s.index = 2 * (uint32_t)q - 1;
 		hf_send(&h, VU_SET_VRING_NUM, 0, &s, sizeof(s), NULL, 0);
-		HF_CHECK(hf_alive(&h), "queue GET_QUEUE_NUM - 1 is served");
+		HF_CHECK(hf_alive(&h), "vring 2 * GET_QUEUE_NUM - 1 is served");
 	}
 	hf_close(&h);
 	return 0;

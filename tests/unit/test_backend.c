@@ -277,7 +277,7 @@ static void test_handshake(void)
 
 	CHECK_EQ_I(req(VU_GET_QUEUE_NUM, 0, NULL, 0, NULL, 0), 0);
 	CHECK_EQ_U(fake_sent_last()->hdr.request, VU_GET_QUEUE_NUM);
-	CHECK_EQ_U(fake_sent_last()->p.u64, CFG_MAX_QUEUES);
+	CHECK_EQ_U(fake_sent_last()->p.u64, CFG_MAX_QUEUE_PAIRS);
 
 	/* vhost-user.rst REPLY_ACK: NEED_REPLY gets a u64 0 on success */
 	CHECK_EQ_I(req(VU_SET_OWNER, VU_FLAG_NEED_REPLY, NULL, 0, NULL, 0), 0);
@@ -431,7 +431,7 @@ static void test_through_socket(void)
 	CHECK_EQ_U(dev.mem.n, 1);
 	CHECK(!fake_fd_is_open(memfd));
 	CHECK_EQ_U(fake_sent_count(), 1);
-	CHECK_EQ_U(fake_sent_last()->p.u64, CFG_MAX_QUEUES);
+	CHECK_EQ_U(fake_sent_last()->p.u64, CFG_MAX_QUEUE_PAIRS);
 	CHECK_EQ_U(dev.dev.rx.have, 0);
 	CHECK_EQ_I(dev.dev.fd, sock);
 
