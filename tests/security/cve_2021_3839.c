@@ -51,11 +51,12 @@ int main(int argc, char **argv)
 	HF_CHECK(hf_reply(&h, VU_GET_QUEUE_NUM, &qn, 8, NULL, NULL) == 8,
 		 "GET_QUEUE_NUM");
 	hf_close(&h);
+	/* GET_QUEUE_NUM counts queue pairs; num_queues counts vrings */
 	bad(path, VU_SET_INFLIGHT_FD,
-	    (struct vu_inflight){0x100000, 0, (uint16_t)(qn + 1), 64, 0},
+	    (struct vu_inflight){0x100000, 0, (uint16_t)(2 * qn + 1), 64, 0},
 	    0x100000, "queues, the device has");
 	bad(path, VU_GET_INFLIGHT_FD,
-	    (struct vu_inflight){0, 0, (uint16_t)(qn + 1), 64, 0}, 0,
+	    (struct vu_inflight){0, 0, (uint16_t)(2 * qn + 1), 64, 0}, 0,
 	    "GET_INFLIGHT_FD for");
 	hf_scenario("no queues, no entries, too many entries");
 	bad(path, VU_GET_INFLIGHT_FD, (struct vu_inflight){0, 0, 0, 64, 0}, 0,
@@ -80,14 +81,14 @@ int main(int argc, char **argv)
 	hf_scenario("every queue the device has is fine");
 	hf_setup(&h, path, 0, INFLIGHT, 64);
 	{
-		struct vu_inflight in = {0, 0, (uint16_t)qn, 64, 0}, got;
+		struct vu_inflight in = {0, 0, (uint16_t)(2 * qn), 64, 0}, got;
 		int fds[8], n = 0;
 
 		hf_send(&h, VU_GET_INFLIGHT_FD, 0, &in, sizeof(in), NULL, 0);
 		HF_CHECK(hf_reply(&h, VU_GET_INFLIGHT_FD, &got, sizeof(got),
 				  fds, &n) == sizeof(got) && n == 1,
 			 "a region for every queue");
-		HF_CHECK(got.num_queues == qn, "all of them");
+		HF_CHECK(got.num_queues == 2 * qn, "all of them");
 		close(fds[0]);
 	}
 	HF_CHECK(hf_alive(&h), "served");
