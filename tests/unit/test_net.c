@@ -608,6 +608,18 @@ static void test_calls(void)
 	teardown();
 }
 
+/* Post n all-zero frames of 60 bytes on TX, in descriptors first..,
+ * sharing one buffer. */
+static void tx_zeros(unsigned first, unsigned n)
+{
+	memset(host(TX_BUF(0)), 0, HDR + 60);
+	for (unsigned i = first; i < first + n; i++) {
+		txq.desc[i] = (struct vring_desc){TX_BUF(0), HDR + 60, 0, 0};
+		vqd_add(&txq, (uint16_t)i);
+	}
+	vqd_publish(&txq);
+}
+
 /* A batch is CFG_BATCH chains; more left marks the TX queue busy so the
  * loop comes back without waiting for a kick. */
 static void test_batch(void)
@@ -615,12 +627,7 @@ static void test_batch(void)
 	const unsigned n = CFG_BATCH + 6;
 
 	setup_with(F_BASE, 128, true, true, ACT_SINK);
-	memset(host(TX_BUF(0)), 0, HDR + 60);
-	for (unsigned i = 0; i < n; i++) {
-		txq.desc[i] = (struct vring_desc){TX_BUF(0), HDR + 60, 0, 0};
-		vqd_add(&txq, (uint16_t)i);
-	}
-	vqd_publish(&txq);
+	tx_zeros(0, n);
 	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
 	CHECK_EQ_U(dev.q[1].st.frames, CFG_BATCH);
 	CHECK(dev.q[1].busy);
@@ -648,12 +655,7 @@ static void test_restart_looks(void)
 	uint64_t v = 1;
 
 	setup_with(F_BASE, 128, true, true, ACT_SINK);
-	memset(host(TX_BUF(0)), 0, HDR + 60);
-	for (unsigned i = 0; i < n; i++) {
-		txq.desc[i] = (struct vring_desc){TX_BUF(0), HDR + 60, 0, 0};
-		vqd_add(&txq, (uint16_t)i);
-	}
-	vqd_publish(&txq);
+	tx_zeros(0, n);
 	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
 	CHECK_EQ_U(dev.q[1].st.frames, CFG_BATCH);
 	CHECK(!kicks_wanted(&txq)); /* the pass ended at its limit */
@@ -663,9 +665,7 @@ static void test_restart_looks(void)
 	memcpy(&s, fake_sent_last()->p.bytes, sizeof(s));
 	CHECK(!net_queue_ready(&dev.q[1]));
 	/* the driver posts one more while the ring is stopped */
-	txq.desc[n] = (struct vring_desc){TX_BUF(0), HDR + 60, 0, 0};
-	vqd_add(&txq, (uint16_t)n);
-	vqd_publish(&txq);
+	tx_zeros(n, 1);
 
 	/* started again: no kick is ever signalled */
 	CHECK_EQ_I(req(VU_SET_VRING_BASE, &s, sizeof(s), -1), 0);
