@@ -135,12 +135,8 @@ static void to_device(struct fwd_port *t, const struct net_frame *fr)
 	if (t->be == NULL || t->be->dev.fd < 0)
 		return;
 	r = deliver(t, 0, fr);
-	if (r == NET_FULL) {
+	if (r == NET_FULL)
 		t->be->q[0].st.drop_norx++;
-	} else if (r < 0) {
-		/* its RX ring is bad: dev_tick drops it */
-		t->be->dev.broken = true;
-	}
 }
 
 /* The learning switch (flood unknown and group destinations, never back
@@ -196,7 +192,7 @@ static int respond(struct fwd_port *p, unsigned pair,
 	r = deliver(p, pair, &reply);
 	if (r == NET_FULL)
 		p->be->q[2 * pair].st.drop_norx++;
-	return r < 0 ? r : NET_DELIVERED;
+	return NET_DELIVERED;
 }
 
 /* `--dump`: the frame as hex, 16 bytes a line, like the sample app's
@@ -279,12 +275,7 @@ static void generate(struct fwd_port *p)
 		if (!net_queue_ready(rx) || !net_queue_enabled(rx))
 			continue;
 		for (k = 0; k < CFG_BATCH; k++) {
-			int r = deliver(p, pair, &fr);
-			if (r < 0) {
-				be->dev.broken = true; /* dev_tick drops it */
-				return;
-			}
-			if (r != NET_DELIVERED)
+			if (deliver(p, pair, &fr) != NET_DELIVERED)
 				break;
 		}
 		if (k == CFG_BATCH)
@@ -339,8 +330,6 @@ void fwd_link_readable(struct fwd *f, unsigned i)
 		int r = up ? deliver(p, 0, &fr) : NET_DROPPED;
 		if (r == NET_FULL || (r == NET_DROPPED && !up))
 			l->st.drop_norx++;
-		else if (r < 0)
-			p->be->dev.broken = true;
 	}
 }
 

@@ -400,6 +400,7 @@ static int be_get_vring_base(struct be_dev *d, struct vu_msg *m)
 	q->started = false;
 	q->attached = false;
 	q->busy = false;
+	q->failed = false; /* stopped now; the next start runs it again */
 	port_fd_close(q->kick_fd);
 	q->kick_fd = -1;
 	q->polled = false;
@@ -452,6 +453,7 @@ static int be_set_vring_fd(struct be_dev *d, struct vu_msg *m)
 	 * filled before the switch to vhost (its kick went elsewhere) is
 	 * still served. */
 	q->started = true;
+	q->failed = false; /* a restart after a ring error (net_ring_fail) */
 	if (!q->attached)
 		return queue_attach(d, (unsigned)(q - d->q));
 	queue_wake(d, (unsigned)(q - d->q));
@@ -657,7 +659,7 @@ static void be_print_stats(const struct vu_dev *dev)
 const struct dev_role be_role = {
 	.name = "back-end",
 	.peer = "a front-end on",
-	.ring_fail = "bad ring",
+	.ring_fail = "unusable kick fd",
 	.release = be_release,
 	.message = be_message,
 	.watch = be_watch,

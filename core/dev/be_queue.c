@@ -47,6 +47,7 @@ void be_queue_reset(struct be_dev *d, unsigned qi)
 	q->ring.log.dirty = NULL;
 	memset(&q->addr, 0, sizeof(q->addr));
 	q->polled = q->started = q->enabled = q->attached = q->busy = false;
+	q->failed = false;
 }
 
 /* Migration (vhost-user.rst): with VHOST_F_LOG_ALL negotiated and a log
@@ -187,8 +188,10 @@ static void log_kick(struct be_dev *d)
 int be_queue_work(struct be_dev *d, unsigned qi)
 {
 	/* Both directions of a pair move on either kick: a TX frame for the
-	 * echo may be waiting for RX buffers. */
-	return net_pair_work(&d->net, qi / 2);
+	 * echo may be waiting for RX buffers.  A ring the guest breaks
+	 * fails alone (net_ring_fail); the connection stays. */
+	(void)net_pair_work(&d->net, qi / 2);
+	return 0;
 }
 
 /* The loop's last step each round (fwd_flush), after every kick, tick and

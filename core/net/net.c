@@ -83,6 +83,38 @@ static uint32_t room_in(const struct vq_chain *c)
  * MRG_RXBUF a frame may take several RX chains, and the first header says
  * how many (num_buffers, virtio 1.2 5.1.6.4).
  */
+/*
+ * vhost-user.rst, SET_VRING_ERR: "Set the event file descriptor to signal
+ * when error occurs."  A guest that breaks a ring costs that ring, not
+ * the connection: as Linux's vhost does (vq_err), the ring stops where it
+ * stood (the bad chain is not taken) and the front-end hears of it on the
+ * ring's error fd.  QEMU reports it ("vhost vring error"); the ring runs
+ * again once the front-end starts it again (SET_VRING_KICK after
+ * GET_VRING_BASE, or a reset), which clears `failed`.  What the guest did
+ * wrong is already in the log (virtq); this line says what it cost.
+ */
+void net_ring_fail(struct vu_queue *q)
+{
+	q->failed = true;
+	q->busy = false;
+	q->st.errors++;
+	if (q->err_fd >= 0)
+		port_evt_signal(q->err_fd);
+	LOG_WARN("%s: ring stopped until the front-end restarts it (%s)",
+		 q->name, q->err_fd >= 0 ? "error fd signalled"
+					 : "no error fd to signal");
+}
+
+/* The guest broke its RX ring in the middle of a frame: give back what
+ * the frame took, fail the ring, drop the frame. */
+static int rx_broken(struct vu_queue *rx, const struct vq_mark *mark)
+{
+	vq_rewind(&rx->ring, mark);
+	net_ring_fail(rx);
+	rx->st.drop_norx++;
+	return NET_DROPPED;
+}
+
 int net_rx_deliver(struct net_dev *d, unsigned pair,
 		   const struct net_frame *f)
 {
@@ -112,8 +144,10 @@ int net_rx_deliver(struct net_dev *d, unsigned pair,
 		net_queue_flush(rx);
 	vq_mark(&rx->ring, &mark);
 	rc = vq_pop(&rx->ring, d->mem, first);
-	if (rc <= 0)
-		return rc < 0 ? rc : NET_FULL;
+	if (rc < 0)
+		return rx_broken(rx, &mark);
+	if (rc == 0)
+		return NET_FULL;
 	if (room_in(first) < hdr || (!mrg && room_in(first) < hdr + f->len)) {
 		/* The guest's buffer cannot take it: give it back untouched
 		 * and drop this frame only. */
@@ -143,7 +177,7 @@ int net_rx_deliver(struct net_dev *d, unsigned pair,
 		}
 		rc = vq_pop(&rx->ring, d->mem, more);
 		if (rc < 0)
-			return rc;
+			return rx_broken(rx, &mark);
 		if (rc == 0) {
 			/* Not enough room now: undo it all, frame stays. */
 			vq_rewind(&rx->ring, &mark);
@@ -241,7 +275,7 @@ static int tx_offloads(struct net_dev *d, const struct vq_chain *c,
 }
 
 /* Check one chain the guest transmitted and hand its frame on.  Returns
- * NET_* or <0. */
+ * NET_*. */
 static int tx_frame(struct net_dev *d, struct vu_queue *tx,
 		    const struct vq_chain *c)
 {
@@ -280,7 +314,7 @@ static int tx_frame(struct net_dev *d, struct vu_queue *tx,
 		return NET_DROPPED;
 	}
 	r = net_send_up(d, (unsigned)(tx - d->q) / 2, &frame);
-	if (r >= 0 && r != NET_FULL) { /* a frame left waiting counts later */
+	if (r != NET_FULL) { /* a frame left waiting counts later */
 		tx->st.frames++;
 		tx->st.bytes += frame.len;
 	}
@@ -292,6 +326,7 @@ int net_pair_work(struct net_dev *d, unsigned pair)
 	struct vu_queue *rx = &d->q[2 * pair];
 	struct vu_queue *tx = &d->q[2 * pair + 1];
 	struct vq_chain *c = &d->tx_chain;
+	uint64_t errors = rx->st.errors + tx->st.errors;
 	unsigned done = 0;
 	bool stalled = false;
 	int rc = 0;
@@ -310,11 +345,11 @@ int net_pair_work(struct net_dev *d, unsigned pair)
 
 			vq_mark(&tx->ring, &mark);
 			rc = vq_pop(&tx->ring, d->mem, c);
+			if (rc < 0)
+				net_ring_fail(tx);
 			if (rc <= 0)
 				break;
 			rc = tx_frame(d, tx, c);
-			if (rc < 0)
-				break;
 			if (rc == NET_FULL) {
 				/* Echo waits for RX buffers: the guest's RX
 				 * kick brings us back (RX kicks stay on). */
@@ -337,7 +372,7 @@ int net_pair_work(struct net_dev *d, unsigned pair)
 	net_queue_flush(tx);
 	rx->dirty = false;
 	net_queue_flush(rx);
-	return rc < 0 ? rc : 0;
+	return rx->st.errors + tx->st.errors != errors ? -1 : 0;
 }
 
 /* ---- counters ------------------------------------------------------------ */
@@ -345,14 +380,16 @@ int net_pair_work(struct net_dev *d, unsigned pair)
 void net_print_queue(const char *dev, unsigned q, const struct q_stats *s)
 {
 	LOG_INFO("%s q%u (%s): frames %llu bytes %llu kicks %llu calls %llu "
-		 "drops: bad %llu oversize %llu no-rx %llu disabled %llu\n",
+		 "drops: bad %llu oversize %llu no-rx %llu disabled %llu "
+		 "ring-errors %llu\n",
 		 dev, q, q & 1 ? "tx" : "rx", (unsigned long long)s->frames,
 		 (unsigned long long)s->bytes, (unsigned long long)s->kicks,
 		 (unsigned long long)s->calls,
 		 (unsigned long long)s->drop_bad,
 		 (unsigned long long)s->drop_oversize,
 		 (unsigned long long)s->drop_norx,
-		 (unsigned long long)s->drop_disabled);
+		 (unsigned long long)s->drop_disabled,
+		 (unsigned long long)s->errors);
 }
 
 void net_print_line(const char *dev, bool connected,

@@ -26,7 +26,8 @@
 	X(drop_bad)      /* chain too short for the header, or runt */    \
 	X(drop_oversize) /* frame or chain larger than we handle */       \
 	X(drop_norx)     /* no room on the RX queue */                    \
-	X(drop_disabled) /* ring disabled (vhost-user.rst "Ring states") */
+	X(drop_disabled) /* ring disabled (vhost-user.rst "Ring states") */ \
+	X(errors)        /* times the guest broke the ring (net_ring_fail) */
 
 struct q_stats {
 #define Q_STAT_FIELD(n) uint64_t n;
@@ -53,6 +54,7 @@ struct vu_queue {
 	bool attached; /* ring memory translated into `ring` */
 	bool busy;     /* a batch ended with chains left: come back soon */
 	bool dirty;    /* RX: frames delivered, used ring not yet published */
+	bool failed;   /* the guest broke it: stopped until it starts again */
 	struct inflight_q iq; /* inflight tracking (vq.h vq->inflight) */
 	struct q_stats st;
 };
@@ -99,7 +101,7 @@ struct net_dev;
  * Where the frames a guest transmits go: the one door out of the data
  * path, set by the program (app.c: the forwarding plane, fwd.c).  It
  * returns NET_FULL only when the frame should wait in the guest's TX ring
- * (echo into a full RX ring), negative when a guest ring is broken.
+ * (echo into a full RX ring).
  */
 struct net_sink {
 	int (*frame)(void *ctx, struct net_dev *from, unsigned pair,
@@ -137,11 +139,16 @@ static inline void net_dev_sink(struct net_dev *nd,
 	nd->flat = flat;
 }
 
-/* A ring may be processed (vhost-user.rst "Ring states"). */
+/* A ring may be processed (vhost-user.rst "Ring states"), and the guest
+ * has not broken it since it started (net_ring_fail). */
 static inline bool net_queue_ready(const struct vu_queue *q)
 {
-	return q->started && q->attached;
+	return q->started && q->attached && !q->failed;
 }
+
+/* The guest broke ring q (a bad descriptor or chain, already named in the
+ * log): it stops, alone, and its SET_VRING_ERR fd is signalled. */
+void net_ring_fail(struct vu_queue *q);
 
 /* A ring is enabled (vhost-user.rst "Ring states"): by SET_VRING_ENABLE,
  * or by a SET_FEATURES without VHOST_USER_F_PROTOCOL_FEATURES. */
@@ -169,15 +176,17 @@ enum net_result {
 
 /* Move frames on queue pair `pair`: take what the guest transmitted, hand
  * each frame to the sink, publish both used rings and call.  Negative when
- * the guest broke a ring (logged). */
+ * the guest broke one of the pair's rings in this pass: that ring failed
+ * (net_ring_fail), the other goes on. */
 int net_pair_work(struct net_dev *nd, unsigned pair);
 
 /*
  * Put one frame on the guest's RX queue of `pair`, with a fresh virtio-net
  * header.  NET_FULL changes nothing.  The used ring is published and the
  * guest called by net_pair_work for its own pair, or by net_rx_flush for
- * frames that came from elsewhere (another device, a tap).  Negative when
- * the guest broke its RX ring (logged).
+ * frames that came from elsewhere (another device, a tap).  A guest that
+ * breaks its RX ring fails that ring (net_ring_fail), and the frame is
+ * dropped.
  */
 int net_rx_deliver(struct net_dev *nd, unsigned pair,
 		   const struct net_frame *f);

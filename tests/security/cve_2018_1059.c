@@ -7,8 +7,10 @@
  * Every range the guest gives must lie whole inside guest memory: buffers
  * that start inside and end outside, on split and packed rings, on TX and
  * on RX; an indirect table that runs off the end; a buffer that wraps the
- * 64-bit space; ring areas that start inside and end outside.  Each is a
- * violation: the connection goes, with a line that names it.
+ * 64-bit space; ring areas that start inside and end outside.  Each is
+ * named by a line in the log.  What the guest puts in a ring costs that
+ * ring (it stops, its error fd is signalled, the connection stays); ring
+ * areas the front-end gives are its violation, and the connection goes.
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -27,7 +29,7 @@ static void tx_past_end(const char *path, bool packed, uint32_t inside)
 	memcpy(hf_ptr(&h, HF_MEM - inside), frame, inside);
 	hf_offer(&h, 1, 0, &s, 1);
 	hf_kick(&h, 1);
-	HF_CHECK(hf_gone(&h, 5000), "a TX buffer running past memory");
+	HF_CHECK(hf_ring_failed(&h, 1, 5000), "a TX buffer running past memory");
 	hf_expect("is outside guest memory");
 	hf_close(&h);
 }
@@ -53,7 +55,8 @@ int main(int argc, char **argv)
 		hf_kick(&h, 0);
 	}
 	hf_tx(&h, 0, frame, sizeof(frame), NULL);
-	HF_CHECK(hf_gone(&h, 5000), "an RX buffer running past memory");
+	HF_CHECK(hf_ring_failed(&h, 0, 5000),
+		 "an RX buffer running past memory");
 	hf_close(&h);
 
 	hf_scenario("a buffer that wraps 2^64");
@@ -63,7 +66,7 @@ int main(int argc, char **argv)
 		hf_offer(&h, 1, 0, &s, 1);
 		hf_kick(&h, 1);
 	}
-	HF_CHECK(hf_gone(&h, 5000), "a buffer that wraps");
+	HF_CHECK(hf_ring_failed(&h, 1, 5000), "a buffer that wraps");
 	hf_expect("wraps");
 	hf_close(&h);
 
@@ -79,7 +82,7 @@ int main(int argc, char **argv)
 		hf_offer(&h, 1, 0, &s, 1);
 		hf_kick(&h, 1);
 	}
-	HF_CHECK(hf_gone(&h, 5000), "an indirect table past memory");
+	HF_CHECK(hf_ring_failed(&h, 1, 5000), "an indirect table past memory");
 	hf_expect("(64 bytes) is outside guest memory");
 	hf_close(&h);
 

@@ -7,8 +7,9 @@
  * Here every packed descriptor is translated on its own, whatever its
  * length: a zero-length descriptor is taken and adds nothing (a chain of
  * nothing but them is a bad frame, dropped and counted); one of nonzero
- * length outside memory is a violation, also behind zero-length ones;
- * a zero-length indirect table is a violation.  On TX and on RX.
+ * length outside memory breaks the ring, also behind zero-length ones, as
+ * does a zero-length indirect table: the ring stops and its error fd is
+ * signalled, the connection stays.  On TX and on RX.
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -89,7 +90,7 @@ int main(int argc, char **argv)
 		hf_offer(&h, 1, 0, s, 3);
 		hf_kick(&h, 1);
 	}
-	HF_CHECK(hf_gone(&h, 5000), "an address outside memory");
+	HF_CHECK(hf_ring_failed(&h, 1, 5000), "an address outside memory");
 	hf_expect("is outside guest memory");
 	hf_close(&h);
 
@@ -102,7 +103,7 @@ int main(int argc, char **argv)
 		hf_kick(&h, 0);
 	}
 	hf_tx(&h, 0, f, sizeof(f), NULL);
-	HF_CHECK(hf_gone(&h, 5000), "an RX address outside memory");
+	HF_CHECK(hf_ring_failed(&h, 0, 5000), "an RX address outside memory");
 	hf_close(&h);
 
 	hf_scenario("a zero-length indirect table");
@@ -112,7 +113,7 @@ int main(int argc, char **argv)
 		hf_offer(&h, 1, 0, &s, 1);
 		hf_kick(&h, 1);
 	}
-	HF_CHECK(hf_gone(&h, 5000), "a zero-length table");
+	HF_CHECK(hf_ring_failed(&h, 1, 5000), "a zero-length table");
 	hf_expect("indirect table of 0 bytes");
 	hf_close(&h);
 

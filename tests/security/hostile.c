@@ -139,6 +139,7 @@ void hf_open_fast(struct hf *h, const char *path)
 	h->path = path;
 	h->memfd = -1;
 	h->kick[0] = h->kick[1] = h->call[0] = h->call[1] = -1;
+	h->err[0] = h->err[1] = -1;
 	h->num = 64;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	h->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -156,6 +157,8 @@ void hf_close(struct hf *h)
 			close(h->kick[q]);
 		if (h->call[q] >= 0)
 			close(h->call[q]);
+		if (h->err[q] >= 0)
+			close(h->err[q]);
 	}
 	if (h->mem != NULL)
 		munmap(h->mem, HF_MEM);
@@ -283,6 +286,15 @@ bool hf_gone(struct hf *h, int ms)
 	return false;
 }
 
+bool hf_ring_failed(struct hf *h, unsigned q, int ms)
+{
+	struct pollfd p = {h->err[q], POLLIN, 0};
+	uint64_t n = 0;
+
+	return h->err[q] >= 0 && poll(&p, 1, ms) == 1 &&
+	       read(h->err[q], &n, 8) == 8 && n == 1 && hf_alive(h);
+}
+
 bool hf_alive(struct hf *h)
 {
 	uint64_t v = 0;
@@ -363,6 +375,10 @@ void hf_ring(struct hf *h, unsigned q, uint32_t num)
 	h->kick[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	HF_CHECK(h->call[q] >= 0 && h->kick[q] >= 0, "eventfd");
 	send_ok(h, VU_SET_VRING_CALL, &v, 8, &h->call[q], 1);
+	if (h->err[q] < 0)
+		h->err[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	HF_CHECK(h->err[q] >= 0, "eventfd");
+	send_ok(h, VU_SET_VRING_ERR, &v, 8, &h->err[q], 1);
 	send_ok(h, VU_SET_VRING_KICK, &v, 8, &h->kick[q], 1);
 	s.num = 1;
 	send_ok(h, VU_SET_VRING_ENABLE, &s, sizeof(s), NULL, 0);

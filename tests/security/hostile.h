@@ -6,9 +6,12 @@
  * builds real shared memory (a memfd), real eventfds, split or packed
  * rings, and then writes whatever the attack needs -- bad messages, bad
  * fds, bad rings -- and watches what the back-end does about it:
- *   - a violation: the back-end drops the connection (hf_gone), and names
- *     the violation in its log: the program prints "expect: TEXT" lines
- *     and the runner (security.sh) finds each TEXT in the back-end's log;
+ *   - a front-end's violation: the back-end drops the connection
+ *     (hf_gone), and names the violation in its log: the program prints
+ *     "expect: TEXT" lines and the runner (security.sh) finds each TEXT in
+ *     the back-end's log;
+ *   - a guest's bad ring: that ring stops, its error fd is signalled and
+ *     the connection stays (hf_ring_failed), the error named in the log;
  *   - a bad frame: dropped and counted, the connection kept (hf_alive);
  *   - the back-end's fds and mappings (/proc/PID, PID in $VHOST_PID) are
  *     where they were once a connection is gone.
@@ -49,7 +52,7 @@ struct hf {
 	bool packed;
 	uint64_t features; /* negotiated */
 	uint64_t proto;
-	int kick[2], call[2];
+	int kick[2], call[2], err[2];
 	uint16_t avail[2];   /* split: next avail index; packed: slot */
 	bool avail_wrap[2];  /* packed */
 	uint16_t used[2];    /* split: next used entry; packed: slot */
@@ -106,6 +109,9 @@ int hf_reply(struct hf *h, uint32_t req, void *p, uint32_t size, int *fds,
 bool hf_gone(struct hf *h, int ms);
 /* The back-end answers GET_FEATURES: the connection is served. */
 bool hf_alive(struct hf *h);
+/* A guest's bad ring (vhost-user.rst SET_VRING_ERR): ring q's error fd
+ * is signalled within ms, and the connection is still served. */
+bool hf_ring_failed(struct hf *h, unsigned q, int ms);
 
 /* ---- memory, handshake, rings ------------------------------------------- */
 
@@ -119,7 +125,7 @@ uint8_t *hf_ptr(struct hf *h, uint64_t off);
  * back-end does not offer what is asked. */
 void hf_handshake(struct hf *h, uint64_t extra, uint64_t proto);
 
-/* Queue q: SET_VRING_NUM num, BASE, ADDR (our layout), CALL, KICK,
+/* Queue q: SET_VRING_NUM num, BASE, ADDR (our layout), CALL, ERR, KICK,
  * ENABLE. */
 void hf_ring(struct hf *h, unsigned q, uint32_t num);
 

@@ -683,7 +683,135 @@ static void test_restart_looks(void)
 	teardown();
 }
 
-/* A hostile ring is an error of the connection (the caller drops it). */
+/* Kick ring q as the guest would, and let the device see it. */
+static void kick(unsigned q)
+{
+	struct watch w = {&dev.dev, dev.dev.gen, W_RING, (uint8_t)q};
+
+	port_evt_signal(dev.q[q].kick_fd);
+	dev_event(&w, PORT_POLLIN, 0);
+}
+
+/* Give ring q an error fd (SET_VRING_ERR). */
+static int err_fd(uint64_t q)
+{
+	int fd = fake_evt();
+
+	CHECK_EQ_I(req(VU_SET_VRING_ERR, &q, 8, fd), 0);
+	return fd;
+}
+
+/* The guest resets its rings (say, after a TX timeout) and the front-end
+ * starts ring q again from the start, as QEMU does after a virtio reset:
+ * GET_VRING_BASE, then BASE, ADDR, KICK, ENABLE. */
+static void restart(uint32_t q)
+{
+	struct vu_state s = {q, 0};
+	struct vu_addr a = {q, 0, UVA(Q_GPA(q)), UVA(Q_GPA(q) + USED_OFF),
+			    UVA(Q_GPA(q) + AVAIL_OFF), 0};
+	uint64_t v = q;
+
+	CHECK(req(VU_GET_VRING_BASE, &s, sizeof(s), -1) >= 0);
+	CHECK(!dev.q[q].failed);
+	memset(host(Q_GPA(q)), 0, 0x1000);
+	vqd_init(q ? &txq : &rxq, 16, packed, host(Q_GPA(q)),
+		 host(Q_GPA(q) + AVAIL_OFF), host(Q_GPA(q) + USED_OFF));
+	s.num = packed ? VQ_BASE_PACKED_INIT : 0;
+	CHECK_EQ_I(req(VU_SET_VRING_BASE, &s, sizeof(s), -1), 0);
+	CHECK_EQ_I(req(VU_SET_VRING_ADDR, &a, sizeof(a), -1), 0);
+	CHECK_EQ_I(req(VU_SET_VRING_KICK, &v, 8, fake_evt()), 0);
+	s.num = 1;
+	CHECK_EQ_I(req(VU_SET_VRING_ENABLE, &s, sizeof(s), -1), 0);
+	CHECK(net_queue_ready(&dev.q[q]));
+}
+
+/*
+ * D3 (vhost-user.rst SET_VRING_ERR): a guest's bad descriptor costs that
+ * ring.  It stops where it stood (the bad chain not taken), its error fd
+ * is signalled once, and the connection, the other ring and the device
+ * go on; once the front-end starts the ring again, it works.
+ */
+static void test_ring_error(void)
+{
+	struct net_frame fr;
+	struct vq_iov one;
+	int e0, e1;
+
+	/* TX: a buffer past the end of guest memory */
+	setup(0);
+	e0 = err_fd(0);
+	e1 = err_fd(1);
+	txq.desc[0] = (struct vring_desc){RAM_GPA + RAM_SIZE - 8, 64, 0, 0};
+	vqd_add(&txq, 0);
+	vqd_publish(&txq);
+	kick(1);
+	CHECK(dev.dev.fd >= 0);
+	CHECK_EQ_U(dev.dev.violations, 0);
+	CHECK(dev.q[1].failed && !net_queue_ready(&dev.q[1]));
+	CHECK(!dev.q[0].failed);
+	CHECK_EQ_U(fake_evt_count(e1), 1);
+	CHECK_EQ_U(fake_evt_count(e0), 0);
+	CHECK_EQ_U(dev.q[1].st.errors, 1);
+	CHECK_STR_HAS(fake_last_error(), "outside guest memory");
+	CHECK_EQ_U(LAST_AVAIL(dev.q[1].ring), 0); /* not taken */
+	expect_no_used(&txq);
+	/* kicked again, the failed ring stays quiet: no second signal */
+	kick(1);
+	dev_tick(&dev.dev, 0);
+	CHECK_EQ_U(fake_evt_count(e1), 1);
+	CHECK_EQ_U(dev.q[1].st.errors, 1);
+	/* the RX ring still takes frames from elsewhere */
+	rx_add(0, 2048);
+	net_frame_flat(&fr, &one, (uint8_t *)make_frame(60, 3), 60);
+	CHECK_EQ_I(net_rx_deliver(&dev.net, 0, &fr), NET_DELIVERED);
+	net_rx_flush(&dev.net);
+	expect_used(&rxq, 0, HDR + 60);
+	/* started again, the ring works */
+	restart(1);
+	rx_add(1, 2048);
+	tx_put(0, 60, 4, HDR);
+	kick(1);
+	expect_used(&txq, 0, 0);
+	expect_used(&rxq, 1, HDR + 60);
+	CHECK(memcmp(host(RX_BUF(1)) + HDR, make_frame(60, 4), 60) == 0);
+	CHECK_EQ_U(fake_evt_count(e1), 1);
+	teardown();
+
+	/* RX: the echo's buffer past memory; the TX frame is consumed */
+	setup(0);
+	e0 = err_fd(0);
+	e1 = err_fd(1);
+	rxq.desc[0] = (struct vring_desc){RAM_GPA + RAM_SIZE - 16, 2048,
+					  VRING_DESC_F_WRITE, 0};
+	vqd_add(&rxq, 0);
+	vqd_publish(&rxq);
+	tx_put(0, 60, 1, HDR);
+	kick(1);
+	CHECK(dev.dev.fd >= 0);
+	CHECK(dev.q[0].failed && !dev.q[1].failed);
+	CHECK_EQ_U(fake_evt_count(e0), 1);
+	CHECK_EQ_U(fake_evt_count(e1), 0);
+	CHECK_EQ_U(dev.q[0].st.errors, 1);
+	CHECK_EQ_U(dev.q[0].st.drop_norx, 1);
+	CHECK_EQ_U(LAST_AVAIL(dev.q[0].ring), 0);
+	expect_used(&txq, 0, 0);
+	expect_no_used(&rxq);
+	/* TX goes on: more frames are taken (and dropped: no RX) */
+	tx_put(1, 60, 2, HDR);
+	kick(1);
+	expect_used(&txq, 1, 0);
+	CHECK_EQ_U(dev.q[0].st.drop_norx, 2);
+	CHECK_EQ_U(fake_evt_count(e0), 1);
+	restart(0);
+	rx_add(0, 2048);
+	tx_put(2, 60, 5, HDR);
+	kick(1);
+	expect_used(&txq, 2, 0);
+	expect_used(&rxq, 0, HDR + 60);
+	teardown();
+}
+
+/* A hostile ring fails, named in the log (test_ring_error: what follows). */
 static void test_hostile(void)
 {
 	if (packed) {
@@ -1135,6 +1263,7 @@ int main(void)
 		RUN(test_batch);
 		RUN(test_restart_looks);
 		RUN(test_hostile);
+		RUN(test_ring_error);
 		RUN(test_csum);
 		RUN(test_dirty_log);
 		RUN(test_inflight);
