@@ -106,6 +106,36 @@ static int be_get_features(struct be_dev *d, struct vu_msg *m)
 	return reply_u64(d, m, BE_FEATURES);
 }
 
+/*
+ * D8, vhost-user.rst "Migration": "The size of the log is supplied as part
+ * of VhostUserMsg which should be large enough to cover all known guest
+ * addresses."  A log that falls short would lose the marks of the pages
+ * past its end, and the destination would run on stale memory.  So a log
+ * that does not cover the memory table, or a table the log in use does
+ * not cover, is refused (with a non-zero reply), never taken.  QEMU grows
+ * the log before it grows the table (vhost_commit), and shrinks it after.
+ */
+static bool log_covers(const struct mem_table *t, uint64_t log_size,
+		       uint64_t *last)
+{
+	return !mem_table_last(t, last) || dirty_log_bytes(*last) <= log_size;
+}
+
+static void log_short(struct be_dev *d, const char *req, uint64_t log_size,
+		      uint64_t last)
+{
+	LOG_ERR("%s: %s refused: a dirty log of %llu bytes does not cover "
+		"guest memory up to 0x%llx (%llu bytes needed)", d->dev.name,
+		req, (unsigned long long)log_size, (unsigned long long)last,
+		(unsigned long long)dirty_log_bytes(last));
+}
+
+/* Logging is on: every write we make to guest memory must be marked. */
+static bool logging(const struct be_dev *d)
+{
+	return (d->features & VU_BIT(VHOST_F_LOG_ALL)) && d->dlog.bits != NULL;
+}
+
 static int be_set_features(struct be_dev *d, struct vu_msg *m)
 {
 	uint64_t f = m->p.u64;
@@ -125,7 +155,22 @@ static int be_set_features(struct be_dev *d, struct vu_msg *m)
 		}
 	}
 	/* QEMU turns VHOST_F_LOG_ALL on and off while the rings run
-	 * (vhost-user.rst "Migration"): their logging follows. */
+	 * (vhost-user.rst "Migration"): their logging follows.  Logging on
+	 * with no log, or one short of memory, would lose marks: said. */
+	if (f & ~d->features & VU_BIT(VHOST_F_LOG_ALL)) {
+		uint64_t last;
+
+		if (d->dlog.bits == NULL)
+			LOG_WARN("%s: VHOST_F_LOG_ALL with no dirty log shared: "
+				 "nothing is marked until SET_LOG_BASE",
+				 d->dev.name);
+		else if (!log_covers(&d->mem, d->dlog.size, &last))
+			LOG_ERR("%s: VHOST_F_LOG_ALL with a dirty log of %llu "
+				"bytes, short of guest memory up to 0x%llx: "
+				"marks past it are lost", d->dev.name,
+				(unsigned long long)d->dlog.size,
+				(unsigned long long)last);
+	}
 	d->features = f;
 	d->net.features = f;
 	/* "Ring states": "upon receiving a VHOST_USER_SET_FEATURES message
@@ -163,6 +208,7 @@ static int be_reset_owner(struct be_dev *d, struct vu_msg *m)
 static int be_set_mem_table(struct be_dev *d, struct vu_msg *m)
 {
 	unsigned n = m->p.mem.nregions; /* size and fd count checked */
+	uint64_t last;
 	int rc;
 
 	mem_table_unmap(&d->mem_next);
@@ -170,6 +216,12 @@ static int be_set_mem_table(struct be_dev *d, struct vu_msg *m)
 			   d->dev.name);
 	if (rc < 0)
 		return rc;
+	if (logging(d) && !log_covers(&d->mem_next, d->dlog.size, &last)) {
+		/* the table in use stays; a NACK if one was asked for */
+		log_short(d, "SET_MEM_TABLE", d->dlog.size, last);
+		mem_table_unmap(&d->mem_next);
+		return -PORT_ENOTSUP;
+	}
 	/* Only now drop the old table: rings may be live on it
 	 * (vhost-user.rst allows a new table at any time).  What they have
 	 * pushed is handed over while the old table still maps it. */
@@ -244,14 +296,25 @@ static int needs_proto(struct be_dev *d, const struct vu_msg *m, unsigned bit,
 static int be_set_log_base(struct be_dev *d, struct vu_msg *m)
 {
 	int rc = needs_proto(d, m, VU_PROTO_F_LOG_SHMFD, "LOG_SHMFD");
+	struct dirty_log next = {0};
+	uint64_t last;
 
 	if (rc < 0)
 		return rc;
 	/* the mapping holds the log; the fd is closed by the caller */
-	rc = dirty_map(&d->dlog, m->fds[0], m->p.log.size, m->p.log.offset,
+	rc = dirty_map(&next, m->fds[0], m->p.log.size, m->p.log.offset,
 		       d->dev.name);
-	if (rc == 0)
-		rc = queues_reattach(d);
+	if (rc < 0)
+		return rc;
+	/* refused: the log in use (if any) stays, the connection too */
+	if (!log_covers(&d->mem, m->p.log.size, &last)) {
+		log_short(d, "SET_LOG_BASE", m->p.log.size, last);
+		dirty_unmap(&next);
+		return reply_u64(d, m, 1);
+	}
+	dirty_unmap(&d->dlog);
+	d->dlog = next;
+	rc = queues_reattach(d);
 	if (rc < 0)
 		return rc;
 	LOG_PEER("%s: dirty log of %llu bytes shared (live migration)\n",

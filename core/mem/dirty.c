@@ -50,6 +50,7 @@ int dirty_map(struct dirty_log *l, int fd, uint64_t size, uint64_t offset,
 	l->map_len = end;
 	l->bits = (uint8_t *)base + offset;
 	l->size = size;
+	l->who = who;
 	return 0;
 }
 
@@ -88,9 +89,16 @@ void dirty_mark(struct dirty_log *l, uint64_t gpa, uint64_t len)
 		uint64_t byte = page / 8;
 
 		if (byte >= l->size) {
-			/* counted, not written: a log smaller than memory is
-			 * the front-end's mistake, never our overflow */
-			l->marks_dropped++;
+			/* Counted, not written: never our overflow.  The
+			 * back-end refuses a log smaller than memory, so this
+			 * is a bug somewhere; it is said, once per log, as
+			 * the migration's copy of this page will be stale. */
+			if (l->marks_dropped++ == 0)
+				LOG_ERR("%s: dirty log: page at 0x%llx is past "
+					"the log's %llu bytes: its mark is lost",
+					l->who, (unsigned long long)(page
+						<< DIRTY_PAGE_SHIFT),
+					(unsigned long long)l->size);
 			return;
 		}
 		__atomic_fetch_or(&l->bits[byte], (uint8_t)(1u << (page % 8)),

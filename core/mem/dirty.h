@@ -7,8 +7,10 @@
  * marked in a bitmap the front-end shares with SET_LOG_BASE: bit
  * (gpa / 4096) of the log.  The log is mapped like a memory region, and
  * its size and offset are checked against the file first (CVE-2020-10722:
- * size + offset must not wrap, nor run past the file).  A mark outside the
- * log is dropped, never written.
+ * size + offset must not wrap, nor run past the file).  The log must
+ * cover all guest memory (the back-end refuses a log, or a memory table,
+ * that breaks this: dirty_log_bytes); a mark outside the log would still
+ * be dropped, never written, and said in the log.
  */
 #ifndef CORE_DIRTY_H
 #define CORE_DIRTY_H
@@ -26,6 +28,7 @@ struct dirty_log {
 	void *map_base;  /* what port_mem_map returned */
 	uint64_t map_len;
 	uint64_t marks_dropped; /* pages past the end of the log */
+	const char *who;        /* the device, for the line a drop gives */
 	bool marked; /* since the front-end's log fd was last signalled */
 };
 
@@ -36,6 +39,12 @@ int dirty_map(struct dirty_log *l, int fd, uint64_t size, uint64_t offset,
 	      const char *who);
 
 void dirty_unmap(struct dirty_log *l);
+
+/* The bytes of log that cover guest addresses up to `last`. */
+static inline uint64_t dirty_log_bytes(uint64_t last)
+{
+	return (last >> DIRTY_PAGE_SHIFT) / 8 + 1;
+}
 
 /* Does the log cover every page of [gpa, gpa + len)? */
 bool dirty_covers(const struct dirty_log *l, uint64_t gpa, uint64_t len);

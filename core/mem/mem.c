@@ -118,6 +118,18 @@ int mem_table_map(struct mem_table *t, const struct vu_region *regs,
 	return 0;
 }
 
+bool mem_table_last(const struct mem_table *t, uint64_t *last)
+{
+	uint64_t top = 0;
+
+	/* regions are non-empty and do not wrap (mem_table_map) */
+	for (unsigned i = 0; i < t->n; i++)
+		if (t->r[i].gpa + (t->r[i].size - 1) > top)
+			top = t->r[i].gpa + (t->r[i].size - 1);
+	*last = top;
+	return t->n > 0;
+}
+
 void mem_table_unmap(struct mem_table *t)
 {
 	for (unsigned i = 0; i < t->n; i++)

@@ -63,4 +63,8 @@ bool mem_local_to_gpa(const struct mem_table *t, const void *p,
 /* The same for a front-end user address range (ring addresses). */
 void *mem_uva_range(const struct mem_table *t, uint64_t uva, uint64_t len);
 
+/* The highest guest-physical address of the table's memory in *last;
+ * false if the table is empty. */
+bool mem_table_last(const struct mem_table *t, uint64_t *last);
+
 #endif /* CORE_MEM_H */

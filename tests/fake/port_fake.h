@@ -234,9 +234,10 @@ extern unsigned fake_poll_calls;
 const char *fake_last_error(void);
 /* The last PORT_LOG_INFO line ("" if none since fake_log_clear). */
 const char *fake_last_info(void);
+const char *fake_last_warn(void);
 unsigned fake_error_count(void);
 unsigned fake_warn_count(void);
-/* Forget the last error and info lines (not the counts). */
+/* Forget the last error, warning and info lines (not the counts). */
 void fake_log_clear(void);
 
 #endif /* TESTS_FAKE_PORT_FAKE_H */

@@ -6,8 +6,9 @@
  *
  * The log's size and offset are checked against each other and against
  * the file before it is mapped; a bad one is a violation.  A log that is
- * too small for guest memory is written inside its bounds only (the bytes
- * after it stay untouched), and a good log gets the pages we write.
+ * too small for guest memory is refused with a non-zero reply (the
+ * connection stays, nothing is written to it), and a good log gets the
+ * pages we write.
  */
 #define _GNU_SOURCE
 #include <string.h>
@@ -83,26 +84,31 @@ int main(int argc, char **argv)
 	hf_scenario("a log of size 0");
 	bad_log(path, 0, 0, 0x1000, "log of size 0");
 
-	hf_scenario("a log too small for guest memory: written inside only");
+	hf_scenario("a log too small for guest memory: refused, never written");
 	{
 		/* 16 bytes of log cover 512 KiB; guest memory is at 1 MiB */
 		int fd = log_file(0x1000);
 		struct vu_log lg = {16, 0x100};
 		uint8_t *all = mmap(NULL, 0x1000, PROT_READ | PROT_WRITE,
 				    MAP_SHARED, fd, 0);
-		uint8_t zero[0x1000 - 0x110] = {0};
+		uint8_t zero[0x1000] = {0};
+		uint64_t status = 0;
 
 		HF_CHECK(all != MAP_FAILED, "mmap");
 		hf_setup(&h, path, LOG_FEAT, LOG_PROTO, 64);
 		HF_CHECK(hf_send(&h, VU_SET_LOG_BASE, 0, &lg, sizeof(lg), &fd,
 				 1) == 0,
 			 "send");
-		HF_CHECK(hf_reply(&h, VU_SET_LOG_BASE, NULL, 0, NULL, NULL) >= 0,
-			 "SET_LOG_BASE answered (LOG_SHMFD)");
+		HF_CHECK(hf_reply(&h, VU_SET_LOG_BASE, &status, 8, NULL,
+				  NULL) == 8 && status != 0,
+			 "SET_LOG_BASE answered with a failure (LOG_SHMFD)");
+		hf_expect("SET_LOG_BASE refused: a dirty log of 16 bytes does "
+			  "not cover guest memory up to 0x2fffff (96 bytes "
+			  "needed)");
 		echo(&h, 8);
 		HF_CHECK(hf_alive(&h), "still served");
-		HF_CHECK(memcmp(all + 0x110, zero, sizeof(zero)) == 0,
-			 "nothing written past the log");
+		HF_CHECK(memcmp(all, zero, sizeof(zero)) == 0,
+			 "nothing written to the refused log");
 		munmap(all, 0x1000);
 		close(fd);
 		hf_close(&h);

@@ -1162,6 +1162,91 @@ static void test_reply_fails(void)
 
 /* ---- the migration log and the inflight region ---------------------------- */
 
+/* Bytes of dirty log that cover RAM_GPA + RAM_SIZE (one bit a page). */
+#define LOG_RAM (((RAM_GPA + RAM_SIZE - 1) >> 12) / 8 + 1)
+
+/*
+ * D8: while logging, a memory table the log does not cover is refused (a
+ * NACK with REPLY_ACK), the table in use stays and the connection too; not
+ * logging, it is taken.  Logging turned on with a log short of memory, or
+ * with none, is said; a mark that still falls past the log is said once.
+ */
+static void test_log_covers_memory(void)
+{
+	struct vu_region big = {RAM_GPA, RAM_SIZE * 2, RAM_UVA, RAM_OFF};
+	struct vu_log l = {LOG_RAM, 0};
+	uint64_t f = VU_BIT(VIRTIO_F_VERSION_1) |
+		     VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES);
+	unsigned errs;
+	int fd, mfd;
+
+	setup();
+	negotiate(VU_BIT(VHOST_F_LOG_ALL), VU_BIT(VU_PROTO_F_LOG_SHMFD) |
+						VU_BIT(VU_PROTO_F_REPLY_ACK));
+	mem_table();
+	fd = fake_memfd(LOG_RAM);
+	CHECK_EQ_I(req(VU_SET_LOG_BASE, 0, &l, sizeof(l), &fd, 1), 0);
+	CHECK_EQ_U(fake_sent_last()->p.u64, 0);
+	/* memory grows past the log: refused, NACKed, the old table stays */
+	mfd = fake_memfd(RAM_OFF + 2 * RAM_SIZE);
+	fake_log_clear();
+	{
+		uint8_t p[8 + sizeof(big)];
+		struct vu_memhdr h = {1, 0};
+
+		memcpy(p, &h, 8);
+		memcpy(p + 8, &big, sizeof(big));
+		CHECK_EQ_I(req(VU_SET_MEM_TABLE, VU_FLAG_NEED_REPLY, p,
+			       sizeof(p), &mfd, 1),
+			   0);
+	}
+	CHECK_EQ_U(fake_sent_last()->hdr.request, VU_SET_MEM_TABLE);
+	CHECK_EQ_U(fake_sent_last()->p.u64, 1);
+	CHECK_STR_HAS(fake_last_error(),
+		      "SET_MEM_TABLE refused: a dirty log of 32776 bytes does "
+		      "not cover guest memory up to 0x4007ffff (32784 bytes "
+		      "needed)");
+	CHECK_EQ_U(dev.mem.n, 1);
+	CHECK_EQ_U(dev.mem.r[0].size, RAM_SIZE);
+	CHECK_EQ_U(fake_maps_live(), 2); /* the old table and the log */
+	CHECK(!fake_fd_is_open(mfd));
+	CHECK(dev.dev.fd >= 0);
+
+	/* not logging: the same table is taken */
+	CHECK_EQ_I(req_u64(VU_SET_FEATURES, 0, f), 0);
+	mfd = fake_memfd(RAM_OFF + 2 * RAM_SIZE);
+	CHECK_EQ_I(req_mem(&big, 1, &mfd, 1), 0);
+	CHECK_EQ_U(dev.mem.r[0].size, 2 * RAM_SIZE);
+	/* logging on again with that short log: one line says it */
+	errs = fake_error_count();
+	CHECK_EQ_I(req_u64(VU_SET_FEATURES, 0, f | VU_BIT(VHOST_F_LOG_ALL)), 0);
+	CHECK_EQ_U(fake_error_count(), errs + 1);
+	CHECK_STR_HAS(fake_last_error(),
+		      "VHOST_F_LOG_ALL with a dirty log of 32776 bytes, short "
+		      "of guest memory up to 0x4007ffff: marks past it are "
+		      "lost");
+	/* a mark past the log: counted, never written, said once */
+	errs = fake_error_count();
+	dirty_mark(&dev.dlog, RAM_GPA + RAM_SIZE + 0x1000, 1);
+	dirty_mark(&dev.dlog, RAM_GPA + RAM_SIZE + 0x2000, 1);
+	CHECK_EQ_U(dev.dlog.marks_dropped, 2);
+	CHECK_EQ_U(fake_error_count(), errs + 1);
+	CHECK_STR_HAS(fake_last_error(),
+		      "dev0: dirty log: page at 0x40041000 is past the log's "
+		      "32776 bytes: its mark is lost");
+	/* logging on with no log at all: said too */
+	teardown();
+	setup();
+	negotiate(0, VU_BIT(VU_PROTO_F_LOG_SHMFD));
+	errs = fake_warn_count();
+	CHECK_EQ_I(req_u64(VU_SET_FEATURES, 0, f | VU_BIT(VHOST_F_LOG_ALL)), 0);
+	CHECK_EQ_U(fake_warn_count(), errs + 1);
+	CHECK_STR_HAS(fake_last_warn(), "dev0: VHOST_F_LOG_ALL with no dirty "
+					"log shared: nothing is marked until "
+					"SET_LOG_BASE");
+	teardown();
+}
+
 /* SET_LOG_BASE (vhost-user.rst "Migration"): the log is checked against
  * its file before it is mapped -- size + offset must not wrap
  * (CVE-2020-10722), nor run past the file -- and replaces the old log only
@@ -1174,20 +1259,20 @@ static void test_log_base(void)
 	setup();
 	negotiate(VU_BIT(VHOST_F_LOG_ALL), VU_BIT(VU_PROTO_F_LOG_SHMFD));
 	mem_table();
-	fd = fake_memfd(0x2000);
-	l = (struct vu_log){0x1000, 0x800};
+	fd = fake_memfd(0x800 + LOG_RAM);
+	l = (struct vu_log){LOG_RAM, 0x800};
 	CHECK_EQ_I(req(VU_SET_LOG_BASE, 0, &l, sizeof(l), &fd, 1), 0);
 	CHECK(!fake_fd_is_open(fd)); /* the mapping holds it */
 	CHECK_EQ_U(fake_maps_live(), 2);
 	CHECK(dev.dlog.bits == fake_memfd_base(fd) + 0x800);
-	CHECK_EQ_U(dev.dlog.size, 0x1000);
+	CHECK_EQ_U(dev.dlog.size, LOG_RAM);
 	CHECK_EQ_U(fake_sent_last()->hdr.request, VU_SET_LOG_BASE);
 	CHECK_EQ_U(fake_sent_last()->hdr.flags, VU_VERSION | VU_FLAG_REPLY);
 	CHECK_EQ_U(fake_sent_last()->p.u64, 0);
 	/* a new log replaces it: still two mappings */
 	for (unsigned i = 0; i < 12; i++) {
-		fd = fake_memfd(0x1000);
-		l = (struct vu_log){0x1000, 0};
+		fd = fake_memfd(LOG_RAM);
+		l = (struct vu_log){LOG_RAM, 0};
 		CHECK_EQ_I(req(VU_SET_LOG_BASE, 0, &l, sizeof(l), &fd, 1), 0);
 	}
 	CHECK_EQ_U(fake_maps_live(), 2);
@@ -1227,6 +1312,29 @@ static void test_log_base(void)
 	}
 	CHECK(dev.dlog.bits != NULL);
 	CHECK_EQ_U(fake_maps_live(), 2);
+
+	/* D8: a log one byte short of guest memory is refused with a
+	 * non-zero reply and one line; the log in use and the connection
+	 * stay */
+	{
+		const uint8_t *inuse = dev.dlog.bits;
+
+		fd = fake_memfd(LOG_RAM);
+		l = (struct vu_log){LOG_RAM - 1, 0};
+		unsigned errs = fake_error_count();
+
+		CHECK_EQ_I(req(VU_SET_LOG_BASE, 0, &l, sizeof(l), &fd, 1), 0);
+		CHECK_EQ_U(fake_sent_last()->hdr.request, VU_SET_LOG_BASE);
+		CHECK_EQ_U(fake_sent_last()->p.u64, 1);
+		CHECK_EQ_U(fake_error_count(), errs + 1);
+		CHECK_STR_HAS(fake_last_error(),
+			      "SET_LOG_BASE refused: a dirty log of 32775 bytes "
+			      "does not cover guest memory up to 0x4003ffff "
+			      "(32776 bytes needed)");
+		CHECK(!fake_fd_is_open(fd));
+		CHECK(dev.dlog.bits == inuse);
+		CHECK_EQ_U(fake_maps_live(), 2);
+	}
 
 	/* SET_LOG_FD: an eventfd kept until replaced or the session ends */
 	fd = fake_evt();
@@ -1499,6 +1607,7 @@ int main(void)
 	RUN(test_enable_orders);
 	RUN(test_reply_fails);
 	RUN(test_log_base);
+	RUN(test_log_covers_memory);
 	RUN(test_inflight_fd);
 	RUN(test_memory_fault);
 	RUN(test_kick_not_eventfd);
