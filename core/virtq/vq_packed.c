@@ -24,6 +24,113 @@ static bool desc_avail(uint16_t flags, bool wrap)
 	return a == wrap && u != wrap;
 }
 
+/* 2.8.1: used (by the device, in the lap of wrap counter `wrap`) when
+ * both bits match it. */
+static bool desc_used(uint16_t flags, bool wrap)
+{
+	bool a = (flags & VRING_PACKED_F_AVAIL) != 0;
+	bool u = (flags & VRING_PACKED_F_USED) != 0;
+
+	return a == wrap && u == wrap;
+}
+
+/* Ring positions in ring order (slot, wrap), as a count from slot 0 of a
+ * lap of wrap 0: comparable modulo two laps. */
+static uint32_t pos_of(uint16_t i, bool wrap, uint32_t num)
+{
+	return (wrap ? 0 : num) + i;
+}
+
+/*
+ * Where a packed ring stands, read from the ring, when the base the
+ * front-end gives contradicts it.  A split ring's position can be rebuilt
+ * from used->idx, and QEMU does that when a back-end dies without
+ * answering GET_VRING_BASE; a packed ring has no index in memory, so QEMU
+ * 7.2 hands the new back-end the last base it knew -- often the initial
+ * one (slot 0, wrap 1) -- and both ends then wait for ever, each at a slot
+ * the other left long ago.
+ *
+ * virtio 1.2 2.8.1, 2.8.6: the device completes a chain by writing a used
+ * descriptor over the chain's first slot, both bits equal to its wrap
+ * counter; the chain's other slots keep the driver's "available" flags,
+ * and so do chains posted and not yet used.  Heads are written in ring
+ * order, the counter flipping at slot 0, so from the first used head after
+ * slot 0 the heads of one lap run on, with tails and nothing else between
+ * them, until a slot of another lap: the device stands after the last head
+ * of that run and the tails of its chain.  The run ends at the first slot
+ * that is neither used nor available in its lap.  Chains taken and not yet
+ * used when the old back-end died are still "available" there, and are
+ * taken again (as QEMU's restore of a split ring does).
+ *
+ * Validated, never trusted blindly: the base stands if it lies where the
+ * ring says the device may stand (after the last head, before the end of
+ * the available slots that follow it).  Otherwise the ring's position is
+ * taken only when it is exact: when no run showed a multi-descriptor tail
+ * (single-descriptor chains: Linux with indirect descriptors, QEMU's
+ * default), or no available slot follows the last head.  If not, the
+ * last chain's tail and new chains cannot be told apart, and the ring is
+ * failed (vq_packed_pop) rather than guessed.  What follows goes through
+ * the checked walker like any chain.
+ */
+static void packed_recover(struct vq *vq)
+{
+	struct vq_packed *p = &vq->p;
+	const uint32_t num = vq->num;
+	uint32_t first = num, k, after = 0, base, lo;
+	uint16_t i, pos = 0;
+	bool lap = false, pos_wrap = false, tails = false, seen = false;
+
+	for (k = 0; k < num && first == num; k++) {
+		uint16_t f = LE16(LOAD(&p->pdesc[k].flags));
+
+		if (desc_used(f, (f & VRING_PACKED_F_AVAIL) != 0)) {
+			first = k;
+			lap = (f & VRING_PACKED_F_AVAIL) != 0;
+		}
+	}
+	if (first == num) {
+		/* no used head anywhere: a ring of posted chains, or a
+		 * fresh one; the base names one of its slots, nothing
+		 * contradicts it */
+		return;
+	}
+	i = (uint16_t)first;
+	for (k = 0; k < num; k++) {
+		uint16_t f = LE16(LOAD(&p->pdesc[i].flags));
+
+		if (desc_used(f, lap)) {
+			tails |= after > 0 && seen;
+			after = 0;
+			seen = true;
+			pos = i;
+			pos_wrap = lap;
+			vq_wrap_add(&pos, &pos_wrap, 1, (uint16_t)num);
+		} else if (desc_avail(f, lap)) {
+			after++;
+		} else {
+			break;
+		}
+		vq_wrap_add(&i, &lap, 1, (uint16_t)num);
+	}
+	/* the base's used half: where the device writes next */
+	lo = pos_of(pos, pos_wrap, num);
+	base = pos_of(p->used_idx, p->used_wrap, num);
+	if ((base + 2 * num - lo) % (2 * num) <= (tails ? after : 0))
+		return; /* the base agrees with the ring */
+	if (tails && after > 0) {
+		p->lost = true;
+		LOG_ERR("%s: SET_VRING_BASE slot %u wrap %u contradicts the "
+			"ring, whose position cannot be told (chains of several "
+			"descriptors)", vq->name, p->used_idx, p->used_wrap);
+		return;
+	}
+	LOG_WARN("%s: SET_VRING_BASE slot %u wrap %u contradicts the ring: "
+		 "going on from slot %u wrap %u, after the last chain used",
+		 vq->name, p->used_idx, p->used_wrap, pos, pos_wrap);
+	p->last_avail = p->used_idx = pos;
+	p->avail_wrap = p->used_wrap = pos_wrap;
+}
+
 void vq_packed_attach(struct vq *vq, const struct vq_config *cfg)
 {
 	struct vq_packed *p = &vq->p;
@@ -38,6 +145,8 @@ void vq_packed_attach(struct vq *vq, const struct vq_config *cfg)
 	p->used_wrap = (vq_base_used(cfg->base) & VQ_BASE_WRAP) != 0;
 	p->nshadow = 0;
 	p->call_pending = false;
+	p->lost = false;
+	packed_recover(vq);
 }
 
 int vq_packed_inflight(struct vq *vq, struct inflight_q *iq, bool fresh)
@@ -66,6 +175,11 @@ int vq_packed_pop(struct vq *vq, const struct mem_table *mem,
 	struct vring_packed_desc d;
 	struct chain_walk w;
 
+	if (p->lost) {
+		LOG_ERR("%s: packed ring position unknown: the front-end must "
+			"start it again", vq->name);
+		return -PORT_EPROTO;
+	}
 	if (again < 0) {
 		/* Acquire: the rest of the chain, written before this first
 		 * flags word (2.8.6), is visible after it. */

@@ -27,6 +27,7 @@ struct vq_packed {
 	bool avail_wrap;     /* wrap counter at last_avail */
 	bool used_wrap;      /* wrap counter at used_idx */
 	bool call_pending;   /* published since the last call check */
+	bool lost;           /* where the ring stands cannot be told */
 	struct vq_used_elem shadow[VQ_SHADOW];
 };
 

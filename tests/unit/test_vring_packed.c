@@ -255,14 +255,144 @@ static void test_base(void)
 	/* split: 16 bits */
 	CHECK(vq_base_check(false, 8, 0xffff) == NULL);
 	CHECK(vq_base_check(false, 8, 0x10000) != NULL);
-	/* a ring attached at a base resumes there */
+	/* a ring attached at a base resumes there: here, in its second lap,
+	 * chains used up to slot 3, slots 3 and 4 taken, 5 to 7 left from
+	 * the first lap (used) */
 	setup(8);
+	for (uint16_t i = 0; i < 8; i++)
+		slot(i, BUF_GPA, 64, i, 0, i >= 5);
+	for (uint16_t i = 0; i < 3; i++)
+		((struct vring_packed_desc *)(void *)host(RING_GPA))[i].flags = 0;
+	for (uint16_t i = 5; i < 8; i++)
+		((struct vring_packed_desc *)(void *)host(RING_GPA))[i].flags =
+			VRING_PACKED_F_AVAIL | VRING_PACKED_F_USED;
 	attach(VQ_BASE_PACKED(5, 0, 3, 0), false);
 	CHECK_EQ_U(vq.p.last_avail, 5);
 	CHECK(!vq.p.avail_wrap);
 	CHECK_EQ_U(vq.p.used_idx, 3);
 	CHECK(!vq.p.used_wrap);
 	CHECK_EQ_U(vq_base(&vq), VQ_BASE_PACKED(5, 0, 3, 0));
+	teardown();
+}
+
+/* The driver posts n chains of `len` descriptors each (ids from id). */
+static void post(unsigned n, unsigned len, uint16_t id)
+{
+	for (unsigned k = 0; k < n; k++, id++) {
+		for (unsigned j = 0; j < len; j++)
+			tmpl((uint16_t)(id * len + j), BUF_GPA + 0x100 * j, 64,
+			     j + 1 < len ? VRING_DESC_F_NEXT : 0,
+			     (uint16_t)(id * len + j + 1));
+		vqd_add(&drv, (uint16_t)(id * len));
+	}
+	vqd_publish(&drv);
+}
+
+/* The device takes n chains and uses the first `use` of them; the driver
+ * takes back what was used. */
+static struct vq_chain got[8];
+
+static void take(unsigned n, unsigned use)
+{
+	uint32_t id, len;
+
+	for (unsigned k = 0; k < n; k++)
+		CHECK_EQ_I(vq_pop(&vq, &mem, &got[k]), 1);
+	for (unsigned k = 0; k < use; k++)
+		vq_push(&vq, &got[k], 0);
+	vq_publish(&vq);
+	for (unsigned k = 0; k < use; k++)
+		CHECK_EQ_I(vqd_get_used(&drv, &id, &len), 1);
+}
+
+/* A new back-end attaches the ring at `base`, as after a restart. */
+static void restart_at(uint32_t base)
+{
+	fake_log_clear();
+	attach(base, false);
+}
+
+/*
+ * Issue "packed rings survive a back-end restart": the front-end hands a
+ * new back-end the initial base, the ring says otherwise, and the ring is
+ * believed where it can be told exactly (vq_packed.c packed_recover).
+ */
+static void test_recover(void)
+{
+	unsigned warns;
+
+	/* five single-descriptor chains used, two more posted */
+	setup(8);
+	post(5, 1, 0);
+	take(5, 5);
+	post(2, 1, 5);
+	warns = fake_warn_count();
+	restart_at(VQ_BASE_PACKED_INIT);
+	CHECK_EQ_U(fake_warn_count(), warns + 1);
+	CHECK_EQ_U(vq.p.last_avail, 5);
+	CHECK(vq.p.avail_wrap);
+	CHECK_EQ_U(vq.p.used_idx, 5);
+	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	CHECK_EQ_U(c.head, 5);
+	/* across the wrap: slots 5, 6, 7 and 0 used, 1 and 2 posted */
+	vq_push(&vq, &c, 0);
+	vq_publish(&vq);
+	CHECK_EQ_I(vqd_get_used(&drv, &(uint32_t){0}, &(uint32_t){0}), 1);
+	take(1, 1);
+	post(3, 1, 0);
+	take(2, 2);
+	restart_at(VQ_BASE_PACKED_INIT);
+	CHECK_EQ_U(vq.p.last_avail, 1);
+	CHECK(!vq.p.avail_wrap);
+	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	CHECK_EQ_U(c.head, 2); /* the third of post(3): ids 0, 1, 2 */
+	/* a truthful base stands, and nothing is said */
+	warns = fake_warn_count();
+	restart_at(VQ_BASE_PACKED(1, 0, 1, 0));
+	CHECK_EQ_U(fake_warn_count(), warns);
+	CHECK_EQ_U(vq.p.last_avail, 1);
+	teardown();
+
+	/* chains taken and not used when the old back-end died are taken
+	 * again */
+	setup(8);
+	post(3, 1, 0);
+	take(3, 1);
+	restart_at(VQ_BASE_PACKED_INIT);
+	CHECK_EQ_U(vq.p.last_avail, 1);
+	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	CHECK_EQ_U(c.head, 1);
+	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	CHECK_EQ_U(c.head, 2);
+	teardown();
+
+	/* a fresh ring, and one with chains posted: the initial base
+	 * stands */
+	setup(8);
+	restart_at(VQ_BASE_PACKED_INIT);
+	CHECK_EQ_U(vq.p.last_avail, 0);
+	post(3, 1, 0);
+	restart_at(VQ_BASE_PACKED_INIT);
+	CHECK_EQ_U(vq.p.last_avail, 0);
+	CHECK(vq.p.avail_wrap);
+	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	CHECK_EQ_U(c.head, 0);
+	teardown();
+
+	/* chains of two descriptors: where the last one's tail ends and new
+	 * chains begin cannot be told; the true base stands, a stale one
+	 * fails the ring */
+	setup(8);
+	post(2, 2, 0);
+	take(2, 2);
+	post(1, 2, 2);
+	restart_at(VQ_BASE_PACKED(4, 1, 4, 1));
+	CHECK_EQ_U(vq.p.last_avail, 4);
+	CHECK(!vq.p.lost);
+	restart_at(VQ_BASE_PACKED_INIT);
+	CHECK(vq.p.lost);
+	CHECK_STR_HAS(fake_last_error(), "contradicts the ring");
+	expect_bad("packed ring position unknown");
 	teardown();
 }
 
@@ -513,6 +643,7 @@ int main(void)
 	RUN(test_chains);
 	RUN(test_wrap);
 	RUN(test_base);
+	RUN(test_recover);
 	RUN(test_mark_rewind);
 	RUN(test_loop);
 	RUN(test_not_available);
