@@ -89,13 +89,26 @@ static void packed_recover(struct vq *vq)
 		}
 	}
 	if (first == num) {
-		/* no used head anywhere: a ring of posted chains, or a
-		 * fresh one; the base names one of its slots, nothing
-		 * contradicts it */
-		return;
+		/* No used head left: every slot is posted, those the device
+		 * used already posted again for the next lap.  The device
+		 * stands where the lap of the posts changes (or at slot 0). */
+		bool a0 = LE16(LOAD(&p->pdesc[0].flags)) & VRING_PACKED_F_AVAIL;
+
+		pos_wrap = a0;
+		for (k = 1; k < num; k++) {
+			bool a = LE16(LOAD(&p->pdesc[k].flags)) &
+				 VRING_PACKED_F_AVAIL;
+
+			if (a != a0 && pos == 0) {
+				pos = (uint16_t)k;
+				pos_wrap = a;
+			} else if (a != pos_wrap) {
+				return; /* not one change: leave it to the base */
+			}
+		}
 	}
-	i = (uint16_t)first;
-	for (k = 0; k < num; k++) {
+	i = (uint16_t)(first % num);
+	for (k = 0; k < num && first < num; k++) {
 		uint16_t f = LE16(LOAD(&p->pdesc[i].flags));
 
 		if (desc_used(f, lap)) {
@@ -125,7 +138,7 @@ static void packed_recover(struct vq *vq)
 		return;
 	}
 	LOG_WARN("%s: SET_VRING_BASE slot %u wrap %u contradicts the ring: "
-		 "going on from slot %u wrap %u, after the last chain used",
+		 "going on from slot %u wrap %u, where the ring stands",
 		 vq->name, p->used_idx, p->used_wrap, pos, pos_wrap);
 	p->last_avail = p->used_idx = pos;
 	p->avail_wrap = p->used_wrap = pos_wrap;

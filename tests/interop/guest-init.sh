@@ -39,6 +39,25 @@ tap)
 	echo "VHTEST sha256 $(sha256sum /tmp/blob | cut -d' ' -f1)"
 	sleep 4 # the namespace pings us meanwhile
 	;;
+restart)
+	# The test kills the back-end once this says ready, and starts a new
+	# one on the same socket two seconds later; QEMU reconnects.  Traffic
+	# must come back on its own: wait for the outage, then for the first
+	# answer, and ping again.
+	pings 56
+	echo "VHTEST ready"
+	t=0
+	while ping -c 1 -W 1 192.0.2.1 >/dev/null 2>&1 && [ $t -lt 30 ]; do
+		t=$((t + 1))
+		sleep 0.2
+	done
+	t=0
+	until ping -c 1 -W 1 192.0.2.1 >/dev/null 2>&1 || [ $t -ge 60 ]; do
+		t=$((t + 1))
+	done
+	echo "VHTEST resumed after $t"
+	pings 56
+	;;
 migrate)
 	# The test migrates this guest to a second QEMU during downloads 1
 	# to 4, and puts /over up once it is through; 5 to 8 run after it.

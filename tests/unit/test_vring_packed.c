@@ -366,6 +366,21 @@ static void test_recover(void)
 	CHECK_EQ_U(c.head, 2);
 	teardown();
 
+	/* every slot posted, those used posted again for the next lap (an
+	 * RX ring): no used head is left, the lap of the posts tells */
+	setup(8);
+	post(8, 1, 0);
+	take(3, 3);
+	post(3, 1, 0);
+	restart_at(VQ_BASE_PACKED_INIT);
+	CHECK_EQ_U(vq.p.last_avail, 3);
+	CHECK(vq.p.avail_wrap);
+	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	CHECK_EQ_U(c.head, 3);
+	restart_at(VQ_BASE_PACKED(3, 1, 3, 1));
+	CHECK_EQ_U(vq.p.last_avail, 3);
+	teardown();
+
 	/* a fresh ring, and one with chains posted: the initial base
 	 * stands */
 	setup(8);
