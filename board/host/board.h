@@ -7,7 +7,7 @@
 #define BOARD_H
 
 #define CFG_MAX_DEVICES 8
-#define CFG_MAX_QUEUE_PAIRS 4
+#define CFG_MAX_QUEUE_PAIRS 8
 #define CFG_QUEUE_SIZE_MAX 32768
 #define CFG_FE_MEM_SIZE (8u << 20)
 

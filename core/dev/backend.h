@@ -12,12 +12,16 @@
 #include "core/net/net.h"
 #include "core/virtq/inflight.h"
 
-/* Virtio and protocol features this back-end offers. */
+/* Virtio and protocol features this back-end offers.  VIRTIO_NET_F_MQ
+ * (virtio 1.2 5.1.3) on a board with more than one queue pair: the
+ * VMM's config space then says how many the device has (QEMU: queues=,
+ * checked against GET_QUEUE_NUM). */
+#define BE_F_MQ (CFG_MAX_QUEUE_PAIRS > 1 ? VU_BIT(VIRTIO_NET_F_MQ) : 0)
 #define BE_FEATURES                                                       \
 	(VU_BIT(VIRTIO_F_VERSION_1) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF) |      \
 	 VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES) |                           \
 	 VU_BIT(VIRTIO_F_RING_PACKED) | VU_BIT(VIRTIO_RING_F_INDIRECT_DESC) | \
-	 VU_BIT(VIRTIO_NET_F_CSUM) | VU_BIT(VHOST_F_LOG_ALL))
+	 VU_BIT(VIRTIO_NET_F_CSUM) | VU_BIT(VHOST_F_LOG_ALL) | BE_F_MQ)
 #define BE_PROTOCOL_FEATURES                                  \
 	(VU_BIT(VU_PROTO_F_MQ) | VU_BIT(VU_PROTO_F_REPLY_ACK) | \
 	 VU_BIT(VU_PROTO_F_LOG_SHMFD) | VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD) | \
@@ -37,6 +41,7 @@ struct be_dev {
 	struct inflight inflight;  /* GET/SET_INFLIGHT_FD */
 	struct vu_queue q[CFG_MAX_QUEUES];
 	struct net_dev net;        /* the data path over q[] */
+	unsigned next_pair;        /* be_tick serves this pair first */
 	uint64_t announced;        /* SEND_RARP announcements sent */
 };
 

@@ -225,7 +225,8 @@ void be_watch(struct vu_dev *dev, struct dev_pollset *ps, uint64_t now)
 	}
 }
 
-/* A kick fd fired. */
+/* A kick fd fired: its pair is served at the end of this round
+ * (be_tick), with the others that have work. */
 int be_kick(struct vu_dev *dev, unsigned q, uint16_t revents, uint64_t now)
 {
 	struct be_dev *d = be_of(dev);
@@ -246,25 +247,38 @@ int be_kick(struct vu_dev *dev, unsigned q, uint16_t revents, uint64_t now)
 		return -PORT_EPROTO;
 	}
 	d->q[q].st.kicks++;
-	return be_queue_work(d, q);
+	d->q[q | 1].busy = true;
+	return 0;
 }
 
-/* Polled rings, and batches a pass left over. */
+/*
+ * The pairs with work (kicked, polled, or a batch left over), once a
+ * round each: every pass is bounded (CFG_BATCH chains), so a pair the
+ * guest floods cannot starve the others, whatever their kicks do.  The
+ * pair served first moves on each round (round-robin), so none is
+ * always last either.
+ */
 int be_tick(struct vu_dev *dev, uint64_t now)
 {
 	struct be_dev *d = be_of(dev);
-	int rc = 0;
+	unsigned first = d->next_pair;
 
 	(void)now;
 	if (dev->fd < 0)
 		return 0;
-	for (unsigned q = 1; q < CFG_MAX_QUEUES && rc >= 0; q += 2) {
-		const struct vu_queue *tx = &d->q[q], *rx = &d->q[q - 1];
-		if ((net_queue_ready(tx) || net_queue_ready(rx)) &&
-		    (tx->polled || tx->busy || rx->polled || rx->busy))
-			rc = be_queue_work(d, q);
+	d->next_pair = (first + 1) % CFG_MAX_QUEUE_PAIRS;
+	for (unsigned k = 0; k < CFG_MAX_QUEUE_PAIRS; k++) {
+		unsigned p = (first + k) % CFG_MAX_QUEUE_PAIRS;
+		struct vu_queue *tx = &d->q[2 * p + 1], *rx = &d->q[2 * p];
+
+		if (!tx->polled && !tx->busy && !rx->polled)
+			continue;
+		if (net_queue_ready(tx) || net_queue_ready(rx))
+			(void)net_pair_work(&d->net, p);
+		else
+			tx->busy = false;
 	}
-	return rc;
+	return 0;
 }
 
 void be_memory_check(struct be_dev *d)

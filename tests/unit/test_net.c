@@ -683,13 +683,15 @@ static void test_restart_looks(void)
 	teardown();
 }
 
-/* Kick ring q as the guest would, and let the device see it. */
+/* Kick ring q as the guest would, and let the device see it: a round of
+ * the loop, the kick's event and then the ticks that serve the pairs. */
 static void kick(unsigned q)
 {
-	struct watch w = {&dev.dev, dev.dev.gen, W_RING, (uint8_t)q};
+	struct watch w = {&dev.dev, dev.dev.gen, W_RING, (uint8_t)q, 0};
 
 	port_evt_signal(dev.q[q].kick_fd);
 	dev_event(&w, PORT_POLLIN, 0);
+	dev_tick(&dev.dev, 0);
 }
 
 /* Give ring q an error fd (SET_VRING_ERR). */
