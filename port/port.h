@@ -26,6 +26,7 @@
 #define PORT_PORT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -206,8 +207,10 @@ struct port_iov {
 
 /* Open (creating if needed) the tap interface `name` from /dev/net/tun,
  * IFF_TAP | IFF_NO_PI: each read or write is one whole Ethernet frame with
- * no extra header.  Non-blocking, close-on-exec. */
-int port_tap_open(const char *name);
+ * no extra header.  Non-blocking, close-on-exec.  multi_queue
+ * (IFF_MULTI_QUEUE): each call opens one more queue of the interface;
+ * -PORT_EINVAL if it exists without multi-queue. */
+int port_tap_open(const char *name, bool multi_queue);
 
 /* An AF_PACKET socket bound to the existing interface `ifname`, taking
  * every protocol (ETH_P_ALL), and not seeing the frames it sends itself

@@ -21,8 +21,9 @@
 #include "core/log.h"
 
 /* Watched fds: a socket and a connection per device, a kick or call fd per
- * queue, and the links. */
-#define MAX_WATCH (CFG_MAX_DEVICES * (2 + CFG_MAX_QUEUES) + CFG_MAX_LINKS)
+ * queue, and the links' queues. */
+#define MAX_WATCH \
+	(CFG_MAX_DEVICES * (2 + CFG_MAX_QUEUES) + CFG_MAX_LINKS * FWD_LINK_QUEUES)
 /* --pcap-max default */
 #define PCAP_MAX_DEFAULT (64ull << 20)
 
@@ -56,12 +57,15 @@ static void loop_once(unsigned ndev, uint64_t stats_at)
 			       MAX_WATCH - n, &deadline, now);
 	if (gen_again)
 		deadline = now; /* a generator had room for more */
-	for (unsigned j = 0; j < fwd.nlinks && n < MAX_WATCH; j++, n++) {
-		pfd[n].fd = fwd.link[j].fd;
-		pfd[n].events = PORT_POLLIN;
-		watches[n].dev = NULL;
-		watches[n].kind = W_LINK;
-		watches[n].q = (uint8_t)j;
+	for (unsigned j = 0; j < fwd.nlinks; j++) {
+		for (unsigned k = 0; k < fwd.link[j].nq && n < MAX_WATCH; k++) {
+			pfd[n].fd = fwd.link[j].fd[k];
+			pfd[n].events = PORT_POLLIN;
+			watches[n].dev = NULL;
+			watches[n].kind = W_LINK;
+			watches[n].q = (uint8_t)j;
+			watches[n++].sub = (uint8_t)k;
+		}
 	}
 	if (deadline == UINT64_MAX)
 		timeout = -1;
@@ -76,7 +80,7 @@ static void loop_once(unsigned ndev, uint64_t stats_at)
 		if (!pfd[i].revents)
 			continue;
 		if (watches[i].kind == W_LINK) {
-			fwd_link_readable(&fwd, watches[i].q);
+			fwd_link_readable(&fwd, watches[i].q, watches[i].sub);
 			continue;
 		}
 		log_scope(&watches[i].dev->loglim);
@@ -136,7 +140,7 @@ static int open_all(const struct cli *c)
 		fwd.link[j].kind = c->link_kind[j];
 		fwd.link[j].name = c->link_name[j];
 		fwd.link[j].dev = c->link_dev[j];
-		fwd.link[j].fd = -1;
+		fwd.link[j].nq = 0;
 	}
 	if (fwd_open(&fwd) < 0)
 		return -1;

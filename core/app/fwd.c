@@ -20,14 +20,47 @@
 static int fwd_guest_frame(void *ctx, struct net_dev *from, unsigned pair,
 			   const struct net_frame *fr);
 
+/*
+ * Open link l's queues: a tap bridged to a device gets one per queue pair
+ * (IFF_MULTI_QUEUE; pair i's frames are written to queue i, and the
+ * kernel hands a flow back on the queue its frames came in on).  A tap
+ * that exists without multi-queue is used with the one queue it has.
+ */
+static int link_open(struct link *l)
+{
+	bool multi = CFG_MAX_QUEUE_PAIRS > 1 && l->kind == LINK_TAP &&
+		     l->dev >= 0;
+	int fd;
+
+	if (l->kind == LINK_PACKET)
+		fd = port_packet_open(l->name);
+	else
+		fd = port_tap_open(l->name, multi);
+	if (fd == -PORT_EINVAL && multi) {
+		LOG_WARN("tap %s exists without multi-queue: one queue for %u "
+			 "queue pairs", l->name, (unsigned)CFG_MAX_QUEUE_PAIRS);
+		multi = false;
+		fd = port_tap_open(l->name, false);
+	}
+	while (fd >= 0) {
+		l->fd[l->nq++] = fd;
+		if (!multi || l->nq == FWD_LINK_QUEUES)
+			return 0;
+		fd = port_tap_open(l->name, true);
+	}
+	return fd;
+}
+
 int fwd_open(struct fwd *f)
 {
 	if (CFG_WITH_SWITCH)
 		sw_init(&f->sw, (uint64_t)CFG_SWITCH_AGE_MS * PORT_NS_PER_MS);
 	for (unsigned i = 0; CFG_WITH_LINKS && i < f->nlinks; i++) {
 		struct link *l = &f->link[i];
-		int fd = l->kind == LINK_TAP ? port_tap_open(l->name)
-					     : port_packet_open(l->name);
+		int fd;
+
+		l->nq = 0;
+		fd = link_open(l);
 		if (fd < 0) {
 			LOG_ERR("cannot open %s %s (error %d)%s",
 				l->kind == LINK_TAP ? "tap" : "interface",
@@ -38,11 +71,10 @@ int fwd_open(struct fwd *f)
 			fwd_close(f);
 			return fd;
 		}
-		l->fd = fd;
 		if (l->dev >= 0)
-			LOG_INFO("%s %s: bridged to dev%d\n",
+			LOG_INFO("%s %s: bridged to dev%d (%u queue%s)\n",
 				 l->kind == LINK_TAP ? "tap" : "packet", l->name,
-				 l->dev);
+				 l->dev, l->nq, l->nq > 1 ? "s" : "");
 		else
 			LOG_INFO("%s %s: a switch port\n",
 				 l->kind == LINK_TAP ? "tap" : "packet", l->name);
@@ -53,8 +85,9 @@ int fwd_open(struct fwd *f)
 void fwd_close(struct fwd *f)
 {
 	for (unsigned i = 0; i < f->nlinks; i++) {
-		port_fd_close(f->link[i].fd);
-		f->link[i].fd = -1;
+		for (unsigned k = 0; k < f->link[i].nq; k++)
+			port_fd_close(f->link[i].fd[k]);
+		f->link[i].nq = 0;
 	}
 }
 
@@ -91,8 +124,9 @@ static int deliver(struct fwd_port *p, unsigned pair,
 	return r;
 }
 
-/* Write a frame to link l (pieces straight from the guest's buffers). */
-static void link_send(struct fwd *f, struct link *l,
+/* Write a frame to link l (pieces straight from the guest's buffers), on
+ * the queue of `pair` where it has one per pair. */
+static void link_send(struct fwd *f, struct link *l, unsigned pair,
 		      const struct net_frame *fr)
 {
 	struct port_iov *v = f->v;
@@ -117,7 +151,8 @@ static void link_send(struct fwd *f, struct link *l,
 		left -= k;
 		skip = 0;
 	}
-	r = left == 0 ? port_net_send(l->fd, v, n) : -PORT_EINVAL;
+	r = left == 0 ? port_net_send(l->fd[pair < l->nq ? pair : 0], v, n)
+		      : -PORT_EINVAL;
 	if (r < 0) {
 		l->st.drop_tx++;
 		return;
@@ -126,17 +161,19 @@ static void link_send(struct fwd *f, struct link *l,
 	l->st.tx_bytes += fr->len;
 }
 
-/* Deliver to a device that is not the one the frame came from: a full RX
+/* Deliver to a device that is not the one the frame came from, on the
+ * pair its flow goes to (net_rx_pair; head: its first n bytes): a full RX
  * ring drops the frame (it must not hold up the sender). */
-static void to_device(struct fwd_port *t, const struct net_frame *fr)
+static void to_device(struct fwd_port *t, const struct net_frame *fr,
+		      const uint8_t *head, uint32_t n)
 {
-	int r;
+	unsigned pair;
 
 	if (t->be == NULL || t->be->dev.fd < 0)
 		return;
-	r = deliver(t, 0, fr);
-	if (r == NET_FULL)
-		t->be->q[0].st.drop_norx++;
+	pair = net_rx_pair(&t->be->net, head, n);
+	if (deliver(t, pair, fr) == NET_FULL)
+		t->be->q[2 * pair].st.drop_norx++;
 }
 
 /* The learning switch (flood unknown and group destinations, never back
@@ -144,32 +181,34 @@ static void to_device(struct fwd_port *t, const struct net_frame *fr)
 static void switch_frame(struct fwd *f, uint16_t in,
 			 const struct net_frame *fr, uint64_t now)
 {
-	uint8_t eth[12];
+	uint8_t head[NET_FLOW_BYTES];
+	uint32_t n;
 	uint16_t out;
 
 	if (!CFG_WITH_SWITCH)
 		return;
-	if (net_frame_gather(fr, eth, sizeof(eth)) != sizeof(eth))
+	n = net_frame_gather(fr, head, sizeof(head));
+	if (n < 12)
 		return;
-	sw_learn(&f->sw, eth + 6, in, now);
-	out = sw_lookup(&f->sw, eth, now);
+	sw_learn(&f->sw, head + 6, in, now);
+	out = sw_lookup(&f->sw, head, now);
 	if (out != SW_PORT_NONE) {
 		if (out == in)
 			return; /* the destination is where it came from */
 		if (out < CFG_MAX_DEVICES) {
 			if (out < f->ndev)
-				to_device(&f->port[out], fr);
+				to_device(&f->port[out], fr, head, n);
 		} else if ((unsigned)out - CFG_MAX_DEVICES < f->nlinks) {
-			link_send(f, &f->link[out - CFG_MAX_DEVICES], fr);
+			link_send(f, &f->link[out - CFG_MAX_DEVICES], 0, fr);
 		}
 		return;
 	}
 	for (unsigned i = 0; i < f->ndev; i++)
 		if (i != in && f->port[i].o.action == ACT_SWITCH)
-			to_device(&f->port[i], fr);
+			to_device(&f->port[i], fr, head, n);
 	for (unsigned j = 0; j < f->nlinks; j++)
 		if (FWD_LINK_PORT(j) != in && f->link[j].dev < 0)
-			link_send(f, &f->link[j], fr);
+			link_send(f, &f->link[j], 0, fr);
 }
 
 /* The responder: gather the frame, answer it on the same device. */
@@ -227,7 +266,6 @@ static int fwd_guest_frame(void *ctx, struct net_dev *from, unsigned pair,
 	struct fwd_port *p = ctx;
 	struct fwd *f = p->f;
 
-	(void)from;
 	capture(f, fr);
 	switch (p->o.action) {
 	case ACT_ECHO:
@@ -238,9 +276,14 @@ static int fwd_guest_frame(void *ctx, struct net_dev *from, unsigned pair,
 	case ACT_RESPOND:
 		return respond(p, pair, fr);
 	case ACT_LINK:
-		link_send(f, &f->link[p->o.link], fr);
+		/* a flow's frames come back on the pair they left on: the
+		 * kernel's doing with a queue per pair, ours with one */
+		if (f->link[p->o.link].nq == 1)
+			net_flow_learn(from, pair, fr);
+		link_send(f, &f->link[p->o.link], pair, fr);
 		return NET_DELIVERED;
 	case ACT_SWITCH:
+		net_flow_learn(from, pair, fr);
 		switch_frame(f, (uint16_t)p->index, fr, port_now_ns());
 		return NET_DELIVERED;
 	case ACT_SINK:
@@ -296,17 +339,17 @@ bool fwd_generate(struct fwd *f)
 	return again;
 }
 
-void fwd_link_readable(struct fwd *f, unsigned i)
+void fwd_link_readable(struct fwd *f, unsigned i, unsigned k)
 {
 	struct link *l = &f->link[i];
 	uint64_t now = port_now_ns();
 
-	if (!CFG_WITH_LINKS)
+	if (!CFG_WITH_LINKS || k >= l->nq)
 		return;
 	/* A bounded batch: a flood on one interface cannot starve the loop.
 	 * What the guest has no room for is dropped, never queued. */
-	for (unsigned k = 0; k < CFG_BATCH; k++) {
-		long n = port_net_recv(l->fd, f->buf, sizeof(f->buf));
+	for (unsigned b = 0; b < CFG_BATCH; b++) {
+		long n = port_net_recv(l->fd[k], f->buf, sizeof(f->buf));
 		struct vq_iov one;
 		struct net_frame fr;
 
@@ -327,7 +370,15 @@ void fwd_link_readable(struct fwd *f, unsigned i)
 		}
 		struct fwd_port *p = &f->port[l->dev];
 		bool up = p->be != NULL && p->be->dev.fd >= 0;
-		int r = up ? deliver(p, 0, &fr) : NET_DROPPED;
+		int r = NET_DROPPED;
+		if (up) {
+			/* queue k is pair k's, while the guest receives there */
+			unsigned pair = l->nq > 1 && net_rx_usable(&p->be->net, k)
+						? k
+						: net_rx_pair(&p->be->net, f->buf,
+							      (uint32_t)n);
+			r = deliver(p, pair, &fr);
+		}
 		if (r == NET_FULL || (r == NET_DROPPED && !up))
 			l->st.drop_norx++;
 	}

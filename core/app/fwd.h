@@ -55,11 +55,17 @@ struct link_stats {
 	uint64_t drop_oversize; /* read frame larger than CFG_FRAME_MAX */
 };
 
+/* Queues one interface may have: a tap bridged to a device has one per
+ * queue pair of the device (IFF_MULTI_QUEUE), so that each pair's frames
+ * go in and come out on their own queue; anything else has one. */
+#define FWD_LINK_QUEUES CFG_MAX_QUEUE_PAIRS
+
 /* One tap or packet interface. */
 struct link {
 	enum link_kind kind;
 	const char *name;
-	int fd;
+	int fd[FWD_LINK_QUEUES]; /* its queues: pair i's is fd[i] */
+	unsigned nq;             /* of them open */
 	int dev; /* index of the device it is bridged to; -1: a switch port */
 	struct link_stats st;
 };
@@ -116,8 +122,8 @@ void fwd_attach(struct fwd *f, unsigned i, struct be_dev *be,
  * found room for a whole batch and should run again at once. */
 bool fwd_generate(struct fwd *f);
 
-/* Link i is readable. */
-void fwd_link_readable(struct fwd *f, unsigned i);
+/* Queue k of link i is readable. */
+void fwd_link_readable(struct fwd *f, unsigned i, unsigned k);
 
 /* After a round of events: publish what was delivered to other devices,
  * write out the capture. */

@@ -64,6 +64,7 @@ struct watch {
 	unsigned gen;
 	uint8_t kind;
 	uint8_t q;
+	uint8_t sub; /* W_LINK: which of the interface's queues */
 };
 
 /* The poll set being built for one round of the loop (dev_watch). */

@@ -10,8 +10,9 @@
 
 #include <string.h>
 
-#include "core/net/iov.h"
 #include "core/log.h"
+#include "core/net/flow.h"
+#include "core/net/iov.h"
 #include "core/net/pkt.h"
 
 /* A device with no sink yet drops what its guest sends. */
@@ -211,6 +212,61 @@ void net_rx_flush(struct net_dev *d)
 			net_queue_flush(&d->q[q]);
 		}
 	}
+}
+
+/* ---- which pair a frame from elsewhere goes to ---------------------------- */
+
+/* RX rings that take frames; *first: the first of them. */
+static unsigned rx_pairs(const struct net_dev *d, unsigned *first)
+{
+	unsigned n = 0;
+
+	*first = 0;
+	for (unsigned p = CFG_MAX_QUEUE_PAIRS; p-- > 0;) {
+		if (net_rx_usable(d, p)) {
+			*first = p;
+			n++;
+		}
+	}
+	return n;
+}
+
+void net_flow_learn(struct net_dev *d, unsigned pair,
+		    const struct net_frame *fr)
+{
+	uint8_t head[NET_FLOW_BYTES];
+	unsigned first;
+	uint32_t n;
+
+	/* one pair, or one that receives: nothing to choose later */
+	if (CFG_MAX_QUEUE_PAIRS == 1 || rx_pairs(d, &first) < 2)
+		return;
+	n = net_frame_gather(fr, head, sizeof(head));
+	d->flow_pair[net_flow_hash(head, n) % NET_FLOW_SLOTS] =
+		(uint8_t)(pair + 1);
+}
+
+unsigned net_rx_pair(const struct net_dev *d, const uint8_t *head,
+		     uint32_t n)
+{
+	unsigned first, usable, k, learned;
+	uint32_t h;
+
+	if (CFG_MAX_QUEUE_PAIRS == 1)
+		return 0;
+	usable = rx_pairs(d, &first);
+	if (usable < 2)
+		return first;
+	h = net_flow_hash(head, n);
+	learned = d->flow_pair[h % NET_FLOW_SLOTS];
+	if (learned != 0 && net_rx_usable(d, learned - 1))
+		return learned - 1;
+	/* a flow the guest has not sent: any pair, the same each time */
+	k = h % usable;
+	for (unsigned p = first; p < CFG_MAX_QUEUE_PAIRS; p++)
+		if (net_rx_usable(d, p) && k-- == 0)
+			return p;
+	return first;
 }
 
 /*

@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "core/mem/mem.h"
+#include "core/net/flow.h"
 #include "core/proto/vu_proto.h"
 #include "core/virtq/inflight.h"
 #include "core/virtq/vq.h"
@@ -109,6 +110,10 @@ struct net_sink {
 	void *ctx;
 };
 
+/* Flows the guest transmitted (net_flow_learn), by flow hash: what pair
+ * each went out on, plus one (0: none seen).  None with one pair. */
+#define NET_FLOW_SLOTS (CFG_MAX_QUEUE_PAIRS > 1 ? 256u : 1u)
+
 /* The virtio-net device of one back-end: what the data path needs of it.
  * The back-end owns the queues and the memory (each ring carries its own
  * dirty log, vq_attach_log); it keeps
@@ -123,6 +128,7 @@ struct net_dev {
 	/* one TX chain, the first RX chain of a frame (its header gets
 	 * num_buffers last), the others */
 	struct vq_chain tx_chain, rx_first, rx_more;
+	uint8_t flow_pair[NET_FLOW_SLOTS];
 };
 
 /* The data path of a back-end whose queues are q[CFG_MAX_QUEUES]; frames
@@ -156,6 +162,32 @@ static inline bool net_queue_enabled(const struct vu_queue *q)
 {
 	return q->enabled;
 }
+
+/* RX of `pair` takes frames: the guest receives there. */
+static inline bool net_rx_usable(const struct net_dev *nd, unsigned pair)
+{
+	const struct vu_queue *rx = &nd->q[2 * pair];
+
+	return net_queue_ready(rx) && net_queue_enabled(rx);
+}
+
+/*
+ * Automatic receive steering (virtio 1.2 5.1.6.5.5): the guest sent a
+ * frame on `pair`; frames of its flow from elsewhere (the switch, an
+ * interface with one queue) go back on that pair (net_rx_pair).
+ */
+void net_flow_learn(struct net_dev *nd, unsigned pair,
+		    const struct net_frame *fr);
+
+/*
+ * The pair a frame from elsewhere goes to, given its first n bytes (at
+ * least NET_FLOW_BYTES of it where the frame is that long): the pair the
+ * guest sent its flow on, if the guest still receives there; else one
+ * of those it receives on, by the flow's hash, so that a flow stays on
+ * one pair.  0 if the guest receives on none.
+ */
+unsigned net_rx_pair(const struct net_dev *nd, const uint8_t *head,
+		     uint32_t n);
 
 /* Hand a frame out through the sink, as if the guest sent it on `pair`. */
 static inline int net_send_up(struct net_dev *nd, unsigned pair,

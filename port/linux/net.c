@@ -35,6 +35,9 @@
 #ifndef IFF_NO_PI
 #define IFF_NO_PI 0x1000
 #endif
+#ifndef IFF_MULTI_QUEUE
+#define IFF_MULTI_QUEUE 0x0100
+#endif
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23 /* Linux 4.20 */
 #endif
@@ -251,7 +254,7 @@ static int fill_ifname(struct ifreq *ifr, const char *name)
 	return 0;
 }
 
-int port_tap_open(const char *name)
+int port_tap_open(const char *name, bool multi_queue)
 {
 	struct ifreq ifr;
 	int fd, r, e;
@@ -259,7 +262,9 @@ int port_tap_open(const char *name)
 	r = fill_ifname(&ifr, name);
 	if (r < 0)
 		return r;
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	/* With IFF_MULTI_QUEUE each TUNSETIFF attaches one more queue (of
+	 * up to 256) to the interface; EINVAL if it has none. */
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (multi_queue ? IFF_MULTI_QUEUE : 0);
 	do
 		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);

@@ -32,6 +32,7 @@ struct fake_fd {
 	 * sent; FAKE_FILE: path */
 	char name[64];
 	bool packet;
+	bool multi; /* a tap queue opened with multi_queue */
 	bool blocked;
 	unsigned net_sent;
 	/* FAKE_FILE: its bytes are file_bytes[start, start + len) */
@@ -737,9 +738,13 @@ static int net_open(const char *name, bool packet)
 	return fd;
 }
 
-int port_tap_open(const char *name)
+int port_tap_open(const char *name, bool multi_queue)
 {
-	return net_open(name, false);
+	int fd = net_open(name, false);
+
+	if (fd >= 0)
+		slot(fd)->multi = multi_queue;
+	return fd;
 }
 
 int port_packet_open(const char *ifname)
@@ -752,6 +757,13 @@ const char *fake_net_name(int fd)
 	const struct fake_fd *f = slot(fd);
 
 	return f != NULL && f->kind == FAKE_NET ? f->name : "";
+}
+
+bool fake_net_is_multi(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	return f != NULL && f->kind == FAKE_NET && f->multi;
 }
 
 bool fake_net_is_packet(int fd)

@@ -418,7 +418,7 @@ static void test_through_socket(void)
 	uint32_t size;
 
 	setup();
-	w = (struct watch){&dev.dev, dev.dev.gen, W_CONN, 0};
+	w = (struct watch){&dev.dev, dev.dev.gen, W_CONN, 0, 0};
 	memfd = fake_memfd(RAM_OFF + RAM_SIZE);
 	size = mem_payload(wire + VU_HDR_SIZE, 1, &r, 1);
 	h.size = size;
@@ -466,7 +466,7 @@ static void test_reconnect_seen_first(void)
 	int s2, s3;
 
 	setup();
-	lw = (struct watch){&dev.dev, dev.dev.gen, W_LISTEN, 0};
+	lw = (struct watch){&dev.dev, dev.dev.gen, W_LISTEN, 0, 0};
 	fake_sock_eof(sock); /* the old connection: gone, not yet seen */
 	s2 = fake_listen_pending(dev.dev.lfd);
 	CHECK(s2 >= 0);
@@ -1493,7 +1493,7 @@ static void test_kick_not_eventfd(void)
 
 	setup();
 	configure();
-	w = (struct watch){&dev.dev, dev.dev.gen, W_RING, 1};
+	w = (struct watch){&dev.dev, dev.dev.gen, W_RING, 1, 0};
 	CHECK_EQ_I(req_state(VU_GET_VRING_BASE, 1, 0), 0);
 	dev_event(&w, PORT_POLLIN, 0); /* its fd is gone: nothing */
 	CHECK(dev.dev.fd >= 0);
