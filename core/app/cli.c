@@ -72,7 +72,12 @@ static const char usage_fe[] =
 	"                        must poll the rings\n"
 	"      --packed          use packed rings (VIRTIO_F_RING_PACKED)\n"
 	"      --indirect        send each TX frame as an indirect table\n"
-	"                        (VIRTIO_RING_F_INDIRECT_DESC)\n";
+	"                        (VIRTIO_RING_F_INDIRECT_DESC)\n"
+	"      --queues N        N queue pairs, frames spread over them\n"
+	"                        (VIRTIO_NET_F_MQ if N > 1; default 1)\n"
+	"      --event-idx, --no-event-idx\n"
+	"                        VIRTIO_RING_F_EVENT_IDX forced on or off\n"
+	"                        (default: on if offered)\n";
 static const char usage_tail[] =
 	"%s"
 	"\n"
@@ -176,6 +181,9 @@ static const struct {
 	{"--no-kick", CFG_WITH_FRONTEND},
 	{"--packed", CFG_WITH_FRONTEND},
 	{"--indirect", CFG_WITH_FRONTEND},
+	{"--queues", CFG_WITH_FRONTEND},
+	{"--event-idx", CFG_WITH_FRONTEND},
+	{"--no-event-idx", CFG_WITH_FRONTEND},
 	{"--respond", CFG_WITH_RESPOND},
 	{"--ip6", CFG_WITH_RESPOND},
 	{"--mac", CFG_WITH_RESPOND},
@@ -260,9 +268,10 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 		}
 	}
 	if (is(a, NULL, "--frames") || is(a, NULL, "--size") ||
-	    is(a, NULL, "--serve")) {
+	    is(a, NULL, "--serve") || is(a, NULL, "--queues")) {
 		uint32_t *dst = a[2] == 'f'   ? &o->fe.frames
 				: a[3] == 'i' ? &o->fe.size
+				: a[2] == 'q' ? &o->fe.pairs
 					      : &o->fe.serve_secs;
 		if (!parse_u32(val, dst))
 			return -usage_error("expected a number after", a);
@@ -288,6 +297,10 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 	}
 	if (is(a, NULL, "--indirect")) {
 		o->fe.indirect = true;
+		return 1;
+	}
+	if (is(a, NULL, "--event-idx") || is(a, NULL, "--no-event-idx")) {
+		o->fe.event_idx = a[2] == 'e' ? FE_ON : FE_OFF;
 		return 1;
 	}
 	if (is(a, NULL, "--listen")) {
@@ -368,6 +381,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	def->fwd.action = ACT_ECHO;
 	def->fe.frames = 1000;
 	def->fe.size = 60;
+	def->fe.pairs = 1;
 	def->fwd.link = -1;
 	t.o = def;
 	t.dev = -1;

@@ -20,99 +20,103 @@ void fe_finish(struct fe_dev *d, bool ok, const char *why)
 		LOG_ERR("%s: front-end failed: %s", d->dev.name, why);
 }
 
-/* Make what we added visible, and kick queue q if the back-end wants it
- * (virtio 1.2 2.7.13.4). */
-void fe_kick(struct fe_dev *d, unsigned q, struct vqd *r)
+/* Make what we added to queue q visible, and kick it if the back-end
+ * wants it (virtio 1.2 2.7.13.4, 2.8.21.3). */
+void fe_kick(struct fe_dev *d, unsigned q)
 {
-	if (vqd_publish(r) && d->q[q].kick_fd >= 0) {
+	if (vqd_publish(fe_ring(d, q)) && d->q[q].kick_fd >= 0) {
 		port_evt_signal(d->q[q].kick_fd);
 		d->q[q].st.kicks++;
 	}
 }
 
-uint8_t *fe_tx_frame(struct fe_dev *d, uint32_t *cap)
+uint8_t *fe_tx_frame(struct fe_dev *d, unsigned p, uint32_t *cap)
 {
-	struct fe_state *f = &d->fe;
+	struct fe_pair *pp = &d->fe.pair[p];
 	uint32_t hdr = (uint32_t)fe_hdr_len(d);
 
-	if (f->n_tx_free == 0)
+	if (pp->n_tx_free == 0)
 		return NULL;
-	*cap = f->buf_size - hdr;
-	return fe_ptr(d, tx_buf_off(d, f->tx_free[f->n_tx_free - 1])) + hdr;
+	*cap = d->fe.buf_size - hdr;
+	return fe_ptr(d, tx_buf_off(d, p, pp->tx_free[pp->n_tx_free - 1])) +
+	       hdr;
 }
 
-void fe_tx_send(struct fe_dev *d, uint32_t len)
+void fe_tx_send(struct fe_dev *d, unsigned p, uint32_t len)
 {
-	struct fe_state *f = &d->fe;
+	struct fe_pair *pp = &d->fe.pair[p];
 	uint32_t hdr = (uint32_t)fe_hdr_len(d);
-	uint16_t s = f->tx_free[--f->n_tx_free];
+	uint16_t s = pp->tx_free[--pp->n_tx_free];
 
 	/* the header: no offloads (virtio 1.2 5.1.6) */
-	memset(fe_ptr(d, tx_buf_off(d, s)), 0, hdr);
-	tx_frame_desc(d, s)->len = len;
-	vqd_add(&f->txq, (uint16_t)(2 * s));
-	f->sent++;
-	f->tx_added = true;
-	d->q[1].st.frames++;
-	d->q[1].st.bytes += len;
+	memset(fe_ptr(d, tx_buf_off(d, p, s)), 0, hdr);
+	tx_frame_desc(d, p, s)->len = len;
+	vqd_add(&pp->txq, (uint16_t)(2 * s));
+	pp->sent++;
+	pp->tx_added = true;
+	d->fe.sent++;
+	d->q[2 * p + 1].st.frames++;
+	d->q[2 * p + 1].st.bytes += len;
 }
 
 /* Put frames on TX while there are slots and frames to send. */
 int fe_pump(struct fe_dev *d, uint64_t now)
 {
-	struct fe_state *f = &d->fe;
-
 	d->mode->pump(d, now);
-	if (f->tx_added)
-		fe_kick(d, 1, &f->txq);
-	f->tx_added = false;
+	for (unsigned p = 0; p < fe_pairs(d); p++) {
+		if (d->fe.pair[p].tx_added)
+			fe_kick(d, 2 * p + 1);
+		d->fe.pair[p].tx_added = false;
+	}
 	return 0;
 }
 
-/* Take what the back-end returned on both queues. */
-int fe_reap(struct fe_dev *d, uint64_t now)
+/* Take what the back-end returned on both queues of pair p. */
+int fe_reap(struct fe_dev *d, unsigned p, uint64_t now)
 {
-	struct fe_state *f = &d->fe;
+	struct fe_pair *pp = &d->fe.pair[p];
 	uint32_t id, len;
 	bool progress = false, reposted = false;
 	uint32_t hdr, flen;
 	int rc;
 
-	while ((rc = vqd_get_used(&f->txq, &id, &len)) != 0) {
+	while ((rc = vqd_get_used(&pp->txq, &id, &len)) != 0) {
 		if (rc < 0 || id >= FE_NUM || (id & 1) ||
-		    f->n_tx_free >= FE_TX_SLOTS || f->tx_done >= f->sent) {
-			LOG_ERR("%s: back-end returned TX id %u, not one we "
-				"offered", d->dev.name, id);
+		    pp->n_tx_free >= FE_TX_SLOTS || pp->tx_done >= pp->sent) {
+			LOG_ERR("%s: back-end returned TX id %u on pair %u, not "
+				"one we offered", d->dev.name, id, p);
 			fe_finish(d, false, "bad used element on TX");
 			return -PORT_EPROTO;
 		}
-		f->tx_free[f->n_tx_free++] = (uint16_t)(id / 2);
-		f->tx_done++;
+		pp->tx_free[pp->n_tx_free++] = (uint16_t)(id / 2);
+		pp->tx_done++;
+		d->fe.tx_done++;
 		progress = true;
 	}
-	while ((rc = vqd_get_used(&f->rxq, &id, &len)) != 0) {
+	while ((rc = vqd_get_used(&pp->rxq, &id, &len)) != 0) {
 		if (rc < 0 || id >= FE_NUM) {
-			LOG_ERR("%s: back-end returned RX id %u >= %u",
-				d->dev.name, id, FE_NUM);
+			LOG_ERR("%s: back-end returned RX id %u >= %u on pair %u",
+				d->dev.name, id, FE_NUM, p);
 			fe_finish(d, false, "bad used element on RX");
 			return -PORT_EPROTO;
 		}
 		hdr = (uint32_t)fe_hdr_len(d);
 		flen = len >= hdr ? len - hdr : 0; /* len is the back-end's */
-		if (flen > f->buf_size - hdr)
+		if (flen > d->fe.buf_size - hdr)
 			flen = 0; /* claims more than the buffer: ignore */
-		d->q[0].st.frames++;
-		d->q[0].st.bytes += flen;
-		d->mode->rx(d, fe_ptr(d, rx_buf_off(d, id)) + hdr, flen, len);
+		d->q[2 * p].st.frames++;
+		d->q[2 * p].st.bytes += flen;
+		d->mode->rx(d, p, fe_ptr(d, rx_buf_off(d, p, id)) + hdr, flen,
+			    len);
 		/* the same buffer goes straight back on the ring */
-		vqd_add(&f->rxq, (uint16_t)id);
+		vqd_add(&pp->rxq, (uint16_t)id);
 		reposted = true;
 		progress = true;
 	}
 	if (reposted)
-		fe_kick(d, 0, &f->rxq);
+		fe_kick(d, 2 * p);
 	if (progress) {
-		f->deadline = now + FE_TIMEOUT_NS;
+		d->fe.deadline = now + FE_TIMEOUT_NS;
 		fe_pump(d, now);
 	}
 	return 0;

@@ -40,34 +40,37 @@ static void ping_pump(struct fe_dev *d, uint64_t now)
 			fe_finish(d, false, "no ARP reply");
 			return;
 		}
-		out = fe_tx_frame(d, &cap);
+		out = fe_tx_frame(d, 0, &cap);
 		n = out != NULL ? pkt_arp_request(out, cap, me->mac, me->ip4,
 						  d->o.ping_ip)
 				: 0;
 		if (n > 0) {
-			fe_tx_send(d, n);
+			fe_tx_send(d, 0, n);
 			f->arp_sent++;
 			f->arp_at = now + PORT_NS_PER_S;
 		}
 		return;
 	}
+	/* request k goes out on pair k % pairs: its reply must come back
+	 * there (the responder answers on the pair of the request) */
 	while (f->pings < d->o.frames &&
 	       f->pings - f->received - f->bad < FE_PING_WINDOW &&
-	       (out = fe_tx_frame(d, &cap)) != NULL) {
+	       (out = fe_tx_frame(d, f->pings % fe_pairs(d), &cap)) != NULL) {
 		n = pkt_icmp_echo(out, cap, me->mac, f->peer_mac, me->ip4,
 				  d->o.ping_ip, FE_PING_ID, (uint16_t)f->pings,
 				  d->o.size);
 		if (n == 0)
 			break;
-		fe_tx_send(d, n);
+		fe_tx_send(d, f->pings % fe_pairs(d), n);
 		f->pings++;
 	}
 }
 
-static void ping_rx(struct fe_dev *d, const uint8_t *fr, uint32_t len,
-		    uint32_t raw_len)
+static void ping_rx(struct fe_dev *d, unsigned p, const uint8_t *fr,
+		    uint32_t len, uint32_t raw_len)
 {
 	struct fe_state *f = &d->fe;
+	struct fe_pair *pp = &f->pair[p];
 	const struct respond_cfg *me = &d->o.resp;
 	const char *why = "not an echo reply";
 	uint32_t n = 0, cap;
@@ -87,30 +90,33 @@ static void ping_rx(struct fe_dev *d, const uint8_t *fr, uint32_t len,
 	}
 	if (f->have_peer && pkt_icmp4_echo_id(fr, len, PKT_ICMP_ECHO_REPLY) ==
 				    FE_PING_ID) {
-		uint32_t seq = f->received + f->bad;
+		/* the next reply of this pair, in order */
+		uint32_t seq = p + (pp->received + pp->bad) * fe_pairs(d);
 		if (pkt_check_icmp_echo_reply(fr, len, me->mac, f->peer_mac,
 					      me->ip4, d->o.ping_ip,
 					      FE_PING_ID, (uint16_t)seq,
 					      d->o.size, &why)) {
+			pp->received++;
 			f->received++;
 			if (d->dev.o.verbose)
-				LOG_INFO("%s: echo reply %u: %u bytes, all "
-					 "fields right\n",
-					 d->dev.name, seq, len);
+				LOG_INFO("%s: echo reply %u on pair %u: %u "
+					 "bytes, all fields right\n",
+					 d->dev.name, seq, p, len);
 		} else {
 			if (f->bad < 5)
-				LOG_ERR("%s: echo reply %u is wrong: %s",
-					d->dev.name, seq, why);
+				LOG_ERR("%s: echo reply %u on pair %u is wrong: "
+					"%s", d->dev.name, seq, p, why);
+			pp->bad++;
 			f->bad++;
 		}
 		return;
 	}
-	/* the answer is built straight in a TX buffer */
-	out = fe_tx_frame(d, &cap);
+	/* the answer is built straight in a TX buffer of the same pair */
+	out = fe_tx_frame(d, p, &cap);
 	if (out != NULL)
 		n = respond_frame(me, fr, len, out, cap);
 	if (n > 0) {
-		fe_tx_send(d, n);
+		fe_tx_send(d, p, n);
 		f->answered++;
 		return;
 	}

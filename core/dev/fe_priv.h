@@ -27,14 +27,28 @@ static inline struct fe_dev *fe_of(struct vu_dev *d)
 #define FE_NUM CFG_FE_QUEUE_SIZE
 #define FE_TX_SLOTS (FE_NUM / 2) /* a TX chain is two descriptors */
 
-/* Layout of the shared memory (offsets), fixed by the queue size. */
+/* Layout of the shared memory (offsets): the rings of every pair the
+ * board allows (fixed by the queue size), then each pair's buffers and
+ * indirect tables, pair_bytes apiece. */
 #define RING_BYTES \
 	((VRING_DESC_BYTES(FE_NUM) + VRING_AVAIL_BYTES(FE_NUM) + 63) / 64 * 64 + \
 	 VRING_USED_BYTES(FE_NUM))
 #define RING_SPAN ((RING_BYTES + 4095) / 4096 * 4096)
-#define OFF_RX_RING 0ull
-#define OFF_TX_RING RING_SPAN
-#define OFF_BUFS (2 * RING_SPAN)
+#define OFF_RING(q) ((uint64_t)(q) * RING_SPAN)
+#define OFF_BUFS (CFG_MAX_QUEUES * RING_SPAN)
+
+/* The pairs in use, and the ring of queue q (2n RX, 2n+1 TX). */
+static inline unsigned fe_pairs(const struct fe_dev *d)
+{
+	return d->o.pairs;
+}
+
+static inline struct vqd *fe_ring(struct fe_dev *d, unsigned q)
+{
+	struct fe_pair *p = &d->fe.pair[q / 2];
+
+	return q & 1 ? &p->txq : &p->rxq;
+}
 
 /* Bytes of the virtio-net header with the features negotiated. */
 static inline uint64_t fe_hdr_len(const struct fe_dev *d)
@@ -54,32 +68,36 @@ static inline uint64_t fe_uva(const struct fe_dev *d, uint64_t off)
 	return (uint64_t)(uintptr_t)fe_ptr(d, off);
 }
 
-/* Indirect tables (--indirect): two descriptors per TX slot, after the
- * buffers. */
-static inline uint64_t tx_table_off(const struct fe_dev *d, uint32_t s)
+/* Pair p's RX buffer i, TX slot s, and (--indirect) the table of two
+ * descriptors of TX slot s. */
+static inline uint64_t rx_buf_off(const struct fe_dev *d, unsigned p,
+				  uint32_t i)
 {
-	return OFF_BUFS + (uint64_t)(FE_NUM + FE_TX_SLOTS) * d->fe.buf_size +
-	       32ull * s;
+	return OFF_BUFS + p * d->fe.pair_bytes + (uint64_t)i * d->fe.buf_size;
 }
 
-/* The descriptor that holds TX slot s's frame (its length changes). */
-static inline struct vring_desc *tx_frame_desc(struct fe_dev *d, uint32_t s)
+static inline uint64_t tx_buf_off(const struct fe_dev *d, unsigned p,
+				  uint32_t s)
+{
+	return rx_buf_off(d, p, FE_NUM + s);
+}
+
+static inline uint64_t tx_table_off(const struct fe_dev *d, unsigned p,
+				    uint32_t s)
+{
+	return rx_buf_off(d, p, FE_NUM + FE_TX_SLOTS) + 32ull * s;
+}
+
+/* The descriptor that holds pair p's TX slot s's frame (its length
+ * changes). */
+static inline struct vring_desc *tx_frame_desc(struct fe_dev *d, unsigned p,
+					       uint32_t s)
 {
 	if (d->o.indirect)
-		return (struct vring_desc *)(void *)fe_ptr(d, tx_table_off(d, s)) +
+		return (struct vring_desc *)(void *)fe_ptr(
+			       d, tx_table_off(d, p, s)) +
 		       1;
-	return &d->fe.txq.desc[2 * s + 1];
-}
-
-/* RX buffer i, then TX slot s. */
-static inline uint64_t rx_buf_off(const struct fe_dev *d, uint32_t i)
-{
-	return OFF_BUFS + (uint64_t)i * d->fe.buf_size;
-}
-
-static inline uint64_t tx_buf_off(const struct fe_dev *d, uint32_t s)
-{
-	return OFF_BUFS + (uint64_t)(FE_NUM + s) * d->fe.buf_size;
+	return &d->fe.pair[p].txq.desc[2 * s + 1];
 }
 
 /*
@@ -88,12 +106,13 @@ static inline uint64_t tx_buf_off(const struct fe_dev *d, uint32_t s)
  * around them; both call the mode the device was opened with.
  */
 struct fe_mode {
-	/* queue what should go out now (fe_tx_frame, fe_tx_send) */
+	/* queue what should go out now, on any pair (fe_tx_frame,
+	 * fe_tx_send) */
 	void (*pump)(struct fe_dev *d, uint64_t now);
-	/* a frame back on RX: flen bytes at fr, after its virtio-net
-	 * header; len as the back-end wrote it (not trusted) */
-	void (*rx)(struct fe_dev *d, const uint8_t *fr, uint32_t flen,
-		   uint32_t len);
+	/* a frame back on pair p's RX: flen bytes at fr, after its
+	 * virtio-net header; len as the back-end wrote it (not trusted) */
+	void (*rx)(struct fe_dev *d, unsigned p, const uint8_t *fr,
+		   uint32_t flen, uint32_t len);
 	/* 1 when the run is over (stop the rings), 0 not yet, <0 failed */
 	int (*over)(struct fe_dev *d, uint64_t now);
 	/* its next timed event while frames flow, given the time-out
@@ -113,20 +132,22 @@ extern const struct fe_mode fe_ping_mode;
 /* End the run (once); a failure is logged with its reason. */
 void fe_finish(struct fe_dev *d, bool ok, const char *why);
 
-/* Sending a frame: fe_tx_frame gives where to build it in a free TX slot
- * (room for *cap bytes), NULL when none is free; fe_tx_send then queues
- * its first len bytes (kicked at the end of the round, fe_pump). */
-uint8_t *fe_tx_frame(struct fe_dev *d, uint32_t *cap);
-void fe_tx_send(struct fe_dev *d, uint32_t len);
+/* Sending a frame on pair p: fe_tx_frame gives where to build it in a
+ * free TX slot (room for *cap bytes), NULL when none is free; fe_tx_send
+ * then queues its first len bytes (kicked at the end of the round,
+ * fe_pump). */
+uint8_t *fe_tx_frame(struct fe_dev *d, unsigned p, uint32_t *cap);
+void fe_tx_send(struct fe_dev *d, unsigned p, uint32_t len);
 
-/* Make what was added to ring r visible and kick queue q if wanted. */
-void fe_kick(struct fe_dev *d, unsigned q, struct vqd *r);
+/* Make what was added to queue q visible and kick it if wanted. */
+void fe_kick(struct fe_dev *d, unsigned q);
 
-/* Let the mode queue frames, and kick TX if it did. */
+/* Let the mode queue frames, and kick the TX rings it filled. */
 int fe_pump(struct fe_dev *d, uint64_t now);
 
-/* Take what the back-end returned on both queues (a call fired). */
-int fe_reap(struct fe_dev *d, uint64_t now);
+/* Take what the back-end returned on both queues of pair p (a call
+ * fired). */
+int fe_reap(struct fe_dev *d, unsigned p, uint64_t now);
 
 /* ---- frontend.c ---- */
 
@@ -136,7 +157,8 @@ int fe_advance(struct fe_dev *d, uint64_t now);
 /* 1 when the run is over (stop the rings), 0 not yet, <0 failed. */
 int fe_run_over(struct fe_dev *d, uint64_t now);
 
-/* A call eventfd fired: take what the back-end returned. */
-int fe_on_call(struct fe_dev *d, uint64_t now);
+/* A call eventfd of queue q fired: take what the back-end returned on its
+ * pair. */
+int fe_on_call(struct fe_dev *d, unsigned q, uint64_t now);
 
 #endif /* CORE_FE_PRIV_H */

@@ -25,10 +25,18 @@ enum {
 	ST_QUEUES, /* then 6 steps for each of queue 0 (RX) and 1 (TX) */
 };
 enum { QS_NUM, QS_BASE, QS_ADDR, QS_CALL, QS_KICK, QS_ENABLE, QS_COUNT };
-#define ST_RUN (ST_QUEUES + 2 * QS_COUNT)
-#define ST_STOP_RX ST_RUN /* GET_VRING_BASE at the end */
-#define ST_STOP_TX (ST_RUN + 1)
-#define ST_END (ST_RUN + 2)
+
+/* Frames flow at this step; then GET_VRING_BASE stops queue k at step
+ * st_run + k, and the run ends at st_end. */
+static unsigned st_run(const struct fe_dev *d)
+{
+	return ST_QUEUES + 2 * fe_pairs(d) * QS_COUNT;
+}
+
+static unsigned st_end(const struct fe_dev *d)
+{
+	return st_run(d) + 2 * fe_pairs(d);
+}
 
 /* Build the shared memory.  Negative (logged) if the options do not fit. */
 static int fe_init(struct fe_dev *d)
@@ -58,14 +66,21 @@ static int fe_init(struct fe_dev *d)
 			d->dev.name, d->o.size, (unsigned)CFG_FRAME_MAX);
 		return -PORT_EINVAL;
 	}
+	if (d->o.pairs < 1 || d->o.pairs > CFG_MAX_QUEUE_PAIRS) {
+		LOG_ERR("%s: --queues %u: 1 to %u queue pairs on this board",
+			d->dev.name, d->o.pairs, (unsigned)CFG_MAX_QUEUE_PAIRS);
+		return -PORT_EINVAL;
+	}
 	f->buf_size = (hdr + frame_max + 63) / 64 * 64;
-	need = OFF_BUFS + (uint64_t)(FE_NUM + FE_TX_SLOTS) * f->buf_size +
-	       32ull * FE_TX_SLOTS; /* the --indirect tables */
+	/* a pair's RX buffers, TX slots and --indirect tables */
+	f->pair_bytes = ((uint64_t)(FE_NUM + FE_TX_SLOTS) * f->buf_size +
+			 32ull * FE_TX_SLOTS + 63) / 64 * 64;
+	need = OFF_BUFS + d->o.pairs * f->pair_bytes;
 	f->mem_size = (need + 0x1fffff) & ~0x1fffffull; /* whole 2 MiB */
 	if (f->mem_size > CFG_FE_MEM_SIZE) {
-		LOG_ERR("%s: --size %u needs %llu bytes of shared memory, the "
-			"board gives %u", d->dev.name, d->o.size,
-			(unsigned long long)f->mem_size,
+		LOG_ERR("%s: --size %u with %u queue pairs needs %llu bytes of "
+			"shared memory, the board gives %u", d->dev.name,
+			d->o.size, d->o.pairs, (unsigned long long)f->mem_size,
 			(unsigned)CFG_FE_MEM_SIZE);
 		return -PORT_ENOSPC;
 	}
@@ -100,62 +115,60 @@ static void fe_release(struct fe_dev *d)
 
 /* ---- handshake ----------------------------------------------------------- */
 
-/* Lay the rings out and offer every RX buffer and no TX yet.  Split:
- * descriptor table, avail ring, used ring (64-byte aligned); packed:
- * descriptor ring, driver and device event areas. */
-static void fe_setup_rings(struct fe_dev *d)
+/* Lay the rings of every pair out and offer every RX buffer and no TX
+ * yet.  Split: descriptor table, avail ring, used ring (64-byte aligned);
+ * packed: descriptor ring, driver and device event areas. */
+static void fe_setup_pair(struct fe_dev *d, unsigned p)
 {
-	struct fe_state *f = &d->fe;
+	struct fe_pair *pp = &d->fe.pair[p];
 	bool packed = (d->features & VU_BIT(VIRTIO_F_RING_PACKED)) != 0;
-	uint64_t qoff[2] = {OFF_RX_RING, OFF_TX_RING};
-	struct vqd *r[2] = {&f->rxq, &f->txq};
+	uint32_t hdr = (uint32_t)fe_hdr_len(d);
 
-	memset(f->mem, 0, OFF_BUFS);
-	for (unsigned q = 0; q < 2; q++) {
-		uint64_t o = qoff[q];
+	for (unsigned q = 2 * p; q < 2 * p + 2; q++) {
+		uint64_t o = OFF_RING(q);
 		uint64_t drv = o + VRING_DESC_BYTES(FE_NUM);
 		uint64_t dev = packed ? drv + VRING_EVENT_BYTES
 				      : (drv + VRING_AVAIL_BYTES(FE_NUM) + 63) /
 						64 * 64;
-		vqd_init(r[q], FE_NUM, packed, fe_ptr(d, o), fe_ptr(d, drv),
-			 fe_ptr(d, dev));
+		vqd_init(fe_ring(d, q), FE_NUM, packed, fe_ptr(d, o),
+			 fe_ptr(d, drv), fe_ptr(d, dev));
 		d->q[q].addr.index = q;
 		d->q[q].addr.desc = fe_uva(d, o);
 		d->q[q].addr.avail = fe_uva(d, drv);
 		d->q[q].addr.used = fe_uva(d, dev);
 	}
 	for (uint32_t i = 0; i < FE_NUM; i++) {
-		struct vring_desc *dd = &f->rxq.desc[i];
-		dd->addr = FE_GPA_BASE + rx_buf_off(d, i);
-		dd->len = f->buf_size;
+		struct vring_desc *dd = &pp->rxq.desc[i];
+		dd->addr = FE_GPA_BASE + rx_buf_off(d, p, i);
+		dd->len = d->fe.buf_size;
 		dd->flags = VRING_DESC_F_WRITE;
-		vqd_add(&f->rxq, (uint16_t)i);
+		vqd_add(&pp->rxq, (uint16_t)i);
 	}
 	for (uint32_t s = 0; s < FE_TX_SLOTS; s++) {
-		struct vring_desc *h = &f->txq.desc[2 * s];
-		uint64_t buf = FE_GPA_BASE + tx_buf_off(d, s);
+		struct vring_desc *h = &pp->txq.desc[2 * s];
+		uint64_t buf = FE_GPA_BASE + tx_buf_off(d, p, s);
 
 		if (d->o.indirect) {
 			/* one descriptor naming a table of two */
-			h = (struct vring_desc *)(void *)fe_ptr(d,
-							       tx_table_off(d, s));
-			f->txq.desc[2 * s].addr = FE_GPA_BASE + tx_table_off(d, s);
-			f->txq.desc[2 * s].len = 32;
-			f->txq.desc[2 * s].flags = VRING_DESC_F_INDIRECT;
+			h = (struct vring_desc *)(void *)fe_ptr(
+				d, tx_table_off(d, p, s));
+			pp->txq.desc[2 * s].addr =
+				FE_GPA_BASE + tx_table_off(d, p, s);
+			pp->txq.desc[2 * s].len = 32;
+			pp->txq.desc[2 * s].flags = VRING_DESC_F_INDIRECT;
 		}
-		f->tx_free[s] = (uint16_t)(FE_TX_SLOTS - 1 - s);
+		pp->tx_free[s] = (uint16_t)(FE_TX_SLOTS - 1 - s);
 		if (d->o.indirect && packed) {
 			/* 2.8.7: a packed table is used in order, every
 			 * entry, with no flag but WRITE */
-			struct vring_packed_desc *p = (void *)h;
+			struct vring_packed_desc *pd = (void *)h;
 
-			p[0] = (struct vring_packed_desc){
-				buf, (uint32_t)fe_hdr_len(d), 0, 0};
-			p[1] = (struct vring_packed_desc){
-				buf + fe_hdr_len(d), d->o.size, 0, 0};
+			pd[0] = (struct vring_packed_desc){buf, hdr, 0, 0};
+			pd[1] = (struct vring_packed_desc){buf + hdr, d->o.size,
+							   0, 0};
 		} else {
 			h->addr = buf;
-			h->len = (uint32_t)fe_hdr_len(d);
+			h->len = hdr;
 			h->flags = VRING_DESC_F_NEXT;
 			h->next = d->o.indirect ? 1 : (uint16_t)(2 * s + 1);
 			h[1].addr = h->addr + h->len;
@@ -163,7 +176,14 @@ static void fe_setup_rings(struct fe_dev *d)
 			h[1].flags = 0;
 		}
 	}
-	f->n_tx_free = FE_TX_SLOTS;
+	pp->n_tx_free = FE_TX_SLOTS;
+}
+
+static void fe_setup_rings(struct fe_dev *d)
+{
+	memset(d->fe.mem, 0, OFF_BUFS);
+	for (unsigned p = 0; p < fe_pairs(d); p++)
+		fe_setup_pair(d, p);
 }
 
 /*
@@ -207,6 +227,12 @@ static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
 		d->proto = u64;
 		break;
 	case ST_GET_QNUM:
+		if (!(d->proto & VU_BIT(VU_PROTO_F_MQ)) && fe_pairs(d) > 1) {
+			LOG_ERR("%s: --queues %u, and the back-end does not offer "
+				"VHOST_USER_PROTOCOL_F_MQ", d->dev.name,
+				fe_pairs(d));
+			return -PORT_ENOTSUP;
+		}
 		if (!(d->proto & VU_BIT(VU_PROTO_F_MQ)))
 			return 1;
 		*req = VU_GET_QUEUE_NUM;
@@ -222,13 +248,25 @@ static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
 			u64 |= VU_BIT(VIRTIO_F_RING_PACKED);
 		if (d->o.indirect)
 			u64 |= VU_BIT(VIRTIO_RING_F_INDIRECT_DESC);
+		if (fe_pairs(d) > 1)
+			u64 |= VU_BIT(VIRTIO_NET_F_MQ);
+		if (d->o.event_idx == FE_ON ||
+		    (d->o.event_idx == FE_IF_OFFERED &&
+		     (f->offered & VU_BIT(VIRTIO_RING_F_EVENT_IDX))))
+			u64 |= VU_BIT(VIRTIO_RING_F_EVENT_IDX);
 		if (u64 & ~f->offered) {
+			uint64_t miss = u64 & ~f->offered;
+
 			LOG_ERR("%s: the back-end does not offer %s",
 				d->dev.name,
-				(u64 & ~f->offered) & VU_BIT(VIRTIO_F_RING_PACKED)
+				miss & VU_BIT(VIRTIO_F_RING_PACKED)
 					? "packed rings (VIRTIO_F_RING_PACKED)"
-					: "indirect descriptors "
-					  "(VIRTIO_RING_F_INDIRECT_DESC)");
+				: miss & VU_BIT(VIRTIO_RING_F_INDIRECT_DESC)
+					? "indirect descriptors "
+					  "(VIRTIO_RING_F_INDIRECT_DESC)"
+				: miss & VU_BIT(VIRTIO_NET_F_MQ)
+					? "multiqueue (VIRTIO_NET_F_MQ)"
+					: "VIRTIO_RING_F_EVENT_IDX");
 			return -PORT_ENOTSUP;
 		}
 		d->features = u64;
@@ -245,16 +283,18 @@ static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
 		fe_setup_rings(d);
 		return 0;
 	}
-	case ST_STOP_RX:
-	case ST_STOP_TX: {
-		struct vu_state s = {st - ST_STOP_RX, 0};
+	default:
+		break;
+	}
+	if (st >= st_run(d)) { /* stop queue st - st_run */
+		struct vu_state s = {st - st_run(d), 0};
 		*req = VU_GET_VRING_BASE;
 		memcpy(payload, &s, sizeof(s));
 		*size = sizeof(s);
 		*want_reply = true;
 		return 0;
 	}
-	default: {
+	if (st >= ST_QUEUES) {
 		unsigned q = (st - ST_QUEUES) / QS_COUNT;
 		struct fe_queue *vq = &d->q[q];
 		struct vu_state s = {q, 0};
@@ -266,7 +306,7 @@ static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
 			break;
 		case QS_BASE:
 			*req = VU_SET_VRING_BASE;
-			s.num = vqd_base(q == 0 ? &d->fe.rxq : &d->fe.txq);
+			s.num = vqd_base(fe_ring(d, q));
 			break;
 		case QS_ADDR:
 			*req = VU_SET_VRING_ADDR;
@@ -312,7 +352,6 @@ static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
 		*size = sizeof(s);
 		return 0;
 	}
-	}
 	memcpy(payload, &u64, 8);
 	*size = 8;
 	return 0;
@@ -323,16 +362,17 @@ int fe_advance(struct fe_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 
-	while (!f->waiting && f->step < ST_END) {
+	while (!f->waiting && f->step < st_end(d)) {
 		struct vu_msg m;
 		bool want_reply = false;
 		int fds[1];
 		int rc;
 
-		if (f->step == ST_RUN && !f->running) {
+		if (f->step == st_run(d) && !f->running) {
 			f->running = true;
-			/* the RX buffers are on the ring: tell the back-end */
-			fe_kick(d, 0, &f->rxq);
+			/* the RX buffers are on the rings: tell the back-end */
+			for (unsigned p = 0; p < fe_pairs(d); p++)
+				fe_kick(d, 2 * p);
 			f->deadline = now + FE_TIMEOUT_NS;
 			fe_pump(d, now);
 			rc = fe_run_over(d, now); /* at once for --frames 0 */
@@ -340,7 +380,7 @@ int fe_advance(struct fe_dev *d, uint64_t now)
 				return rc;
 			continue;
 		}
-		if (f->step == ST_RUN && !f->stopping)
+		if (f->step == st_run(d) && !f->stopping)
 			return 0;
 		rc = fe_build(d, f->step, &m.hdr.request, m.p.bytes,
 			      &m.hdr.size, fds, &m.nfds, &want_reply);
@@ -380,7 +420,7 @@ int fe_advance(struct fe_dev *d, uint64_t now)
 			f->deadline = now + FE_TIMEOUT_NS;
 		}
 	}
-	if (f->step >= ST_END && !f->waiting && !d->dev.finished)
+	if (f->step >= st_end(d) && !f->waiting && !d->dev.finished)
 		fe_finish(d, true, NULL);
 	return 0;
 }
@@ -395,12 +435,12 @@ static int fe_connected(struct vu_dev *dev, uint64_t now)
 	f->running = false;
 	f->stopping = false;
 	f->sent = f->tx_done = f->received = f->bad = 0;
+	memset(f->pair, 0, sizeof(f->pair));
 	f->grace_end = 0;
 	f->have_peer = false;
 	f->arp_sent = f->pings = f->answered = f->ignored = 0;
 	f->arp_at = 0;
 	f->serve_end = 0;
-	f->tx_added = false;
 	d->features = 0;
 	d->proto = 0;
 	return fe_advance(d, now);
@@ -426,6 +466,25 @@ static int fe_on_msg(struct vu_dev *dev, struct vu_msg *m, uint64_t now)
 	}
 	f->waiting = false;
 	v = m->p.u64;
+	if (f->step - 1 >= st_run(d)) {
+		/* GET_VRING_BASE of queue q */
+		unsigned q = f->step - 1 - st_run(d);
+		const struct vqd *r = fe_ring(d, q);
+		uint32_t got = m->p.state.num;
+		/* The next avail index the back-end would take: at least what
+		 * it has returned to us (which may be past what we have read:
+		 * a back-end that keeps filling RX until the stop), at most
+		 * what we offered.  TX was all consumed. */
+		if (m->p.state.index != q ||
+		    !vqd_base_plausible(r, got, q & 1)) {
+			LOG_ERR("%s: GET_VRING_BASE of queue %u: 0x%x, not where "
+				"the ring can have stopped (we offered up to "
+				"%u)", d->dev.name, q, got, r->avail_idx);
+			fe_finish(d, false, "wrong ring base after stop");
+			return -PORT_EPROTO;
+		}
+		return fe_advance(d, now);
+	}
 	switch (f->step - 1) {
 	case ST_GET_FEATURES:
 		f->offered = v;
@@ -435,30 +494,14 @@ static int fe_on_msg(struct vu_dev *dev, struct vu_msg *m, uint64_t now)
 		break;
 	case ST_GET_QNUM:
 		f->queues = v; /* queue pairs, as net front-ends count */
-		if (v < 1) {
-			fe_finish(d, false, "the back-end has no queue pair");
+		if (v < fe_pairs(d)) {
+			LOG_ERR("%s: the back-end has %llu queue pairs, --queues "
+				"asks for %u", d->dev.name, (unsigned long long)v,
+				fe_pairs(d));
+			fe_finish(d, false, "too few queue pairs");
 			return -PORT_EPROTO;
 		}
 		break;
-	case ST_STOP_RX:
-	case ST_STOP_TX: {
-		unsigned q = f->step - 1 - ST_STOP_RX;
-		const struct vqd *r = q == 0 ? &f->rxq : &f->txq;
-		uint32_t got = m->p.state.num;
-		/* The next avail index the back-end would take: at least what
-		 * it has returned to us (which may be past what we have read:
-		 * a back-end that keeps filling RX until the stop), at most
-		 * what we offered.  TX was all consumed. */
-		if (m->p.state.index != q ||
-		    !vqd_base_plausible(r, got, q == 1)) {
-			LOG_ERR("%s: GET_VRING_BASE of queue %u: 0x%x, not where "
-				"the ring can have stopped (we offered up to "
-				"%u)", d->dev.name, q, got, r->avail_idx);
-			fe_finish(d, false, "wrong ring base after stop");
-			return -PORT_EPROTO;
-		}
-		break;
-	}
 	default:
 		/* a REPLY_ACK: 0 is success */
 		if (v != 0) {
@@ -487,13 +530,13 @@ int fe_run_over(struct fe_dev *d, uint64_t now)
 	return r;
 }
 
-int fe_on_call(struct fe_dev *d, uint64_t now)
+int fe_on_call(struct fe_dev *d, unsigned q, uint64_t now)
 {
 	int rc;
 
 	if (!d->fe.running || d->fe.stopping)
 		return 0;
-	rc = fe_reap(d, now);
+	rc = fe_reap(d, q / 2, now);
 	if (rc == 0)
 		rc = fe_run_over(d, now);
 	return rc > 0 ? fe_advance(d, now) : rc;
@@ -552,7 +595,7 @@ static int fe_tick(struct vu_dev *dev, uint64_t now)
 
 static void fe_queues_reset(struct fe_dev *d)
 {
-	for (unsigned q = 0; q < 2; q++) {
+	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++) {
 		port_fd_close(d->q[q].kick_fd);
 		port_fd_close(d->q[q].call_fd);
 		d->q[q].kick_fd = d->q[q].call_fd = -1;
@@ -568,8 +611,8 @@ int fe_open(struct fe_dev *f, unsigned index, const struct dev_opts *o,
 	dev_init(&f->dev, index, o, &fe_role);
 	f->o = *fo;
 	f->mode = fo->host ? &fe_ping_mode : &fe_echo_mode;
-	f->q[0].kick_fd = f->q[0].call_fd = -1;
-	f->q[1].kick_fd = f->q[1].call_fd = -1;
+	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++)
+		f->q[q].kick_fd = f->q[q].call_fd = -1;
 	rc = fe_init(f);
 	return rc < 0 ? rc : dev_start(&f->dev);
 }
@@ -589,7 +632,7 @@ static void fe_watch(struct vu_dev *dev, struct dev_pollset *ps, uint64_t now)
 
 	(void)now;
 	if (dev->fd >= 0 && d->fe.running)
-		for (unsigned q = 0; q < 2; q++)
+		for (unsigned q = 0; q < 2 * fe_pairs(d); q++)
 			dev_watch_fd(ps, dev, d->q[q].call_fd, W_RING,
 				     (uint8_t)q);
 	dev_watch_until(ps, fe_deadline(d));
@@ -603,11 +646,11 @@ static int fe_call(struct vu_dev *dev, unsigned q, uint16_t revents,
 	uint64_t count;
 
 	(void)revents;
-	if (q >= 2)
+	if (q >= 2 * fe_pairs(d))
 		return 0;
 	port_evt_drain(d->q[q].call_fd, &count);
 	d->q[q].st.calls++;
-	return fe_on_call(d, now);
+	return fe_on_call(d, q, now);
 }
 
 /* The connection went away (or the run failed): the run ends with it. */
@@ -626,7 +669,7 @@ static const struct q_stats *fe_stats(const struct vu_dev *dev, unsigned q)
 {
 	const struct fe_dev *d = (const struct fe_dev *)(const void *)dev;
 
-	return q < 2 ? &d->q[q].st : NULL;
+	return q < 2 * fe_pairs(d) ? &d->q[q].st : NULL;
 }
 
 static void fe_print_stats(const struct vu_dev *dev)

@@ -27,6 +27,9 @@ struct fe_opts {
 	bool no_kick;  /* give no kick fds (NOFD): the back-end polls */
 	bool packed;   /* packed rings (VIRTIO_F_RING_PACKED) */
 	bool indirect; /* TX frames as indirect tables */
+	uint32_t pairs; /* queue pairs (--queues; VIRTIO_NET_F_MQ if > 1) */
+	/* VIRTIO_RING_F_EVENT_IDX: FE_IF_OFFERED, or forced on or off */
+	enum { FE_IF_OFFERED, FE_ON, FE_OFF } event_idx;
 	/* a small host (--respond) that answers ARP and ping for resp, and
 	 * may --ping a peer: ARP, then --frames echo requests */
 	bool host;
@@ -36,12 +39,26 @@ struct fe_opts {
 	uint32_t serve_secs; /* keep answering after the run */
 };
 
-/* One of its two queues (0 RX, 1 TX), as it configures the back-end's. */
+/* One of its queues (2n RX and 2n+1 TX of pair n), as it configures the
+ * back-end's. */
 struct fe_queue {
 	struct vu_addr addr; /* SET_VRING_ADDR it sends */
 	int kick_fd;
 	int call_fd;
 	struct q_stats st;
+};
+
+/* A queue pair: its two rings, its TX slots, and its frames (a pair's
+ * frames come back on it, in order). */
+struct fe_pair {
+	struct vqd rxq, txq;
+	uint16_t tx_free[CFG_FE_QUEUE_SIZE / 2]; /* stack of free TX slots */
+	uint32_t n_tx_free;
+	uint32_t sent;     /* frames put on TX */
+	uint32_t tx_done;  /* TX chains returned */
+	uint32_t received; /* frames back intact (or replies, --ping) */
+	uint32_t bad;      /* frames back, but wrong */
+	bool tx_added;     /* frames queued since the last kick */
 };
 
 /* The front-end's progress (frontend.c). */
@@ -57,14 +74,14 @@ struct fe_state {
 	uint64_t offered;       /* GET_FEATURES */
 	uint64_t proto_offered; /* GET_PROTOCOL_FEATURES */
 	uint64_t queues;        /* GET_QUEUE_NUM: queue pairs */
-	struct vqd rxq, txq;
+	struct fe_pair pair[CFG_MAX_QUEUE_PAIRS];
 	uint32_t buf_size;  /* bytes of one buffer (header + frame) */
+	uint64_t pair_bytes; /* bytes of one pair's buffers and tables */
+	/* all pairs together */
 	uint32_t sent;      /* frames put on TX */
 	uint32_t tx_done;   /* TX chains returned */
 	uint32_t received;  /* frames back on RX, intact and in order */
 	uint32_t bad;       /* frames back, but wrong */
-	uint16_t tx_free[CFG_FE_QUEUE_SIZE]; /* stack of free TX slots */
-	uint32_t n_tx_free;
 	/* --ping */
 	uint8_t peer_mac[6];
 	bool have_peer;     /* ARP answered */
@@ -74,7 +91,6 @@ struct fe_state {
 	uint32_t answered;  /* requests to us we answered */
 	uint32_t ignored;   /* other frames */
 	uint64_t serve_end; /* --serve: answer until then */
-	bool tx_added;      /* frames queued since the last kick */
 	uint64_t deadline;   /* give up waiting at this time */
 	uint64_t grace_end;  /* --expect-none: quiet period end */
 };
@@ -88,7 +104,7 @@ struct fe_dev {
 	const struct fe_mode *mode; /* its traffic (fe_priv.h) */
 	uint64_t features; /* negotiated virtio features */
 	uint64_t proto;    /* negotiated protocol features */
-	struct fe_queue q[2];
+	struct fe_queue q[CFG_MAX_QUEUES];
 	struct fe_state fe;
 };
 

@@ -170,12 +170,51 @@ t_devices_independent() {
 		has "$BELOG" "dev0: connections 3, dropped for bad input 2"
 }
 
+# Multiqueue: as many queue pairs as both sides have (the front-end's
+# limit, then GET_QUEUE_NUM, each refused with a line saying how many),
+# frames spread over them and each checked back on its own pair, split
+# and packed; the responder answers each ping on the pair it came in on.
+t_multiqueue() {
+	local n m log=$E2E_DIR/fe-mq.log p share
+	be_start || return 1
+	fe -q "$SOCK" --queues 129 >"$log" 2>&1 && return 1
+	n=$(sed -n 's/.*--queues 129: 1 to \([0-9]*\) queue pairs.*/\1/p' "$log")
+	[ -n "$n" ] || { cat "$log"; return 1; }
+	if ! fe -q "$SOCK" --queues "$n" --frames 10000 >"$log" 2>&1; then
+		m=$(sed -n 's/.*the back-end has \([0-9]*\) queue pairs, --queues asks.*/\1/p' "$log")
+		[ -n "$m" ] && [ "$m" -lt "$n" ] || { cat "$log"; return 1; }
+		n=$m
+		fe -q "$SOCK" --queues "$n" --frames 10000 >"$log" 2>&1 ||
+			{ cat "$log"; return 1; }
+	fi
+	echo "  $n queue pairs"
+	fe_line "$log" | grep -q "received 10000 intact, 0 wrong: PASS" &&
+		fe -q "$SOCK" --queues "$n" --frames 10000 --packed --indirect \
+			--size 1514 >"$log" 2>&1 &&
+		fe_line "$log" | grep -q "received 10000 intact, 0 wrong: PASS" ||
+		{ cat "$log"; return 1; }
+	stop "$BE" || return 1
+	# every pair carried its share, both ways
+	for p in $(seq 0 $((n - 1))); do
+		share=$((2 * ((10000 - p + n - 1) / n)))
+		has "$BELOG" "q$((2 * p + 1)) (tx): frames $share " &&
+			has "$BELOG" "q$((2 * p)) (rx): frames $share " ||
+			{ grep "^dev0 q" "$BELOG"; return 1; }
+	done
+	[ -n "$(unbuilt respond)" ] && return 0
+	be_start --respond 192.0.2.1/24 || return 1
+	fe -q "$SOCK" --queues "$n" --respond 192.0.2.2 --ping 192.0.2.1 \
+		--frames 400 >"$log" 2>&1 || { cat "$log"; return 1; }
+	fe_line "$log" | grep -q "pings sent 400, replies intact 400, wrong 0" &&
+		stop "$BE" && has "$BELOG" "q$((2 * n - 1)) (tx): frames $((400 / n)) "
+}
+
 # The parts of the board's binary each test needs (e2e.sh, E2E_NEEDS).
 E2E_NEEDS+=([t_respond]=respond [t_switch]=switch [t_pcap]="pcap respond"
 	[t_pcap_cap]=pcap [t_devices_independent]=respond [t_tap]=links [t_packet]=links)
 
 e2e_net_all() {
-	local tests="t_respond t_switch t_pcap t_pcap_cap t_stats t_devices_independent"
+	local tests="t_respond t_multiqueue t_switch t_pcap t_pcap_cap t_stats t_devices_independent"
 	# tap and AF_PACKET run natively (the board's binary as the host sees it)
 	[ -z "$RUN" ] && tests="$tests t_tap t_packet"
 	e2e_run 8 $tests
