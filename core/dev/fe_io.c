@@ -80,6 +80,7 @@ int fe_reap(struct fe_dev *d, unsigned p, uint64_t now)
 	uint32_t hdr, flen;
 	int rc;
 
+again:
 	while ((rc = vqd_get_used(&pp->txq, &id, &len)) != 0) {
 		if (rc < 0 || id >= FE_NUM || (id & 1) ||
 		    pp->n_tx_free >= FE_TX_SLOTS || pp->tx_done >= pp->sent) {
@@ -113,6 +114,10 @@ int fe_reap(struct fe_dev *d, unsigned p, uint64_t now)
 		reposted = true;
 		progress = true;
 	}
+	/* calls wanted again (with EVENT_IDX, at the next used element of
+	 * each ring), and what came in meanwhile taken too */
+	if (vqd_calls_on(&pp->txq) | vqd_calls_on(&pp->rxq))
+		goto again;
 	if (reposted)
 		fe_kick(d, 2 * p);
 	if (progress) {

@@ -132,6 +132,8 @@ static void fe_setup_pair(struct fe_dev *d, unsigned p)
 						64 * 64;
 		vqd_init(fe_ring(d, q), FE_NUM, packed, fe_ptr(d, o),
 			 fe_ptr(d, drv), fe_ptr(d, dev));
+		fe_ring(d, q)->event_idx =
+			(d->features & VU_BIT(VIRTIO_RING_F_EVENT_IDX)) != 0;
 		d->q[q].addr.index = q;
 		d->q[q].addr.desc = fe_uva(d, o);
 		d->q[q].addr.avail = fe_uva(d, drv);

@@ -42,6 +42,35 @@ struct vring_used {
 };
 #define VRING_USED_F_NO_NOTIFY 1u
 
+/*
+ * VIRTIO_RING_F_EVENT_IDX (virtio 1.2 2.7.10): the driver's used_event
+ * follows the avail ring ("call me once you write used entry number
+ * used_event"), the device's avail_event follows the used ring ("kick me
+ * once you make avail entry number avail_event available").
+ */
+static inline uint16_t *vring_used_event(struct vring_avail *a, uint32_t num)
+{
+	return &a->ring[num];
+}
+
+static inline uint16_t *vring_avail_event(struct vring_used *u, uint32_t num)
+{
+	return (uint16_t *)(void *)&u->ring[num];
+}
+
+/*
+ * Does moving an index from old to new (16 bits, wrapping) pass entry
+ * `event`: is event in [old, new)?  Both indexes are free-running, so
+ * the distances are taken modulo 2^16: the event is passed when it is
+ * less far ahead of old than new is (2.7.10, the driver's and the
+ * device's rule alike).
+ */
+static inline bool vring_need_event(uint16_t event, uint16_t new_idx,
+				    uint16_t old)
+{
+	return (uint16_t)(event - old) < (uint16_t)(new_idx - old);
+}
+
 /* Bytes of each part for a ring of num entries (with the event words that
  * follow the rings, virtio 1.2 2.7.6 and 2.7.8). */
 #define VRING_DESC_BYTES(num) (16ull * (num))
@@ -66,7 +95,10 @@ struct vring_packed_event {
 };
 #define VRING_EVENT_F_ENABLE 0x0u
 #define VRING_EVENT_F_DISABLE 0x1u
-#define VRING_EVENT_F_DESC 0x2u /* only with EVENT_IDX (not offered) */
+#define VRING_EVENT_F_DESC 0x2u /* only with EVENT_IDX: at off_wrap */
+/* off_wrap: the descriptor ring offset (bits 0-14) and the wrap counter
+ * (bit 15) of the event (2.8.10) */
+#define VRING_EVENT_WRAP 0x8000u
 
 #define VRING_PACKED_BYTES(num) (16ull * (num))
 #define VRING_EVENT_BYTES 4ull
@@ -116,10 +148,35 @@ static inline uint32_t vq_wrap_pos(uint32_t idx, bool wrap, uint32_t num)
 	return idx + (wrap ? 0 : num);
 }
 
-/* How far position `to` is ahead of `from`, going round the circle. */
+/* How far position `to` is ahead of `from` (both vq_wrap_pos values,
+ * below 2 * num), going round the circle. */
 static inline uint32_t vq_wrap_dist(uint32_t from, uint32_t to, uint32_t num)
 {
-	return (to + 2 * num - from) % (2 * num);
+	return to >= from ? to - from : to + 2 * num - from;
+}
+
+/*
+ * The packed ring's event rule (virtio 1.2 2.8.10, with EVENT_IDX): a
+ * side moved from position old to new (each an index and its wrap
+ * counter); did it pass the descriptor the other side named in off_wrap
+ * (offset and wrap counter, VRING_EVENT_F_DESC): is it in [old, new)
+ * going round the circle of 2 * num slots?  An off_wrap past the ring is
+ * the other side's mistake and is never passed.
+ */
+static inline bool vq_wrap_need_event(uint16_t off_wrap, uint16_t old_idx,
+				      bool old_wrap, uint16_t new_idx,
+				      bool new_wrap, uint32_t num)
+{
+	uint32_t off = off_wrap & (VRING_EVENT_WRAP - 1u);
+	uint32_t from = vq_wrap_pos(old_idx, old_wrap, num);
+
+	if (off >= num)
+		return false;
+	return vq_wrap_dist(from, vq_wrap_pos(off, (off_wrap &
+						    VRING_EVENT_WRAP) != 0,
+					      num),
+			    num) <
+	       vq_wrap_dist(from, vq_wrap_pos(new_idx, new_wrap, num), num);
 }
 
 #endif /* CORE_VIRTQ_LAYOUT_H */

@@ -32,6 +32,7 @@ void vqd_init(struct vqd *d, uint32_t num, bool packed, void *desc,
 	/* 2.8.1: both wrap counters start at 1 */
 	d->avail_wrap = true;
 	d->used_wrap = true;
+	d->kicked_wrap = true;
 }
 
 uint32_t vqd_base(const struct vqd *d)
@@ -82,16 +83,58 @@ void vqd_add(struct vqd *d, uint16_t head)
 
 bool vqd_publish(struct vqd *d)
 {
+	uint16_t old = d->kicked;
+	bool old_wrap = d->kicked_wrap;
+	uint16_t flags;
+
+	d->kicked = d->avail_idx;
+	d->kicked_wrap = d->avail_wrap;
 	if (d->packed) {
 		/* descriptors were handed over in vqd_add; the flags must be
 		 * visible before we read whether the device wants a kick */
 		FULL_FENCE();
-		return (LE16(LOAD(&d->device_evt->flags)) & 3u) !=
-		       VRING_EVENT_F_DISABLE;
+		flags = LE16(LOAD(&d->device_evt->flags)) & 3u;
+		if (d->event_idx && flags == VRING_EVENT_F_DESC)
+			return vq_wrap_need_event(
+				LE16(LOAD(&d->device_evt->off_wrap)), old,
+				old_wrap, d->avail_idx, d->avail_wrap, d->num);
+		return flags != VRING_EVENT_F_DISABLE;
 	}
 	STORE_RELEASE(&d->avail->idx, LE16(d->avail_idx));
 	FULL_FENCE();
+	if (d->event_idx)
+		return vring_need_event(
+			LE16(LOAD(vring_avail_event(d->used, d->num))),
+			d->avail_idx, old);
 	return !(LE16(LOAD(&d->used->flags)) & VRING_USED_F_NO_NOTIFY);
+}
+
+/* A used element is waiting at last_used. */
+static bool used_pending(const struct vqd *d)
+{
+	uint16_t f;
+
+	if (!d->packed)
+		return LE16(LOAD_ACQUIRE(&d->used->idx)) != d->last_used;
+	f = LE16(LOAD_ACQUIRE(&d->pdesc[d->last_used].flags));
+	return ((f & VRING_PACKED_F_AVAIL) != 0) == d->used_wrap &&
+	       ((f & VRING_PACKED_F_USED) != 0) == d->used_wrap;
+}
+
+bool vqd_calls_on(struct vqd *d)
+{
+	if (d->event_idx && d->packed) {
+		STORE(&d->driver_evt->off_wrap,
+		      LE16((uint16_t)(d->last_used |
+				      (d->used_wrap ? VRING_EVENT_WRAP : 0))));
+		STORE(&d->driver_evt->flags, LE16(VRING_EVENT_F_DESC));
+	} else if (d->event_idx) {
+		STORE(vring_used_event(d->avail, d->num), LE16(d->last_used));
+	}
+	/* the event must be visible before we look for more, or an element
+	 * written in between would get no call */
+	FULL_FENCE();
+	return used_pending(d);
 }
 
 int vqd_get_used(struct vqd *d, uint32_t *id, uint32_t *len)

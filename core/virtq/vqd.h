@@ -14,10 +14,14 @@
 struct vqd {
 	uint32_t num;
 	bool packed;
+	bool event_idx;     /* VIRTIO_RING_F_EVENT_IDX negotiated: set it
+			     * after vqd_init */
 	bool avail_wrap;    /* packed */
 	bool used_wrap;     /* packed */
+	bool kicked_wrap;   /* packed */
 	uint16_t avail_idx; /* split: next avail entry; packed: next slot */
 	uint16_t last_used; /* split: next used entry; packed: next slot */
+	uint16_t kicked;    /* avail_idx at the last vqd_publish */
 	struct vring_desc *desc; /* split: the table; packed: tmpl */
 	struct vring_avail *avail;
 	struct vring_used *used;
@@ -40,8 +44,17 @@ void vqd_init(struct vqd *d, uint32_t num, bool packed, void *desc,
 /* Offer chain `head`; visible to the device after vqd_publish. */
 void vqd_add(struct vqd *d, uint16_t head);
 
-/* Make what was added visible; true if the device asked to be kicked. */
+/* Make what was added visible; true if the device asked to be kicked
+ * (its flags, or with EVENT_IDX its avail event: 2.7.10, 2.8.10). */
 bool vqd_publish(struct vqd *d);
+
+/*
+ * After taking every used element: ask for a call at the next one (with
+ * EVENT_IDX, the used event at last_used; without, calls stay on), then
+ * look again.  True if a used element came in meanwhile: take it, or its
+ * call may never come.
+ */
+bool vqd_calls_on(struct vqd *d);
 
 /* Take one used element: 1 with *id and *len set, 0 if none, -1 if the
  * device returned an id we have no chain for (packed). */
