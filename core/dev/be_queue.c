@@ -131,6 +131,7 @@ int queue_attach(struct be_dev *d, unsigned qi)
 	cfg.num = q->num;
 	cfg.packed = packed;
 	cfg.indirect = (d->features & VU_BIT(VIRTIO_RING_F_INDIRECT_DESC)) != 0;
+	cfg.event_idx = (d->features & VU_BIT(VIRTIO_RING_F_EVENT_IDX)) != 0;
 	cfg.base = queue_base(d, q);
 	vq_attach(&q->ring, &cfg);
 	q->attached = true;

@@ -106,6 +106,21 @@ void net_ring_fail(struct vu_queue *q)
 					 : "no error fd to signal");
 }
 
+/*
+ * The next RX buffer.  None: we wait for the guest's next one, so ask for
+ * its kick (a ring with EVENT_IDX asks for kicks only then: the driver
+ * kicks once, when it adds the buffer we wait for, not at every refill),
+ * and take one that came in meanwhile.
+ */
+static int rx_pop(struct net_dev *d, struct vu_queue *rx, struct vq_chain *c)
+{
+	int rc = vq_pop(&rx->ring, d->mem, c);
+
+	if (rc == 0 && vq_kicks_on(&rx->ring))
+		rc = vq_pop(&rx->ring, d->mem, c);
+	return rc;
+}
+
 /* The guest broke its RX ring in the middle of a frame: give back what
  * the frame took, fail the ring, drop the frame. */
 static int rx_broken(struct vu_queue *rx, const struct vq_mark *mark)
@@ -144,7 +159,7 @@ int net_rx_deliver(struct net_dev *d, unsigned pair,
 	if (!vq_push_room(&rx->ring, CFG_RX_BUFS))
 		net_queue_flush(rx);
 	vq_mark(&rx->ring, &mark);
-	rc = vq_pop(&rx->ring, d->mem, first);
+	rc = rx_pop(d, rx, first);
 	if (rc < 0)
 		return rx_broken(rx, &mark);
 	if (rc == 0)
@@ -176,7 +191,7 @@ int net_rx_deliver(struct net_dev *d, unsigned pair,
 			rx->st.drop_oversize++;
 			return NET_DROPPED;
 		}
-		rc = vq_pop(&rx->ring, d->mem, more);
+		rc = rx_pop(d, rx, more);
 		if (rc < 0)
 			return rx_broken(rx, &mark);
 		if (rc == 0) {

@@ -39,6 +39,7 @@ struct vq_config {
 	void *driver;  /* split: avail ring; packed: driver event area */
 	void *device;  /* split: used ring; packed: device event area */
 	uint32_t base; /* SET_VRING_BASE (both packed indices) */
+	bool event_idx; /* VIRTIO_RING_F_EVENT_IDX negotiated */
 };
 
 /* Device side of one ring. */
@@ -46,6 +47,7 @@ struct vq {
 	uint32_t num;
 	bool packed;
 	bool indirect;
+	bool event_idx; /* notifications by index (2.7.10, 2.8.10) */
 	const char *name; /* for error lines: "dev0 q1" */
 	struct vq_log log; /* migration: what is logged, and where */
 	struct inflight_q *inflight; /* NULL: no inflight tracking */
@@ -93,6 +95,7 @@ static inline void vq_attach(struct vq *vq, const struct vq_config *cfg)
 	vq->num = cfg->num;
 	vq->packed = cfg->packed;
 	vq->indirect = cfg->indirect;
+	vq->event_idx = cfg->event_idx;
 	if (cfg->packed)
 		vq_packed_attach(vq, cfg);
 	else
@@ -191,9 +194,16 @@ static inline void vq_publish(struct vq *vq)
 		vq_split_publish(vq);
 }
 
-/* After vq_publish: does the driver want a call?  (Split: not with
- * VRING_AVAIL_F_NO_INTERRUPT; packed: not with the driver's event flags
- * at DISABLE.)  Marks the call as made. */
+/*
+ * After vq_publish: does the driver want a call?  Split: not with
+ * VRING_AVAIL_F_NO_INTERRUPT; with EVENT_IDX, only if the used entries
+ * published since the last call passed used_event (2.7.10).  Packed: not
+ * with the driver's event flags at DISABLE; with EVENT_IDX and DESC, only
+ * if the used descriptors written passed off_wrap (2.8.10).  The first
+ * check after the ring is attached calls whatever the event says: the
+ * driver may be waiting for one an earlier back-end never made.  Marks
+ * the call as made.
+ */
 static inline bool vq_need_call(struct vq *vq)
 {
 	return vq->packed ? vq_packed_need_call(vq) : vq_split_need_call(vq);
@@ -203,7 +213,10 @@ static inline bool vq_need_call(struct vq *vq)
  * Kick suppression (virtio 1.2 2.7.10, 2.8.10).  vq_kicks_off while we
  * are busy taking chains anyway; vq_kicks_on before we sleep, which
  * returns true if the driver added chains in the window (take them before
- * sleeping).
+ * sleeping).  With EVENT_IDX, on asks for a kick at the next chain only
+ * (split: avail_event; packed: DESC at that slot), so the driver kicks
+ * once however much it adds before we look; off is then a no-op on a
+ * split ring, whose driver reads nothing else, as the event is passed.
  */
 static inline void vq_kicks_off(struct vq *vq)
 {

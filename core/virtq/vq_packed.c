@@ -160,6 +160,9 @@ void vq_packed_attach(struct vq *vq, const struct vq_config *cfg)
 	p->call_pending = false;
 	p->lost = false;
 	packed_recover(vq);
+	p->signalled = p->used_idx;
+	p->signalled_wrap = p->used_wrap;
+	p->signalled_valid = false;
 }
 
 int vq_packed_inflight(struct vq *vq, struct inflight_q *iq, bool fresh)
@@ -359,7 +362,8 @@ void vq_packed_publish(struct vq *vq)
 bool vq_packed_need_call(struct vq *vq)
 {
 	struct vq_packed *p = &vq->p;
-	uint16_t flags;
+	uint16_t flags, old = p->signalled;
+	bool old_wrap = p->signalled_wrap, valid = p->signalled_valid;
 
 	if (!p->call_pending)
 		return false;
@@ -368,17 +372,33 @@ bool vq_packed_need_call(struct vq *vq)
 	FULL_FENCE();
 	flags = LE16(LOAD(&p->driver_evt->flags)) & 3u;
 	p->call_pending = false;
-	/* DESC needs EVENT_IDX, which is not offered: read it as enabled */
+	p->signalled = p->used_idx;
+	p->signalled_wrap = p->used_wrap;
+	p->signalled_valid = true;
+	/* DESC without EVENT_IDX is the driver's mistake: read as enabled */
+	if (vq->event_idx && flags == VRING_EVENT_F_DESC)
+		return !valid ||
+		       vq_wrap_need_event(LE16(LOAD(&p->driver_evt->off_wrap)),
+					  old, old_wrap, p->used_idx,
+					  p->used_wrap, vq->num);
 	return flags != VRING_EVENT_F_DISABLE;
 }
 
 bool vq_packed_kicks(struct vq *vq, bool on)
 {
 	struct vq_packed *p = &vq->p;
+	uint16_t flags = on ? VRING_EVENT_F_ENABLE : VRING_EVENT_F_DISABLE;
 
-	STORE(&p->device_evt->flags,
-	      LE16(on ? VRING_EVENT_F_ENABLE : VRING_EVENT_F_DISABLE));
-	vq_log_mark_event(&vq->log, 2, 2);
+	if (on && vq->event_idx) {
+		/* 2.8.10: a kick when the descriptor at last_avail (in this
+		 * lap) is made available, none for those after it */
+		STORE(&p->device_evt->off_wrap,
+		      LE16((uint16_t)(p->last_avail |
+				      (p->avail_wrap ? VRING_EVENT_WRAP : 0))));
+		flags = VRING_EVENT_F_DESC;
+	}
+	STORE(&p->device_evt->flags, LE16(flags));
+	vq_log_mark_event(&vq->log, 0, 4);
 	if (!on)
 		return false;
 	/* The flag store must be visible before we look at the next slot

@@ -27,6 +27,10 @@ struct vq_packed {
 	bool avail_wrap;     /* wrap counter at last_avail */
 	bool used_wrap;      /* wrap counter at used_idx */
 	bool call_pending;   /* published since the last call check */
+	/* EVENT_IDX: where used_idx stood at the last call check */
+	uint16_t signalled;
+	bool signalled_wrap;
+	bool signalled_valid; /* a call was checked since the attach */
 	bool lost;           /* where the ring stands cannot be told */
 	struct vq_used_elem shadow[VQ_SHADOW];
 };

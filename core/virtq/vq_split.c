@@ -26,6 +26,7 @@ void vq_split_attach(struct vq *vq, const struct vq_config *cfg)
 	s->used_idx = LE16(LOAD(&s->used->idx));
 	s->published = s->used_idx;
 	s->signalled = s->used_idx;
+	s->signalled_valid = false;
 }
 
 int vq_split_inflight(struct vq *vq, struct inflight_q *iq, bool fresh)
@@ -180,27 +181,46 @@ void vq_split_publish(struct vq *vq)
 bool vq_split_need_call(struct vq *vq)
 {
 	struct vq_split *s = &vq->s;
-	uint16_t flags;
+	uint16_t old = s->signalled;
+	bool valid = s->signalled_valid;
 
 	if (s->published == s->signalled)
 		return false;
 	/* Our used->idx store must be globally visible before we read the
-	 * driver's flags, or both sides may decide the other will act. */
+	 * driver's flags or event, or both sides may decide the other will
+	 * act. */
 	FULL_FENCE();
-	flags = LE16(LOAD(&s->avail->flags));
 	s->signalled = s->published;
-	return !(flags & VRING_AVAIL_F_NO_INTERRUPT);
+	s->signalled_valid = true;
+	if (vq->event_idx)
+		return !valid ||
+		       vring_need_event(
+			       LE16(LOAD(vring_used_event(s->avail, vq->num))),
+			       s->published, old);
+	return !(LE16(LOAD(&s->avail->flags)) & VRING_AVAIL_F_NO_INTERRUPT);
 }
 
 bool vq_split_kicks(struct vq *vq, bool on)
 {
-	STORE(&vq->s.used->flags,
-	      LE16(on ? 0 : (uint16_t)VRING_USED_F_NO_NOTIFY));
-	vq_log_mark(&vq->log, 0, 2);
-	if (!on)
-		return false;
-	/* The flag store must be visible before we look at avail->idx
-	 * again, or a chain added in between would get no kick. */
+	struct vq_split *s = &vq->s;
+
+	if (vq->event_idx) {
+		/* 2.7.10: with EVENT_IDX the driver reads avail_event only;
+		 * the one it passed already asks for nothing more */
+		if (!on)
+			return false;
+		STORE(vring_avail_event(s->used, vq->num), LE16(s->last_avail));
+		vq_log_mark(&vq->log, VRING_USED_BYTES(vq->num) - 2, 2);
+	} else {
+		STORE(&s->used->flags,
+		      LE16(on ? 0 : (uint16_t)VRING_USED_F_NO_NOTIFY));
+		vq_log_mark(&vq->log, 0, 2);
+		if (!on)
+			return false;
+	}
+	/* The flag or event store must be visible before we look at
+	 * avail->idx again, or a chain added in between would get no
+	 * kick. */
 	FULL_FENCE();
-	return LE16(LOAD(&vq->s.avail->idx)) != vq->s.last_avail;
+	return LE16(LOAD(&s->avail->idx)) != s->last_avail;
 }

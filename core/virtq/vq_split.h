@@ -26,6 +26,7 @@ struct vq_split {
 	uint16_t used_idx;   /* next used entry to write */
 	uint16_t published;  /* used->idx as last published */
 	uint16_t signalled;  /* used->idx when last called */
+	bool signalled_valid; /* a call was checked since the attach */
 };
 
 void vq_split_attach(struct vq *vq, const struct vq_config *cfg);

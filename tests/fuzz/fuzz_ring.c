@@ -22,8 +22,8 @@
  * Input:
  *   [0]      bits 0-3: ring size 1 << (n % 9), 1 to 256; a packed ring
  *            takes 1 + the whole byte % 64 instead (no power of two
- *            needed); bit 6: indirect descriptors negotiated; bit 7:
- *            packed rings
+ *            needed); bit 4: EVENT_IDX negotiated (part 1); bit 6:
+ *            indirect descriptors negotiated; bit 7: packed rings
  *   [1]      the device of part 2: bit 0 VERSION_1, bit 1 MRG_RXBUF,
  *            bit 2 PROTOCOL_FEATURES (then bit 3 enables RX and bit 4 TX);
  *            bit 5: TX has no kick fd (polled), bit 6: RX neither;
@@ -121,7 +121,7 @@ static void regions(struct vu_region r[3])
 
 /* ---- part 1: the ring alone ----------------------------------------------- */
 
-static bool packed, indirect;
+static bool packed, indirect, event_idx;
 
 /* What vq_pop promises of a chain it returns. */
 static void check_chain(const struct vq_chain *c, uint32_t num)
@@ -172,7 +172,7 @@ static void part_ring(const uint8_t *ops, uint32_t num, uint32_t base)
 {
 	struct vring_avail *avail = (void *)(host_a + RING_AVAIL(0));
 	struct vq_config cfg = {num, packed, indirect, host_a + RING_DESC(0),
-				avail, host_a + RING_USED(0), base};
+				avail, host_a + RING_USED(0), base, event_idx};
 	unsigned npend = 0, npend_mark = 0;
 	bool marked = false;
 	struct vq_mark mark;
@@ -444,6 +444,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(hdr, data, size < HDR_SIZE ? size : HDR_SIZE);
 	packed = (hdr[0] & 0x80) != 0;
 	indirect = (hdr[0] & 0x40) != 0;
+	event_idx = (hdr[0] & 0x10) != 0;
 	num = packed ? 1u + hdr[0] % 64u : 1u << ((hdr[0] & 15) % 9);
 	make_memory();
 

@@ -800,7 +800,7 @@ static void test_reject_misc(void)
 	reject_u64("bits we did not offer", VU_SET_FEATURES,
 		   BE_FEATURES | VU_BIT(VIRTIO_NET_F_GUEST_CSUM), NULL, 0);
 	reject_u64("bits we did not offer", VU_SET_FEATURES,
-		   VU_BIT(VIRTIO_RING_F_EVENT_IDX), NULL, 0);
+		   1ull << 33 /* VIRTIO_F_ACCESS_PLATFORM */, NULL, 0);
 	reject_u64("bits we did not offer", VU_SET_FEATURES, 1ull << 63, NULL,
 		   0);
 	CHECK_EQ_U(dev.features, 0);

@@ -38,6 +38,7 @@ static uint8_t *base_a, *base_b, *base_t;
 static struct vq vq;
 static struct vqd drv;
 static struct vq_chain c; /* ~1 KiB: static, not on the stack */
+static bool event_idx; /* attach with VIRTIO_RING_F_EVENT_IDX */
 
 /* Our address of a guest-physical address, computed without mem.c. */
 static uint8_t *host(uint64_t gpa)
@@ -55,7 +56,7 @@ static uint8_t *host(uint64_t gpa)
 static void attach(uint32_t num, uint32_t base, bool indirect)
 {
 	struct vq_config cfg = {num, false, indirect, host(DESC_GPA),
-				host(AVAIL_GPA), host(USED_GPA), base};
+				host(AVAIL_GPA), host(USED_GPA), base, event_idx};
 
 	vq_attach(&vq, &cfg);
 }
@@ -663,6 +664,168 @@ static void test_index_wrap(void)
 	teardown();
 }
 
+/* ---- VIRTIO_RING_F_EVENT_IDX (2.7.10) ------------------------------------ */
+
+/* An oracle for vring_need_event that knows no modular arithmetic: walk
+ * from old to new one index at a time and see whether event comes up. */
+static bool passes(uint16_t event, uint16_t new_idx, uint16_t old)
+{
+	for (uint16_t i = old; i != new_idx; i++)
+		if (i == event)
+			return true;
+	return false;
+}
+
+/* The rule both sides use, at and around the 16-bit wrap, against the
+ * oracle; and a pseudo-random sweep. */
+static void test_need_event_rule(void)
+{
+	static const uint16_t edge[] = {0, 1, 2, 7, 0x7fff, 0x8000, 0xfffd,
+					0xfffe, 0xffff};
+	uint32_t x = 12345;
+	unsigned bad = 0;
+
+	for (unsigned a = 0; a < 9; a++)
+		for (unsigned b = 0; b < 9; b++)
+			for (unsigned k = 0; k < 9; k++) {
+				uint16_t old = edge[a];
+				uint16_t n = (uint16_t)(old + edge[b] % 300);
+				uint16_t ev = (uint16_t)(old + edge[k] - 3);
+
+				bad += vring_need_event(ev, n, old) !=
+				       passes(ev, n, old);
+			}
+	for (unsigned i = 0; i < 20000; i++) {
+		uint16_t old, n, ev;
+
+		x = x * 1103515245u + 12345u;
+		old = (uint16_t)(x >> 8);
+		x = x * 1103515245u + 12345u;
+		n = (uint16_t)(old + (x >> 8) % 512);
+		x = x * 1103515245u + 12345u;
+		ev = (uint16_t)(old + (x >> 8) % 1024 - 256);
+		bad += vring_need_event(ev, n, old) != passes(ev, n, old);
+	}
+	CHECK_EQ_U(bad, 0);
+	/* the cases by hand: [old, new), across the wrap */
+	CHECK(vring_need_event(0xffff, 1, 0xfffe));
+	CHECK(vring_need_event(0, 1, 0xffff));
+	CHECK(!vring_need_event(1, 1, 0xffff));
+	CHECK(!vring_need_event(0xfffe, 1, 0xffff));
+	CHECK(!vring_need_event(5, 5, 5)); /* nothing moved */
+}
+
+/* The device's calls with EVENT_IDX: the first after the attach always
+ * (the driver may be waiting for one a back-end before us never made),
+ * then only when the entries published pass used_event; the driver's
+ * NO_INTERRUPT flag no longer counts.  At the 16-bit wrap. */
+static void test_event_idx_calls(void)
+{
+	uint16_t *used_event;
+
+	setup(8);
+	used_event = vring_used_event(drv.avail, 8);
+	drv.used->idx = 0xfffd;
+	event_idx = true;
+	attach(8, 0xfffd, false);
+	event_idx = false;
+	*used_event = 0xfff0; /* long passed */
+	push(0, 0);
+	vq_publish(&vq);
+	CHECK(vq_need_call(&vq)); /* the first since the attach */
+	*used_event = 0; /* call me once entry 0 is written (idx 0 -> 1) */
+	drv.avail->flags = VRING_AVAIL_F_NO_INTERRUPT; /* not read */
+	push(1, 0); /* 0xfffe -> 0xffff */
+	vq_publish(&vq);
+	CHECK(!vq_need_call(&vq));
+	push(2, 0); /* 0xffff -> 0 */
+	vq_publish(&vq);
+	CHECK(!vq_need_call(&vq));
+	push(3, 0); /* 0 -> 1: entry 0 written */
+	push(4, 0); /* and 1, in the same publish */
+	vq_publish(&vq);
+	CHECK_EQ_U(drv.used->idx, 2);
+	CHECK(vq_need_call(&vq));
+	CHECK(!vq_need_call(&vq)); /* once */
+	/* an event well ahead: none until it is reached */
+	*used_event = 5;
+	for (unsigned i = 0; i < 3; i++) {
+		push(5, 0);
+		vq_publish(&vq);
+		CHECK(!vq_need_call(&vq)); /* entries 2, 3, 4 */
+	}
+	push(5, 0);
+	vq_publish(&vq);
+	CHECK(vq_need_call(&vq)); /* entry 5 */
+	teardown();
+}
+
+/* The device's kicks with EVENT_IDX: on writes avail_event at the next
+ * entry it will take, and the driver (vqd, EVENT_IDX) kicks once when it
+ * makes that entry available, not for those after it; off writes
+ * nothing (the event passed already asks for nothing).  At the wrap. */
+static void test_event_idx_kicks(void)
+{
+	uint16_t *avail_event;
+
+	setup(8);
+	avail_event = vring_avail_event(drv.used, 8);
+	drv.event_idx = true;
+	drv.avail_idx = drv.kicked = 0xfffe;
+	drv.avail->idx = 0xfffe;
+	event_idx = true;
+	attach(8, 0xfffe, false);
+	event_idx = false;
+	desc(0, BUF_GPA, 1, 0, 0);
+	CHECK(!vq_kicks_on(&vq)); /* nothing posted */
+	CHECK_EQ_U(*avail_event, 0xfffe);
+	CHECK_EQ_U(drv.used->flags, 0);
+	vqd_add(&drv, 0);
+	CHECK(vqd_publish(&drv)); /* entry 0xfffe: the one asked for */
+	vqd_add(&drv, 0);
+	CHECK(!vqd_publish(&drv)); /* 0xffff: no */
+	vq_kicks_off(&vq);
+	CHECK_EQ_U(drv.used->flags, 0); /* no flag with EVENT_IDX */
+	CHECK_EQ_U(*avail_event, 0xfffe);
+	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	CHECK_EQ_U(vq.s.last_avail, 0);
+	/* a chain posted while the device is turning kicks back on: the
+	 * re-check after the store sees it */
+	vqd_add(&drv, 0);
+	CHECK(!vqd_publish(&drv));
+	CHECK(vq_kicks_on(&vq));
+	CHECK_EQ_U(*avail_event, 0);
+	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	CHECK(!vq_kicks_on(&vq));
+	CHECK_EQ_U(*avail_event, 1);
+	vqd_add(&drv, 0);
+	CHECK(vqd_publish(&drv)); /* entry 1 */
+	teardown();
+}
+
+/* The driver side's calls on (vqd_calls_on): with EVENT_IDX, used_event
+ * at the next used entry; and a used entry that came in meanwhile is
+ * reported, so that it is taken rather than waited for. */
+static void test_driver_calls_on(void)
+{
+	uint32_t id, len;
+
+	setup(8);
+	drv.event_idx = true;
+	desc(0, BUF_GPA, 1, 0, 0);
+	offer(0);
+	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	vq_push(&vq, &c, 0);
+	vq_publish(&vq);
+	CHECK(vqd_calls_on(&drv)); /* one waits: take it */
+	CHECK_EQ_U(*vring_used_event(drv.avail, 8), 0);
+	CHECK_EQ_I(vqd_get_used(&drv, &id, &len), 1);
+	CHECK(!vqd_calls_on(&drv));
+	CHECK_EQ_U(*vring_used_event(drv.avail, 8), 1);
+	teardown();
+}
+
 int main(void)
 {
 	RUN(test_good_chains);
@@ -681,5 +844,9 @@ int main(void)
 	RUN(test_need_call);
 	RUN(test_kicks);
 	RUN(test_index_wrap);
+	RUN(test_need_event_rule);
+	RUN(test_event_idx_calls);
+	RUN(test_event_idx_kicks);
+	RUN(test_driver_calls_on);
 	return check_summary("test_vring");
 }

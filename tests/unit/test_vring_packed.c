@@ -34,6 +34,7 @@ static struct vq vq;
 static struct vqd drv;
 static struct vq_chain c;
 static uint32_t ring_num;
+static bool event_idx; /* attach with VIRTIO_RING_F_EVENT_IDX */
 
 static uint8_t *host(uint64_t gpa)
 {
@@ -48,7 +49,8 @@ static uint64_t drv_evt(void)
 static void attach(uint32_t base, bool indirect)
 {
 	struct vq_config cfg = {ring_num, true, indirect, host(RING_GPA),
-				host(drv_evt()), host(drv_evt() + 4), base};
+				host(drv_evt()), host(drv_evt() + 4), base,
+				event_idx};
 
 	vq_attach(&vq, &cfg);
 }
@@ -629,6 +631,157 @@ static void test_events(void)
 	teardown();
 }
 
+/* ---- VIRTIO_RING_F_EVENT_IDX (2.8.10) ------------------------------------ */
+
+/* An oracle for vq_wrap_need_event that counts nothing modulo anything:
+ * step from old, d slots, one at a time with vq_wrap_add's own rule
+ * written out, and see whether (off, wrap) comes up. */
+static bool passes(uint16_t off_wrap, uint16_t idx, bool wrap, uint32_t d,
+		   uint32_t num)
+{
+	for (uint32_t k = 0; k < d; k++) {
+		if (idx == (off_wrap & 0x7fffu) &&
+		    wrap == ((off_wrap & 0x8000u) != 0))
+			return true;
+		if (++idx == num) {
+			idx = 0;
+			wrap = !wrap;
+		}
+	}
+	return false;
+}
+
+/* The rule of both sides for DESC events, against the oracle, for ring
+ * sizes of 1 to 32768, over the end of a lap and the wrap counter's
+ * flip; an offset past the ring is never passed. */
+static void test_event_rule(void)
+{
+	static const uint32_t nums[] = {1, 2, 3, 8, 255, 256, 32768};
+	uint32_t x = 777;
+	unsigned bad = 0;
+
+	for (unsigned n = 0; n < 7; n++) {
+		uint32_t num = nums[n];
+
+		for (unsigned i = 0; i < 3000; i++) {
+			uint16_t idx, nidx, off;
+			bool w, nw, ow;
+			uint32_t d;
+
+			x = x * 1103515245u + 12345u;
+			idx = (uint16_t)((x >> 8) % num);
+			w = (x >> 4) & 1;
+			x = x * 1103515245u + 12345u;
+			d = (x >> 8) % (num + 1); /* up to a whole ring */
+			if (d > 600)
+				d = d % 600;
+			x = x * 1103515245u + 12345u;
+			/* near idx most of the time, anywhere else too */
+			off = (uint16_t)(i & 1 ? (idx + (x >> 8) % 8) % num
+					       : (x >> 8) % num);
+			ow = (x >> 3) & 1;
+			nidx = idx;
+			nw = w;
+			for (uint32_t k = 0; k < d; k++)
+				if (++nidx == num) {
+					nidx = 0;
+					nw = !nw;
+				}
+			off |= ow ? 0x8000u : 0;
+			bad += vq_wrap_need_event(off, idx, w, nidx, nw, num) !=
+			       passes(off, idx, w, d, num);
+		}
+	}
+	CHECK_EQ_U(bad, 0);
+	/* by hand, a ring of 4: from slot 3 (wrap 1) to slot 1 (wrap 0)
+	 * passes 3/1 and 0/0, not 1/0 nor 0/1 */
+	CHECK(vq_wrap_need_event(3 | 0x8000, 3, true, 1, false, 4));
+	CHECK(vq_wrap_need_event(0, 3, true, 1, false, 4));
+	CHECK(!vq_wrap_need_event(1, 3, true, 1, false, 4));
+	CHECK(!vq_wrap_need_event(0 | 0x8000, 3, true, 1, false, 4));
+	CHECK(!vq_wrap_need_event(9 | 0x8000, 3, true, 1, false, 4));
+}
+
+/* Calls and kicks with EVENT_IDX on a packed ring (2.8.10): a call only
+ * when the used descriptors written pass the driver's DESC event, the
+ * first after the attach whatever it says; kicks asked for with DESC at
+ * the next slot the device takes, so the driver (vqd, EVENT_IDX) kicks
+ * once; all over the end of a lap. */
+static void test_event_idx(void)
+{
+	struct vring_packed_event *de, *ve;
+	uint32_t id, len;
+
+	setup(4);
+	de = (struct vring_packed_event *)(void *)host(drv_evt());
+	ve = (struct vring_packed_event *)(void *)host(drv_evt() + 4);
+	event_idx = true;
+	attach(VQ_BASE_PACKED_INIT, false);
+	event_idx = false;
+	drv.event_idx = true;
+	for (uint16_t i = 0; i < 4; i++)
+		tmpl(i, BUF_GPA, 4, 0, 0);
+	/* kicks: DESC at slot 0, wrap 1 */
+	CHECK(!vq_kicks_on(&vq));
+	CHECK_EQ_U(ve->flags, VRING_EVENT_F_DESC);
+	CHECK_EQ_U(ve->off_wrap, 0x8000);
+	vqd_add(&drv, 0);
+	CHECK(vqd_publish(&drv)); /* slot 0: asked for */
+	vqd_add(&drv, 1);
+	vqd_add(&drv, 2);
+	CHECK(!vqd_publish(&drv)); /* 1 and 2: not */
+	/* calls: the driver wants one at slot 0 of the next lap (wrap 0) */
+	de->off_wrap = 0;
+	de->flags = VRING_EVENT_F_DESC;
+	for (unsigned i = 0; i < 3; i++) {
+		CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+		vq_push(&vq, &c, 0);
+	}
+	vq_publish(&vq);
+	CHECK(vq_need_call(&vq)); /* the first since the attach */
+	for (unsigned i = 0; i < 3; i++)
+		CHECK_EQ_I(vqd_get_used(&drv, &id, &len), 1);
+	vqd_add(&drv, 3); /* slot 3, wrap 1 */
+	vqd_add(&drv, 0); /* slot 0, wrap 0 */
+	vqd_add(&drv, 1); /* slot 1, wrap 0 */
+	vqd_publish(&drv);
+	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	vq_push(&vq, &c, 0);
+	vq_publish(&vq);
+	CHECK(!vq_need_call(&vq)); /* slot 3 of lap 1: not the event */
+	for (unsigned i = 0; i < 2; i++) {
+		CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+		vq_push(&vq, &c, 0);
+	}
+	vq_publish(&vq);
+	CHECK(vq_need_call(&vq)); /* slots 0 and 1 of lap 0: 0 is it */
+	CHECK_EQ_U(vq.p.used_idx, 2);
+	CHECK(!vq.p.used_wrap);
+	/* kicks over the end of the lap: DESC at slot 2, wrap 0 */
+	CHECK(!vq_kicks_on(&vq));
+	CHECK_EQ_U(ve->off_wrap, 2);
+	vq_kicks_off(&vq);
+	CHECK_EQ_U(ve->flags, VRING_EVENT_F_DISABLE);
+	CHECK(!vqd_publish(&drv));
+	vq_kicks_on(&vq);
+	for (unsigned i = 0; i < 3; i++)
+		CHECK_EQ_I(vqd_get_used(&drv, &id, &len), 1);
+	vqd_add(&drv, 2);
+	CHECK(vqd_publish(&drv)); /* slot 2 of lap 0 */
+	/* the driver's calls on: DESC at its next used slot */
+	CHECK(!vqd_calls_on(&drv));
+	CHECK_EQ_U(de->flags, VRING_EVENT_F_DESC);
+	CHECK_EQ_U(de->off_wrap, 2);
+	/* DESC without EVENT_IDX is read as enabled */
+	attach(vq_base(&vq), false);
+	CHECK_EQ_I(vq_pop(&vq, &mem, &c), 1);
+	vq_push(&vq, &c, 0);
+	vq_publish(&vq);
+	de->off_wrap = 3; /* not passed */
+	CHECK(vq_need_call(&vq));
+	teardown();
+}
+
 /* The driver side refuses a used element with an id it has no chain
  * for: the back-end is not trusted either. */
 static void test_driver_checks_used(void)
@@ -666,6 +819,8 @@ int main(void)
 	RUN(test_zero_length);
 	RUN(test_indirect);
 	RUN(test_events);
+	RUN(test_event_rule);
+	RUN(test_event_idx);
 	RUN(test_driver_checks_used);
 	return check_summary("test_vring_packed");
 }
