@@ -268,7 +268,8 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 		}
 	}
 	if (is(a, NULL, "--frames") || is(a, NULL, "--size") ||
-	    is(a, NULL, "--serve") || is(a, NULL, "--queues")) {
+	    is(a, NULL, "--serve") ||
+	    (CFG_WITH_FRONTEND && is(a, NULL, "--queues"))) {
 		uint32_t *dst = a[2] == 'f'   ? &o->fe.frames
 				: a[3] == 'i' ? &o->fe.size
 				: a[2] == 'q' ? &o->fe.pairs
@@ -299,7 +300,8 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 		o->fe.indirect = true;
 		return 1;
 	}
-	if (is(a, NULL, "--event-idx") || is(a, NULL, "--no-event-idx")) {
+	if (CFG_WITH_FRONTEND &&
+	    (is(a, NULL, "--event-idx") || is(a, NULL, "--no-event-idx"))) {
 		o->fe.event_idx = a[2] == 'e' ? FE_ON : FE_OFF;
 		return 1;
 	}

@@ -20,6 +20,9 @@
 static int fwd_guest_frame(void *ctx, struct net_dev *from, unsigned pair,
 			   const struct net_frame *fr);
 
+/* A board whose devices have more than one queue pair (flows to steer). */
+#define MULTI_PAIR (CFG_MAX_QUEUE_PAIRS > 1)
+
 /*
  * Open link l's queues: a tap bridged to a device gets one per queue pair
  * (IFF_MULTI_QUEUE; pair i's frames are written to queue i, and the
@@ -278,12 +281,13 @@ static int fwd_guest_frame(void *ctx, struct net_dev *from, unsigned pair,
 	case ACT_LINK:
 		/* a flow's frames come back on the pair they left on: the
 		 * kernel's doing with a queue per pair, ours with one */
-		if (f->link[p->o.link].nq == 1)
+		if (CFG_WITH_LINKS && MULTI_PAIR && f->link[p->o.link].nq == 1)
 			net_flow_learn(from, pair, fr);
 		link_send(f, &f->link[p->o.link], pair, fr);
 		return NET_DELIVERED;
 	case ACT_SWITCH:
-		net_flow_learn(from, pair, fr);
+		if (CFG_WITH_SWITCH && MULTI_PAIR)
+			net_flow_learn(from, pair, fr);
 		switch_frame(f, (uint16_t)p->index, fr, port_now_ns());
 		return NET_DELIVERED;
 	case ACT_SINK:
