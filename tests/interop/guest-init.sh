@@ -58,6 +58,25 @@ restart)
 	echo "VHTEST resumed after $t"
 	pings 56
 	;;
+soak)
+	# The test kills the back-end again and again while this pings it
+	# every 0.1 s and downloads, until /over is up.  Every download must
+	# arrive whole.
+	pings 56
+	echo "VHTEST ready"
+	ping -i 0.1 -W 1 192.0.2.1 >/tmp/flood 2>&1 &
+	pp=$!
+	i=0
+	until wget -q -O /dev/null http://192.0.2.1:8000/over; do
+		i=$((i + 1))
+		wget -q -O /tmp/blob http://192.0.2.1:8000/blob
+		echo "VHTEST sha256 $i $(sha256sum /tmp/blob | cut -d' ' -f1)"
+		rm -f /tmp/blob
+	done
+	kill -INT $pp; wait $pp
+	echo "VHTEST flood $(grep -c 'seq=' /tmp/flood) answered, $(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' /tmp/flood) sent"
+	pings 56
+	;;
 migrate)
 	# The test migrates this guest to a second QEMU during downloads 1
 	# to 4, and puts /over up once it is through; 5 to 8 run after it.
