@@ -43,7 +43,7 @@ iop_prepare() {
 # (it powers itself off), at most 240 s under TCG.
 iop_qemu() {
 	local log=$1 scenario=$2 chardev=$3
-	timeout 240 "$QEMU" -machine q35,accel=tcg -m 256 -nographic -no-reboot \
+	timeout 240 "$QEMU" -machine q35,accel=tcg -m 256 -nographic ${IOP_REBOOT:--no-reboot} \
 		-kernel "$IOP_KERNEL" -initrd "$IOP_INITRD" \
 		-append "console=ttyS0 quiet panic=-1 vhtest=$scenario" \
 		-object memory-backend-memfd,id=mem,size=256M,share=on \
@@ -399,6 +399,65 @@ i_soak() {
 	iop_no_errors "$glog"
 }
 
+# iop_wait LOG TEXT N PID: until LOG has N lines with TEXT (240 s at most,
+# or until PID is gone)
+iop_wait() {
+	local i
+	for i in $(seq 1 2400); do
+		[ "$(grep -c -- "$2" "$1")" -ge "$3" ] && return 0
+		kill -0 "$4" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ "$(grep -c -- "$2" "$1")" -ge "$3" ] || { tail -n 20 "$1"; return 1; }
+}
+
+# 10. life-cycle events a board's guests cause (issue: restarts and
+# resets): the guest unloads and loads virtio_net again, QEMU stops and
+# continues the guest during its pings, the machine is reset
+# (system_reset) and boots again, and once that QEMU has quit a second
+# QEMU takes the socket over.  After each, traffic flows (20 of 20
+# pings), and once each QEMU is gone our fds and mappings are back to
+# what they were before the first came (/proc).
+i_lifecycle() {
+	local glog=$IOP_DIR/guest10.log glog2=$IOP_DIR/guest10b.log
+	local mon=$IOP_DIR/mon10 qpid fds0 maps0
+	be_start --respond 192.0.2.1/24 || return 1
+	sleep 0.5
+	fds0=$(nfds "$BE")
+	maps0=$(nmaps "$BE")
+	mkfifo "$mon.in" "$mon.out" || return 1
+	cat "$mon.out" >"$IOP_DIR/monitor10.log" &
+	E2E_PIDS+=("$!")
+	IOP_REBOOT=" " IOP_QEMU_OPTS="-monitor pipe:$mon" \
+		iop_qemu "$glog" life "path=$SOCK" &
+	qpid=$!
+	E2E_PIDS+=("$qpid")
+	iop_wait "$glog" "VHTEST ready2" 1 "$qpid" || return 1
+	sleep 1
+	echo stop >"$mon.in"
+	sleep 2
+	echo cont >"$mon.in"
+	iop_wait "$glog" "VHTEST ready3" 1 "$qpid" || return 1
+	echo system_reset >"$mon.in"
+	iop_wait "$glog" "VHTEST ready3" 2 "$qpid" || return 1
+	echo quit >"$mon.in"
+	wait "$qpid"
+	grep "VHTEST \(ping\|reloaded\)" "$glog" | tr -d '\r' | sed 's/^/  /' | tr '\n' ' '
+	echo
+	[ "$(grep -c 'VHTEST ping 56 20/20' "$glog")" -eq 6 ] &&
+		[ "$(grep -c 'VHTEST reloaded' "$glog")" -eq 2 ] ||
+		{ grep VHTEST "$glog" | sed 's/^/  | /'; return 1; }
+	wait_for fds_are "$BE" "$fds0" && [ "$(nmaps "$BE")" -eq "$maps0" ] ||
+		{ echo "  after the first QEMU: fds $fds0 -> $(nfds "$BE"), maps $maps0 -> $(nmaps "$BE")"; return 1; }
+	# a second QEMU on the same socket
+	iop_qemu "$glog2" ping "path=$SOCK" || { tail -n 20 "$glog2"; return 1; }
+	iop_pings_ok "$glog2" && iop_no_errors "$glog2" || return 1
+	wait_for fds_are "$BE" "$fds0" && [ "$(nmaps "$BE")" -eq "$maps0" ] ||
+		{ echo "  after the second QEMU: fds $fds0 -> $(nfds "$BE"), maps $maps0 -> $(nmaps "$BE")"; return 1; }
+	echo "  fds $fds0 and mappings $maps0, as before each QEMU"
+	stop "$BE"
+}
+
 # iop_soak_be ARGS...: our back-end in $NETNS with ARGS, its tap up at
 # 192.0.2.1 (a new tap each time: the old one went with the old process).
 iop_soak_be() {
@@ -428,7 +487,7 @@ interop_qemu_all() {
 	local keep_kernel=$IOP_KERNEL keep_initrd=$IOP_INITRD
 	for t in i_respond i_tap i_qemu_server i_aarch64_backend i_packed i_migrate i_migrate_packed \
 		i_restart i_restart_packed i_soak_client i_soak_server \
-		i_soak_client_packed i_soak_server_packed; do
+		i_soak_client_packed i_soak_server_packed i_lifecycle; do
 		IOP_KERNEL=$keep_kernel
 		if $t; then pass "interop qemu ${t#i_}"; else
 			fail "interop qemu ${t#i_}"
