@@ -208,7 +208,7 @@ static void dump_frame(struct fwd_port *p, const struct net_frame *fr)
 	uint32_t len = net_frame_gather(fr, b, sizeof(p->f->buf));
 	char line[16 * 3 + 1];
 
-	LOG_INFO("%s: frame %llu, %u bytes:\n", p->be->dev.name,
+	LOG_OUT("%s: frame %llu, %u bytes:\n", p->be->dev.name,
 		 (unsigned long long)p->dumped++, fr->len);
 	for (uint32_t off = 0; off < len; off += 16) {
 		uint32_t k = len - off < 16 ? len - off : 16;
@@ -219,7 +219,7 @@ static void dump_frame(struct fwd_port *p, const struct net_frame *fr)
 			line[3 * j + 2] = ' ';
 		}
 		line[3 * k - 1] = '\0';
-		LOG_INFO("  %04x: %s\n", off, line);
+		LOG_OUT("%s:   %04x: %s\n", p->be->dev.name, off, line);
 	}
 }
 
@@ -363,7 +363,7 @@ void fwd_print_stats(const struct fwd *f)
 {
 	for (unsigned i = 0; CFG_WITH_LINKS && i < f->nlinks; i++) {
 		const struct link *l = &f->link[i];
-		LOG_INFO("%s %s: rx %llu frames %llu bytes, tx %llu frames %llu "
+		LOG_OUT("%s %s: rx %llu frames %llu bytes, tx %llu frames %llu "
 			 "bytes, drops: no-rx %llu tx %llu oversize %llu\n",
 			 l->kind == LINK_TAP ? "tap" : "packet", l->name,
 			 (unsigned long long)l->st.rx_frames,
@@ -375,7 +375,7 @@ void fwd_print_stats(const struct fwd *f)
 			 (unsigned long long)l->st.drop_oversize);
 	}
 	if (CFG_WITH_SWITCH && f->switching)
-		LOG_INFO("switch: %u addresses learned, %llu learned in all, "
+		LOG_OUT("switch: %u addresses learned, %llu learned in all, "
 			 "%llu moved, %llu aged, %llu evicted\n",
 			 sw_count(&f->sw, port_now_ns()),
 			 (unsigned long long)f->sw.learned,
@@ -383,7 +383,7 @@ void fwd_print_stats(const struct fwd *f)
 			 (unsigned long long)f->sw.aged,
 			 (unsigned long long)f->sw.evicted);
 	if (CFG_WITH_PCAP && f->pcap != NULL)
-		LOG_INFO("capture: %llu frames captured, %llu not captured\n",
+		LOG_OUT("capture: %llu frames captured, %llu not captured\n",
 			 (unsigned long long)f->pcap->captured,
 			 (unsigned long long)f->pcap->not_captured);
 }

@@ -152,6 +152,52 @@ t_stats() {
 	[ "$(grep -c "^dev0: waiting, rx 0 frames" "$BELOG")" -ge 2 ]
 }
 
+# --stats-json: stdout holds one JSON object per device and period and
+# nothing else (the other lines go to stderr); each parses, and the
+# counters and rates say what the front-end did.
+t_stats_json() {
+	local json=$E2E_DIR/stats.json s2=$E2E_DIR/two.sock
+	SOCK=$E2E_DIR/one.sock
+	BELOG=$E2E_DIR/be-json.log
+	$RUN "$VHOST" -s "$SOCK" -s "$s2" --stats-json >"$json" 2>"$BELOG" &
+	BE=$!
+	E2E_PIDS+=("$BE")
+	wait_for test -S "$s2" || return 1
+	fe -q "$SOCK" --frames 3000 >/dev/null 2>&1 || return 1
+	sleep 2.5
+	stop "$BE" || return 1
+	has "$BELOG" "dev0: back-end listening on $SOCK" || return 1
+	python3 - "$json" "$SOCK" <<'EOF' || { head -n 4 "$json"; return 1; }
+import json, sys, time
+lines = open(sys.argv[1]).read().splitlines()
+objs = [json.loads(l) for l in lines]           # every line is JSON
+dev0 = [o for o in objs if o["dev"] == "dev0"]
+dev1 = [o for o in objs if o["dev"] == "dev1"]
+assert len(dev0) >= 2 and len(dev1) >= 2 and len(dev0) + len(dev1) == len(objs), objs
+for o in objs:
+    assert abs(o["time"] - time.time()) < 600, o["time"]
+    assert 0.5 < o["interval"] < 3, o["interval"]
+    assert o["role"] == "back-end" and isinstance(o["connected"], bool)
+    for d in ("rx", "tx"):
+        for k in ("frames", "bytes", "kicks", "calls", "drop_bad",
+                  "drop_oversize", "drop_norx", "drop_disabled"):
+            assert isinstance(o[d][k], int) and o[d][k] >= 0, (d, k)
+        assert o[d]["frames_per_s"] >= 0 and o[d]["bytes_per_s"] >= 0
+last = dev0[-1]
+assert last["path"] == sys.argv[2], last["path"]
+assert last["tx"]["frames"] == 3000 and last["rx"]["frames"] == 3000, last
+assert last["tx"]["bytes"] == 3000 * 60, last
+assert last["connections"] == 1 and last["bad_input"] == 0, last
+# what came in a period, over its length, is the rate
+prev = 0
+for o in dev0:
+    got = o["tx"]["frames"] - prev
+    assert abs(o["tx"]["frames_per_s"] - got / o["interval"]) < 1 + got * 0.01, o
+    prev = o["tx"]["frames"]
+assert all(o["tx"]["frames"] == 0 for o in dev1)
+EOF
+}
+
 t_devices_independent() {
 	# hostile input on one device; the other keeps answering pings
 	local sa=$E2E_DIR/a.sock sb=$E2E_DIR/b.sock fepid
@@ -175,7 +221,7 @@ E2E_NEEDS+=([t_respond]=respond [t_switch]=switch [t_pcap]="pcap respond"
 	[t_pcap_cap]=pcap [t_devices_independent]=respond [t_tap]=links [t_packet]=links)
 
 e2e_net_all() {
-	local tests="t_respond t_switch t_pcap t_pcap_cap t_stats t_devices_independent"
+	local tests="t_respond t_switch t_pcap t_pcap_cap t_stats t_stats_json t_devices_independent"
 	# tap and AF_PACKET run natively (the board's binary as the host sees it)
 	[ -z "$RUN" ] && tests="$tests t_tap t_packet"
 	e2e_run 8 $tests
