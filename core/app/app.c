@@ -162,7 +162,6 @@ static int open_all(const struct cli *c)
 			fwd_close(&fwd);
 			return -1;
 		}
-		fwd.pcap = &pcap;
 	}
 	for (i = 0; i < c->ndev; i++) {
 		const struct cli_dev *o = &c->dev[i];
@@ -176,13 +175,16 @@ static int open_all(const struct cli *c)
 		if (rc < 0) {
 			while (i-- > 0)
 				dev_close(&devs[i].dev);
-			if (CFG_WITH_PCAP && fwd.pcap != NULL)
+			if (CFG_WITH_PCAP && c->pcap != NULL)
 				pcap_close(&pcap);
 			fwd_close(&fwd);
 			return -1;
 		}
 		fwd_attach(&fwd, i, fe ? NULL : &devs[i].be, &o->fwd);
 	}
+	/* the capture's interfaces: every back-end, then every link */
+	if (CFG_WITH_PCAP && c->pcap != NULL)
+		fwd_capture(&fwd, &pcap);
 	return (int)i;
 }
 

@@ -104,7 +104,8 @@ static const char usage_both[] =
 	"                        last three bytes)\n"
 	"      --ip6 ADDR        also answer for this IPv6 address\n";
 static const char usage_pcap[] =
-	"      --pcap FILE       capture every frame, both directions (pcap)\n"
+	"      --pcap FILE       capture every frame on every device and link,\n"
+	"                        with its direction (pcapng; -: stdout)\n"
 	"      --pcap-max MB     stop capturing at this file size (default 64)\n";
 
 static void usage(void)

@@ -523,7 +523,7 @@ core_objs() {
 
 # The symbols of each part a board may leave out.
 declare -A E2E_PART_SYMS=([frontend]="fe_|vqd_|pkt_check_" [respond]="respond_"
-	[switch]="sw_|l2sw_" [pcap]="pcap_|port_file_|port_wall_ns" [links]="port_(tap|packet|net)_")
+	[switch]="sw_|l2sw_" [pcap]="pcap_|port_file_" [links]="port_(tap|packet|net)_")
 
 binary_checks() {
 	local f size syms und p

@@ -1,7 +1,8 @@
 # e2e_net.sh - end-to-end tests of where frames go: the responder, tap and
 # AF_PACKET bridges (inside network namespaces the test creates and
 # removes), the learning switch between devices, the pcap capture, the
-# periodic counters, and devices that do not disturb each other.
+# periodic counters (as text and as JSON), and devices that do not
+# disturb each other.
 # Sourced by tests/run.sh after e2e.sh (same helpers and variables).
 #
 # Addresses are from 192.0.2.0/24 (TEST-NET-1), only inside namespaces
@@ -124,15 +125,78 @@ t_pcap() {
 	stop "$BE" || return 1
 	has "$BELOG" "capture: 202 frames captured, 0 not captured" || return 1
 	out=$($RUN "$BUILD/tools/pcapcheck" "$E2E_DIR/cap.pcap") || return 1
-	echo "  pcapcheck: $out"
-	# 1 ARP request + 1 reply, 100 echo requests + 100 replies
-	[ "$out" = "frames 202 bytes $((2 * 42 + 200 * 98)) arp 2 icmp 200" ] || return 1
+	echo "$out" | sed 's/^/  pcapcheck: /'
+	# 1 ARP request + 1 reply, 100 echo requests + 100 replies: the
+	# requests in from the guest, the replies out to it
+	[ "$out" = "frames 202 bytes $((2 * 42 + 200 * 98)) arp 2 icmp 200
+dev0 in 101 out 101" ] || return 1
 	if command -v tcpdump >/dev/null; then
 		n=$(tcpdump -n -r "$E2E_DIR/cap.pcap" 2>/dev/null | wc -l)
 		echo "  tcpdump -r: $n frames"
 		[ "$n" -eq 202 ] || return 1
 		tcpdump -n -r "$E2E_DIR/cap.pcap" 2>/dev/null | grep -q "ICMP echo reply, id 30312, seq 99, length 64" || return 1
 	fi
+}
+
+# Two back-ends on the switch: each frame is in the capture once per
+# device it crossed, with the device and the direction (pcapng's
+# interfaces and epb_flags), as tcpdump and tshark read them.
+t_pcap_switch() {
+	local s1=$E2E_DIR/p1.sock s2=$E2E_DIR/p2.sock cap=$E2E_DIR/sw.pcapng out p2 dirs
+	BELOG=$E2E_DIR/be-psw.log
+	start_bg "$BELOG" -s "$s1" -s "$s2" --switch --pcap "$cap"
+	BE=$BG_PID
+	wait_for test -S "$s2" || return 1
+	fe_bg "$E2E_DIR/fe2.log" -q "$s2" --respond 192.0.2.2 --serve 5
+	p2=$BG_PID
+	wait_for has "$BELOG" "dev1: connected" || return 1
+	fe -q "$s1" --respond 192.0.2.1 --ping 192.0.2.2 --frames 50 >"$E2E_DIR/fe1.log" 2>&1 ||
+		{ cat "$E2E_DIR/fe1.log"; return 1; }
+	wait "$p2"
+	stop "$BE" || return 1
+	# 1 ARP request and 50 pings each way: in on one device, out on the other
+	has "$BELOG" "capture: 204 frames captured, 0 not captured" || return 1
+	out=$($RUN "$BUILD/tools/pcapcheck" "$cap") || return 1
+	echo "$out" | sed 's/^/  pcapcheck: /'
+	[ "$out" = "frames 204 bytes $((4 * 42 + 200 * 98)) arp 4 icmp 200
+dev0 in 51 out 51
+dev1 in 51 out 51" ] || return 1
+	if command -v tcpdump >/dev/null; then
+		[ "$(tcpdump -n -r "$cap" 2>/dev/null | wc -l)" -eq 204 ] || return 1
+	fi
+	command -v tshark >/dev/null || { echo "  (no tshark: interfaces checked by pcapcheck only)"; return 0; }
+	dirs=$(tshark -r "$cap" -T fields -e frame.interface_name -e frame.interface_description \
+		-e frame.packet_flags_direction -Y icmp.type==8 2>/dev/null | sort | uniq -c |
+		awk '{print $1, $2, $3, $4 + 0}')
+	echo "$dirs" | sed 's/^/  tshark: /'
+	# the echo requests: in on dev0 (from its guest), out on dev1
+	[ "$dirs" = "50 dev0 $s1 1
+50 dev1 $s2 2" ]
+}
+
+# --pcap -: the capture on stdout, read live through a pipe, and nothing
+# else there (every line of ours goes to stderr).
+t_pcap_stdout() {
+	local fifo=$E2E_DIR/cap.fifo copy=$E2E_DIR/copy.pcapng rd
+	SOCK=$E2E_DIR/out.sock
+	BELOG=$E2E_DIR/be-out.log
+	mkfifo "$fifo" || return 1
+	bash -c 'tee "$1" | tcpdump -n -r - 2>/dev/null' _ "$copy" <"$fifo" >"$E2E_DIR/td.txt" &
+	rd=$!
+	E2E_PIDS+=("$rd")
+	$RUN "$VHOST" -s "$SOCK" --respond 192.0.2.1 --pcap - >"$fifo" 2>"$BELOG" &
+	BE=$!
+	E2E_PIDS+=("$BE")
+	wait_for test -S "$SOCK" || return 1
+	fe -q "$SOCK" --respond 192.0.2.2 --ping 192.0.2.1 --frames 100 >/dev/null 2>&1 || return 1
+	stop "$BE" || return 1
+	wait "$rd"
+	has "$BELOG" "capture: 202 frames captured, 0 not captured" &&
+		has "$BELOG" "back-end listening on" || return 1
+	[ "$($RUN "$BUILD/tools/pcapcheck" "$copy" | head -n 1)" = \
+		"frames 202 bytes $((2 * 42 + 200 * 98)) arp 2 icmp 200" ] || return 1
+	[ "$(wc -l <"$E2E_DIR/td.txt")" -eq 202 ] &&
+		grep -q "ICMP echo reply, id 30312, seq 99, length 64" "$E2E_DIR/td.txt"
 }
 
 t_pcap_cap() {
@@ -218,10 +282,10 @@ t_devices_independent() {
 
 # The parts of the board's binary each test needs (e2e.sh, E2E_NEEDS).
 E2E_NEEDS+=([t_respond]=respond [t_switch]=switch [t_pcap]="pcap respond"
-	[t_pcap_cap]=pcap [t_devices_independent]=respond [t_tap]=links [t_packet]=links)
+	[t_pcap_cap]=pcap [t_pcap_switch]="pcap switch respond" [t_pcap_stdout]="pcap respond" [t_devices_independent]=respond [t_tap]=links [t_packet]=links)
 
 e2e_net_all() {
-	local tests="t_respond t_switch t_pcap t_pcap_cap t_stats t_stats_json t_devices_independent"
+	local tests="t_respond t_switch t_pcap t_pcap_switch t_pcap_stdout t_pcap_cap t_stats t_stats_json t_devices_independent"
 	# tap and AF_PACKET run natively (the board's binary as the host sees it)
 	[ -z "$RUN" ] && tests="$tests t_tap t_packet"
 	e2e_run 8 $tests
