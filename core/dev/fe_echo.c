@@ -43,9 +43,9 @@ static void echo_rx(struct fe_dev *d, const uint8_t *fr, uint32_t flen,
 	struct fe_state *f = &d->fe;
 	bool ok = !d->o.expect_none && echo_intact(d, fr, len);
 
-	if (d->dev.o.verbose)
-		LOG_INFO("%s: frame %u came back: %u bytes, %s\n", d->dev.name,
-			 f->received + f->bad, flen, ok ? "intact" : "WRONG");
+	LOG_TRACE(LOG_MESSAGES, "%s: frame %u came back: %u bytes, %s\n",
+		  d->dev.name, f->received + f->bad, flen,
+		  ok ? "intact" : "WRONG");
 	if (ok) {
 		f->received++;
 		return;
@@ -92,7 +92,7 @@ static uint64_t echo_deadline(const struct fe_dev *d, uint64_t deadline)
 
 static void echo_print(const struct fe_dev *d, const char *result)
 {
-	LOG_INFO("%s: front-end: sent %u, completed %u, received %u intact, "
+	LOG_OUT("%s: front-end: sent %u, completed %u, received %u intact, "
 		 "%u wrong: %s\n", d->dev.name, d->fe.sent, d->fe.tx_done,
 		 d->fe.received, d->fe.bad, result);
 }

@@ -93,10 +93,8 @@ static void ping_rx(struct fe_dev *d, const uint8_t *fr, uint32_t len,
 					      FE_PING_ID, (uint16_t)seq,
 					      d->o.size, &why)) {
 			f->received++;
-			if (d->dev.o.verbose)
-				LOG_INFO("%s: echo reply %u: %u bytes, all "
-					 "fields right\n",
-					 d->dev.name, seq, len);
+			LOG_TRACE(LOG_MESSAGES, "%s: echo reply %u: %u bytes, "
+				  "all fields right\n", d->dev.name, seq, len);
 		} else {
 			if (f->bad < 5)
 				LOG_ERR("%s: echo reply %u is wrong: %s",
@@ -153,7 +151,7 @@ static uint64_t ping_deadline(const struct fe_dev *d, uint64_t deadline)
 
 static void ping_print(const struct fe_dev *d, const char *result)
 {
-	LOG_INFO("%s: front-end: pings sent %u, replies intact %u, wrong %u; "
+	LOG_OUT("%s: front-end: pings sent %u, replies intact %u, wrong %u; "
 		 "requests to us answered %u, other frames %u: %s\n",
 		 d->dev.name, d->fe.pings, d->fe.received, d->fe.bad,
 		 d->fe.answered, d->fe.ignored, result);
