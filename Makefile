@@ -75,7 +75,7 @@ $(BUILD)/obj/%.o: %.c $(BOARD_MK)
 
 $(BUILD)/vhost: $(CORE_OBJ) $(PORT_OBJ)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(BOARD_LTO) $^ -o $@
 
 $(BUILD)/vhost.stripped: $(BUILD)/vhost
 	$(Q)$(STRIP) -o $@ $<
@@ -85,7 +85,7 @@ $(BUILD)/vhost.stripped: $(BUILD)/vhost
 $(BUILD)/tests/%: tests/unit/%.c $(filter-out $(BUILD)/obj/core/app/app.o,$(CORE_OBJ)) $(FAKE_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(NO_LTO) $(LDFLAGS) $(filter-out %.h,$^) -o $@
 
 # Tests of the Linux port itself (no fake: they talk to the OS).
 PORT_TEST_SRC := $(sort $(wildcard tests/port/test_*.c))
@@ -93,7 +93,7 @@ PORT_TEST_BIN := $(patsubst tests/port/%.c,$(BUILD)/tests/%,$(PORT_TEST_SRC))
 $(BUILD)/tests/test_port_%: tests/port/test_port_%.c $(filter-out $(BUILD)/obj/port/linux/main.o,$(PORT_OBJ))
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(NO_LTO) $(LDFLAGS) $(filter-out %.h,$^) -o $@
 
 # Test tools for the end-to-end tests (plain libc programs).
 TOOL_SRC := $(sort $(wildcard tests/e2e/*.c))

@@ -22,6 +22,14 @@ endif
 
 CFLAGS := -std=c11 $(OPT) $(WARN) -ffunction-sections -fdata-sections \
 	-fno-common $(BOARD_CFLAGS) $(EXTRA_CFLAGS)
+# BOARD_LTO (-flto): the product is optimised at link time.  Objects are
+# fat (real code as well) for the checks that read them with nm
+# (tests/layers.sh, the syscall check), and the test programs link them
+# without LTO (NO_LTO): their own code is not the product's.
+ifneq ($(BOARD_LTO),)
+CFLAGS += $(BOARD_LTO) -ffat-lto-objects
+NO_LTO := -fno-lto
+endif
 CPPFLAGS := -I. -Iboard/$(BOARD) -DVHOST_BOARD='"$(BOARD)"' -MMD -MP
 LDFLAGS := -static -Wl,--gc-sections $(BOARD_LDFLAGS) $(EXTRA_LDFLAGS)
 

@@ -111,6 +111,13 @@
 #define CFG_LOG_RATE 10
 #endif
 
+/* The deepest trace built in (log.h): 1 the vhost-user messages (-v), 2
+ * also the rings' changes of state (-vv), 3 also every kick, call, chain
+ * and descriptor (-vvv).  A deeper -v is refused. */
+#ifndef CFG_LOG_TRACE
+#define CFG_LOG_TRACE 3
+#endif
+
 /* ---- optional parts ------------------------------------------------------
  * 1 builds a part in, 0 leaves it out.  A part left out is not in the
  * binary (its calls sit behind `if (CFG_WITH_...)` tests that the compiler
@@ -191,6 +198,9 @@
 #endif
 #if CFG_LOG_BURST < 1 || CFG_LOG_RATE < 1 || CFG_LOG_RATE > 1000000000
 #error "CFG_LOG_BURST and CFG_LOG_RATE must be at least 1 (lines, lines a second)"
+#endif
+#if CFG_LOG_TRACE < 1 || CFG_LOG_TRACE > 3
+#error "CFG_LOG_TRACE must be 1 (-v), 2 (-vv) or 3 (-vvv)"
 #endif
 #if CFG_BATCH < 1 || CFG_BATCH > CFG_QUEUE_SIZE_MAX
 #error "CFG_BATCH must be 1..CFG_QUEUE_SIZE_MAX"

@@ -3,9 +3,35 @@
  */
 #include "core/log.h"
 
+#include <stdarg.h>
+
 /* Lines outside any device's work (start-up, the command line) come
  * from the operator, not from a peer: not limited. */
 static struct log_limit *scope;
+
+int log_level = LOG_NORMAL;
+
+void log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_level < LOG_NORMAL)
+		return;
+	va_start(ap, fmt);
+	port_vlog(PORT_LOG_INFO, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void log_trace(int n, const char *who, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (log_level < n)
+		return;
+	va_start(ap, fmt);
+	port_vlog(PORT_LOG_DEBUG, who, fmt, ap);
+	va_end(ap);
+}
 
 void log_scope(struct log_limit *l)
 {

@@ -9,13 +9,12 @@
  * Two parts:
  *   MANDATORY  what every port provides, for every board: unix sockets
  *              with fds, eventfd, shared memory, poll, the monotonic
- *              clock, signals and log output.  The back-end needs all of
- *              it.
+ *              and the wall clock, signals and log output.  The back-end
+ *              needs all of it.
  *   FEATURES   what only an optional part of the core needs (config.h):
  *              tap and AF_PACKET interfaces (port_tap_*, port_packet_*,
- *              port_net_*) for links (CFG_MAX_LINKS > 0), and files and
- *              the wall clock (port_file_*, port_wall_ns) for the capture
- *              (CFG_WITH_PCAP).  A port for boards that leave those parts
+ *              port_net_*) for links (CFG_MAX_LINKS > 0), and files
+ *              (port_file_*) for the capture (CFG_WITH_PCAP).  A port for boards that leave those parts
  *              out need not implement them: the core then has no call to
  *              them, and the build links none (the Makefile leaves out
  *              port/linux/net.c and file.c).
@@ -46,6 +45,7 @@
 #define PORT_ENOTSUP 95
 #define PORT_EPIPE 32
 #define PORT_ENODEV 19
+#define PORT_ENOTTY 25
 
 /* ==== MANDATORY: every port, every board ================================ */
 
@@ -166,6 +166,10 @@ uint64_t port_now_ns(void);
 #define PORT_NS_PER_MS 1000000ull
 #define PORT_NS_PER_S 1000000000ull
 
+/* Wall-clock time in nanoseconds since 1970 (settable: it may jump).  For
+ * time stamps only (captures, --stats-json), never for deadlines. */
+uint64_t port_wall_ns(void);
+
 /* ---- signals ---------------------------------------------------------- */
 
 #define PORT_SIG_STOP 0x1u  /* SIGINT or SIGTERM */
@@ -181,9 +185,11 @@ unsigned port_sig_take(void);
 /* ---- output ----------------------------------------------------------- */
 
 enum port_log_level {
-	PORT_LOG_ERR,  /* stderr, "vhost: error: " prefix */
-	PORT_LOG_WARN, /* stderr, "vhost: warning: " prefix */
-	PORT_LOG_INFO, /* stdout */
+	PORT_LOG_ERR,   /* stderr, "vhost: error: " prefix */
+	PORT_LOG_WARN,  /* stderr, "vhost: warning: " prefix */
+	PORT_LOG_INFO,  /* stdout */
+	PORT_LOG_DEBUG, /* stdout: the -v trace */
+	PORT_LOG_DATA,  /* stdout: lines for programs (--stats-json) */
 };
 
 /* printf-style output of one or more lines; a missing final newline is
@@ -191,9 +197,34 @@ enum port_log_level {
 void port_log(enum port_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* vsnprintf for the conversions port_log knows: at most cap - 1 bytes
+ * and a NUL (cap > 0).  Returns the length the whole text needs. */
+size_t port_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
+
+/* port_log with a va_list, and with "tag: " before every line of the
+ * message that is not empty, if tag is not NULL (the device a message of
+ * several lines is about). */
+void port_vlog(enum port_log_level level, const char *tag, const char *fmt,
+	       va_list ap);
+
 /* Flush buffered standard output (before exit, or after a batch of trace
  * lines). */
 void port_log_flush(void);
+
+/* What stdout carries. */
+enum port_log_stdout {
+	PORT_STDOUT_TEXT, /* every line but errors and warnings (default) */
+	PORT_STDOUT_DATA, /* PORT_LOG_DATA lines only; the rest to stderr */
+	PORT_STDOUT_NONE, /* nothing: the program writes data there itself
+			     (--pcap -); every line to stderr */
+};
+
+/* Set where lines go, and whether each line starts with its priority as
+ * sd-daemon(3) defines it for the journal: "<3>" (error), "<4>"
+ * (warning), "<6>" (info, data), "<7>" (trace).  Called before the first
+ * line of the run (lines before it, such as --help, go to stdout,
+ * unmarked). */
+void port_log_setup(enum port_log_stdout out, bool syslog_prefix);
 
 /* ==== FEATURES: only for the optional parts that use them =============== */
 
@@ -230,15 +261,18 @@ long port_net_recv(int fd, void *buf, uint32_t len);
  * it). */
 long port_net_send(int fd, const struct port_iov *iov, unsigned n);
 
-/* ---- files and the wall clock (capture output: CFG_WITH_PCAP) ---------- */
+/* ---- files (capture output: CFG_WITH_PCAP) --------------------------- */
 
 /* Create or truncate a regular file for writing. */
 int port_file_create(const char *path);
 
+/* Standard output, for a capture written there (--pcap -): made
+ * non-blocking if it is a pipe or a socket, so that a slow reader costs
+ * frames (counted), never a stalled loop.  -PORT_ENOTTY if it is a
+ * terminal (binary data would be garbage there). */
+int port_file_stdout(void);
+
 /* Write up to len bytes; returns bytes written (maybe fewer). */
 long port_file_write(int fd, const void *buf, uint32_t len);
-
-/* Wall-clock time in nanoseconds since 1970 (capture timestamps only). */
-uint64_t port_wall_ns(void);
 
 #endif /* PORT_PORT_H */

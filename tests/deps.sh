@@ -6,7 +6,7 @@
 # prints the exact commands and fails.
 set -euo pipefail
 
-PKGS="make gcc iproute2 iputils-ping tcpdump musl-tools musl-dev:arm64 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user file"
+PKGS="make gcc iproute2 iputils-ping tcpdump tshark musl-tools musl-dev:arm64 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user file"
 # The interop tests' real peers: QEMU booting a Debian kernel, and DPDK
 # (testpmd is in dpdk in older 22.11 point releases, in dpdk-dev in newer).
 PKGS="$PKGS qemu-system-x86 busybox-static cpio dpdk dpdk-dev"
@@ -19,7 +19,7 @@ esac
 
 missing() {
 	local t
-	for t in make gcc ip ping tcpdump musl-gcc aarch64-linux-musl-gcc aarch64-linux-gnu-gcc \
+	for t in make gcc ip ping tcpdump tshark musl-gcc aarch64-linux-musl-gcc aarch64-linux-gnu-gcc \
 		aarch64-linux-gnu-nm aarch64-linux-gnu-strip qemu-aarch64 file nm strip; do
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done

@@ -4,7 +4,8 @@
  * (--sink) or printed (--dump).  The front-end, the responder, the
  * switch, the capture and tap/packet links are left out: their code is
  * not in the binary, their options are refused, and the port need not
- * provide what only they use (port.h, FEATURES).
+ * provide what only they use (port.h, FEATURES).  Its trace stops at the
+ * vhost-user messages (-v).
  */
 #ifndef BOARD_H
 #define BOARD_H
@@ -14,5 +15,7 @@
 #define CFG_WITH_SWITCH 0
 #define CFG_WITH_PCAP 0
 #define CFG_MAX_LINKS 0
+/* the message trace (-v) only: no ring states (-vv) or descriptors (-vvv) */
+#define CFG_LOG_TRACE 1
 
 #endif

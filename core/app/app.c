@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/app/cli.h"
+#include "core/app/stats.h"
 #include "core/config.h"
 #include "core/dev/backend.h"
 #include "core/dev/dev.h"
@@ -41,6 +42,7 @@ static struct port_pollfd pfd[MAX_WATCH];
 static uint64_t faults_seen; /* port_mem_faults() when last looked at */
 static struct watch watches[MAX_WATCH];
 static unsigned gen_seen[CFG_MAX_DEVICES]; /* devs[i].gen, last looked at */
+static struct stats_prev stats_prev[CFG_MAX_DEVICES]; /* --stats-json */
 
 static bool gen_again; /* fwd_generate wants to run again at once */
 
@@ -127,6 +129,19 @@ static void print_stats(unsigned ndev, bool detail)
 	fwd_print_stats(&fwd);
 }
 
+/* --stats: a line per device (and link), or a JSON object per device. */
+static void print_period(unsigned ndev)
+{
+	uint64_t now = port_now_ns(), wall = port_wall_ns();
+
+	if (!cli.stats_json) {
+		print_stats(ndev, false);
+		return;
+	}
+	for (unsigned i = 0; i < ndev; i++)
+		stats_json(&devs[i].dev, &stats_prev[i], now, wall);
+}
+
 /* Open the links, the capture and the devices.  Returns how many devices
  * were opened, or -1 (everything opened is closed again). */
 static int open_all(const struct cli *c)
@@ -151,7 +166,6 @@ static int open_all(const struct cli *c)
 			fwd_close(&fwd);
 			return -1;
 		}
-		fwd.pcap = &pcap;
 	}
 	for (i = 0; i < c->ndev; i++) {
 		const struct cli_dev *o = &c->dev[i];
@@ -165,13 +179,16 @@ static int open_all(const struct cli *c)
 		if (rc < 0) {
 			while (i-- > 0)
 				dev_close(&devs[i].dev);
-			if (CFG_WITH_PCAP && fwd.pcap != NULL)
+			if (CFG_WITH_PCAP && c->pcap != NULL)
 				pcap_close(&pcap);
 			fwd_close(&fwd);
 			return -1;
 		}
 		fwd_attach(&fwd, i, fe ? NULL : &devs[i].be, &o->fwd);
 	}
+	/* the capture's interfaces: every back-end, then every link */
+	if (CFG_WITH_PCAP && c->pcap != NULL)
+		fwd_capture(&fwd, &pcap);
 	return (int)i;
 }
 
@@ -185,6 +202,15 @@ int app_main(int argc, char **argv)
 		port_log_flush();
 		return rc < 0 ? 0 : rc;
 	}
+	/* stdout carries the capture (--pcap -) or the JSON (--stats-json)
+	 * alone when asked to; every other line goes to stderr then */
+	log_level = cli.verbosity;
+	port_log_setup(CFG_WITH_PCAP && cli.pcap != NULL &&
+				       strcmp(cli.pcap, "-") == 0
+			       ? PORT_STDOUT_NONE
+		       : cli.stats_json ? PORT_STDOUT_DATA
+					: PORT_STDOUT_TEXT,
+		       cli.log_syslog);
 	if (port_sig_init() < 0) {
 		LOG_ERR("cannot install signal handlers");
 		return 1;
@@ -200,6 +226,8 @@ int app_main(int argc, char **argv)
 		nfe += cli.dev[i].role == DEV_FRONTEND;
 	if (cli.stats_secs)
 		stats_at = port_now_ns() + cli.stats_secs * PORT_NS_PER_S;
+	for (unsigned i = 0; cli.stats_json && i < ndev; i++)
+		stats_start(&devs[i].dev, &stats_prev[i], port_now_ns());
 	for (;;) {
 		unsigned sig = port_sig_take(), done = 0;
 
@@ -210,7 +238,7 @@ int app_main(int argc, char **argv)
 			break;
 		}
 		if (port_now_ns() >= stats_at) {
-			print_stats(ndev, false);
+			print_period(ndev);
 			stats_at += cli.stats_secs * PORT_NS_PER_S;
 		}
 		for (unsigned i = 0; i < ndev; i++)
@@ -220,7 +248,9 @@ int app_main(int argc, char **argv)
 			break;
 		loop_once(ndev, stats_at);
 	}
-	print_stats(ndev, true);
+	/* the counters at the end are for the operator, not asked for */
+	if (log_level >= LOG_NORMAL)
+		print_stats(ndev, true);
 	for (unsigned i = 0; i < ndev; i++) {
 		if (cli.dev[i].role == DEV_FRONTEND &&
 		    (!devs[i].dev.finished || devs[i].dev.exit_code != 0))

@@ -21,6 +21,15 @@
 #define VHOST_BOARD "custom"
 #endif
 
+/* The deepest -v built (config.h). */
+#if CFG_LOG_TRACE == 1
+#define TRACE_MAX_OPT "-v"
+#elif CFG_LOG_TRACE == 2
+#define TRACE_MAX_OPT "-vv"
+#else
+#define TRACE_MAX_OPT "-vvv"
+#endif
+
 /* --help: the pieces of the parts a board may leave out (config.h) go
  * into the %s of the three texts below, so that it shows what is built. */
 static const char usage_head[] =
@@ -84,7 +93,10 @@ static const char usage_tail[] =
 	"Whole process:\n"
 	"%s"
 	"      --stats SECS      print counters every SECS seconds\n"
-	"  -v, --verbose         trace every vhost-user message\n"
+	"      --stats-json      ... as JSON lines (other lines to stderr)\n"
+	"  -v, --verbose         trace messages (-vv rings, -vvv descriptors)\n"
+	"      --quiet           errors only\n"
+	"      --log-prefix syslog  priorities for journald: \"<3>\" etc.\n"
 	"  -h, --help            this text\n"
 	"      --version         print the version\n"
 	"\n"
@@ -97,12 +109,13 @@ static const char usage_both[] =
 	"                        last three bytes)\n"
 	"      --ip6 ADDR        also answer for this IPv6 address\n";
 static const char usage_pcap[] =
-	"      --pcap FILE       capture every frame, both directions (pcap)\n"
+	"      --pcap FILE       capture every frame on every device and link,\n"
+	"                        with its direction (pcapng; -: stdout)\n"
 	"      --pcap-max MB     stop capturing at this file size (default 64)\n";
 
 static void usage(void)
 {
-	LOG_INFO(usage_head,
+	LOG_OUT(usage_head,
 		 CFG_WITH_FRONTEND ? ", and a front-end to test one" : "",
 		 (unsigned)CFG_MAX_DEVICES,
 		 CFG_WITH_FRONTEND ? usage_fe_devices : "",
@@ -111,8 +124,8 @@ static void usage(void)
 		 CFG_WITH_LINKS ? usage_links : "",
 		 CFG_WITH_SWITCH ? usage_switch : "");
 	if (CFG_WITH_FRONTEND)
-		LOG_INFO(usage_fe, 42u, (unsigned)CFG_FRAME_MAX);
-	LOG_INFO(usage_tail, CFG_WITH_RESPOND ? usage_both : "",
+		LOG_OUT(usage_fe, 42u, (unsigned)CFG_FRAME_MAX);
+	LOG_OUT(usage_tail, CFG_WITH_RESPOND ? usage_both : "",
 		 CFG_WITH_PCAP ? usage_pcap : "");
 }
 
@@ -210,6 +223,41 @@ static int part_check(const char *a)
 		}
 	}
 	return 0;
+}
+
+/* The logs' options (whole process); see log.h for the levels.  Returns
+ * the arguments used (1 or 2), 0 if a is none of them, or minus a usage
+ * error status. */
+static int log_option(struct cli *c, const char *a, const char *val,
+		      bool *quiet)
+{
+	unsigned n = 1;
+
+	while (a[0] == '-' && a[n] == 'v')
+		n++;
+	if (n > 1 && a[n] == '\0') { /* -v, -vv, -vvv */
+		c->verbosity += (int)n - 1;
+		return 1;
+	}
+	if (strcmp(a, "--verbose") == 0) {
+		c->verbosity++;
+		return 1;
+	}
+	if (strcmp(a, "--quiet") == 0) {
+		*quiet = true;
+		return 1;
+	}
+	if (strcmp(a, "--stats-json") == 0) {
+		c->stats_json = true;
+		return 1;
+	}
+	if (strcmp(a, "--log-prefix") != 0)
+		return 0;
+	c->log_syslog = val != NULL && strcmp(val, "syslog") == 0;
+	if (!c->log_syslog && (val == NULL || strcmp(val, "none") != 0))
+		return -usage_error("expected syslog or none after",
+				    "--log-prefix");
+	return 2;
 }
 
 /* Long and short spellings of one option. */
@@ -376,7 +424,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	struct cli_dev *def = &c->def;
 	bool *action_set = c->action_set, *mac_set = c->mac_set;
 	struct target t;
-	bool verbose = false;
+	bool quiet = false;
 	int default_link = -1;
 
 	memset(c, 0, sizeof(*c));
@@ -400,10 +448,12 @@ int cli_parse(struct cli *c, int argc, char **argv)
 			usage();
 			return -1;
 		} else if (is(a, NULL, "--version")) {
-			LOG_INFO("vhost " VHOST_VERSION "\n");
+			LOG_OUT("vhost " VHOST_VERSION "\n");
 			return -1;
-		} else if (is(a, "-v", "--verbose")) {
-			verbose = true;
+		} else if ((used = log_option(c, a, val, &quiet)) != 0) {
+			if (used < 0)
+				return -used;
+			i += used - 1;
 			continue;
 		} else if (is(a, NULL, "--switch")) {
 			c->switching = true;
@@ -461,10 +511,18 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	}
 	if (c->ndev == 0)
 		return usage_error("no device: give -s, -c or -q", NULL);
+	if (quiet && c->verbosity > 0)
+		return usage_error("--quiet and -v contradict each other", NULL);
+	if (quiet)
+		c->verbosity = LOG_QUIET;
+	if (c->verbosity > CFG_LOG_TRACE)
+		return usage_error("this build traces up to " TRACE_MAX_OPT
+				   " (board " VHOST_BOARD ")", NULL);
+	if (c->stats_json && c->stats_secs == 0)
+		c->stats_secs = 1;
 	/* what is for the whole process */
 	for (unsigned i = 0; i < c->ndev; i++) {
 		struct cli_dev *o = &c->dev[i];
-		o->conn.verbose = verbose;
 		if (o->role == DEV_FRONTEND) {
 			o->conn.listen = o->fe_listen;
 			o->fe.host = o->respond;

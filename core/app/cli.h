@@ -42,6 +42,10 @@ struct cli {
 	const char *pcap;
 	uint64_t pcap_max; /* bytes, 0: no cap */
 	uint32_t stats_secs;
+	/* logs (log.h, port.h): how much, how marked, counters as JSON */
+	int verbosity;     /* LOG_QUIET .. LOG_RINGS */
+	bool log_syslog;   /* sd-daemon(3) priorities before lines */
+	bool stats_json;
 	/* while parsing: the options before the first device (the defaults
 	 * of all), and per device (the last entry: the defaults) whether an
 	 * action or --mac was given explicitly */

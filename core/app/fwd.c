@@ -74,6 +74,7 @@ int fwd_open(struct fwd *f)
 			fwd_close(f);
 			return fd;
 		}
+		l->pcap_if = -1;
 		if (l->dev >= 0)
 			LOG_INFO("%s %s: bridged to dev%d (%u queue%s)\n",
 				 l->kind == LINK_TAP ? "tap" : "packet", l->name,
@@ -103,17 +104,35 @@ void fwd_attach(struct fwd *f, unsigned i, struct be_dev *be,
 	p->be = be;
 	p->index = i;
 	p->o = *o;
+	p->pcap_if = -1;
 	if (be != NULL) {
 		struct net_sink sink = {fwd_guest_frame, p};
 		net_dev_sink(&be->net, &sink, f->flat);
 	}
 }
 
-/* Capture one frame (no-op without --pcap). */
-static void capture(const struct fwd *f, const struct net_frame *fr)
+void fwd_capture(struct fwd *f, struct pcap *p)
+{
+	if (!CFG_WITH_PCAP)
+		return;
+	f->pcap = p;
+	for (unsigned i = 0; i < f->ndev; i++)
+		if (f->port[i].be != NULL)
+			f->port[i].pcap_if = pcap_iface(
+				p, f->port[i].be->dev.name,
+				f->port[i].be->dev.o.path);
+	for (unsigned j = 0; j < f->nlinks; j++)
+		f->link[j].pcap_if = pcap_iface(
+			p, f->link[j].name,
+			f->link[j].kind == LINK_TAP ? "tap" : "AF_PACKET");
+}
+
+/* Capture one frame crossing interface iface (no-op without --pcap). */
+static void capture(const struct fwd *f, int iface, enum pcap_dir dir,
+		    const struct net_frame *fr)
 {
 	if (CFG_WITH_PCAP && f->pcap != NULL)
-		pcap_frame(f->pcap, fr);
+		pcap_frame(f->pcap, iface, dir, fr);
 }
 
 /* Every frame a guest receives goes through here, and is captured. */
@@ -123,7 +142,7 @@ static int deliver(struct fwd_port *p, unsigned pair,
 	int r = net_rx_deliver(&p->be->net, pair, fr);
 
 	if (r == NET_DELIVERED)
-		capture(p->f, fr);
+		capture(p->f, p->pcap_if, PCAP_OUT, fr);
 	return r;
 }
 
@@ -160,6 +179,7 @@ static void link_send(struct fwd *f, struct link *l, unsigned pair,
 		l->st.drop_tx++;
 		return;
 	}
+	capture(f, l->pcap_if, PCAP_OUT, fr);
 	l->st.tx_frames++;
 	l->st.tx_bytes += fr->len;
 }
@@ -246,7 +266,7 @@ static void dump_frame(struct fwd_port *p, const struct net_frame *fr)
 	uint32_t len = net_frame_gather(fr, b, sizeof(p->f->buf));
 	char line[16 * 3 + 1];
 
-	LOG_INFO("%s: frame %llu, %u bytes:\n", p->be->dev.name,
+	LOG_OUT("%s: frame %llu, %u bytes:\n", p->be->dev.name,
 		 (unsigned long long)p->dumped++, fr->len);
 	for (uint32_t off = 0; off < len; off += 16) {
 		uint32_t k = len - off < 16 ? len - off : 16;
@@ -257,7 +277,7 @@ static void dump_frame(struct fwd_port *p, const struct net_frame *fr)
 			line[3 * j + 2] = ' ';
 		}
 		line[3 * k - 1] = '\0';
-		LOG_INFO("  %04x: %s\n", off, line);
+		LOG_OUT("%s:   %04x: %s\n", p->be->dev.name, off, line);
 	}
 }
 
@@ -269,7 +289,7 @@ static int fwd_guest_frame(void *ctx, struct net_dev *from, unsigned pair,
 	struct fwd_port *p = ctx;
 	struct fwd *f = p->f;
 
-	capture(f, fr);
+	capture(f, p->pcap_if, PCAP_IN, fr);
 	switch (p->o.action) {
 	case ACT_ECHO:
 		return deliver(p, pair, fr);
@@ -368,6 +388,7 @@ void fwd_link_readable(struct fwd *f, unsigned i, unsigned k)
 		l->st.rx_frames++;
 		l->st.rx_bytes += (uint64_t)n;
 		net_frame_flat(&fr, &one, f->buf, (uint32_t)n);
+		capture(f, l->pcap_if, PCAP_IN, &fr);
 		if (l->dev < 0) {
 			switch_frame(f, FWD_LINK_PORT(i), &fr, now);
 			continue;
@@ -407,7 +428,7 @@ void fwd_print_stats(const struct fwd *f)
 {
 	for (unsigned i = 0; CFG_WITH_LINKS && i < f->nlinks; i++) {
 		const struct link *l = &f->link[i];
-		LOG_INFO("%s %s: rx %llu frames %llu bytes, tx %llu frames %llu "
+		LOG_OUT("%s %s: rx %llu frames %llu bytes, tx %llu frames %llu "
 			 "bytes, drops: no-rx %llu tx %llu oversize %llu\n",
 			 l->kind == LINK_TAP ? "tap" : "packet", l->name,
 			 (unsigned long long)l->st.rx_frames,
@@ -419,7 +440,7 @@ void fwd_print_stats(const struct fwd *f)
 			 (unsigned long long)l->st.drop_oversize);
 	}
 	if (CFG_WITH_SWITCH && f->switching)
-		LOG_INFO("switch: %u addresses learned, %llu learned in all, "
+		LOG_OUT("switch: %u addresses learned, %llu learned in all, "
 			 "%llu moved, %llu aged, %llu evicted\n",
 			 sw_count(&f->sw, port_now_ns()),
 			 (unsigned long long)f->sw.learned,
@@ -427,7 +448,7 @@ void fwd_print_stats(const struct fwd *f)
 			 (unsigned long long)f->sw.aged,
 			 (unsigned long long)f->sw.evicted);
 	if (CFG_WITH_PCAP && f->pcap != NULL)
-		LOG_INFO("capture: %llu frames captured, %llu not captured\n",
+		LOG_OUT("capture: %llu frames captured, %llu not captured\n",
 			 (unsigned long long)f->pcap->captured,
 			 (unsigned long long)f->pcap->not_captured);
 }

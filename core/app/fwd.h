@@ -6,7 +6,8 @@
  * back to the guest (echo), to the hex dump, nowhere (sink), to the
  * bring-up responder, to the device's tap or packet interface, or into the
  * learning switch that joins devices and interfaces.  The capture file, if
- * any, sees every frame in both directions.
+ * any, sees every frame on every device and link it crosses, with its
+ * direction (pcap.h).
  */
 #ifndef CORE_FWD_H
 #define CORE_FWD_H
@@ -67,6 +68,7 @@ struct link {
 	int fd[FWD_LINK_QUEUES]; /* its queues: pair i's is fd[i] */
 	unsigned nq;             /* of them open */
 	int dev; /* index of the device it is bridged to; -1: a switch port */
+	int pcap_if; /* its interface in the capture, or -1 */
 	struct link_stats st;
 };
 
@@ -84,6 +86,7 @@ struct fwd_port {
 	unsigned index;
 	struct fwd_opts o;
 	uint64_t dumped;   /* --dump: frames printed */
+	int pcap_if;       /* its interface in the capture, or -1 */
 	bool gen_busy;     /* --generate: the last batch found room for all */
 };
 
@@ -106,6 +109,10 @@ struct fwd {
 	uint32_t gen_len;
 	struct port_iov v[FWD_IOV_MAX];
 };
+
+/* Capture into p from now on (opened, nothing captured yet): every
+ * back-end and link becomes one of its interfaces. */
+void fwd_capture(struct fwd *f, struct pcap *p);
 
 /* Open every link (tap or packet).  Negative after logging if one fails. */
 int fwd_open(struct fwd *f);

@@ -181,6 +181,11 @@ static int be_set_features(struct be_dev *d, struct vu_msg *m)
 	if (!(f & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES)))
 		for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
 			d->q[i].enabled = true;
+	LOG_TRACE(LOG_STATES, "%s: features 0x%llx%s\n", d->dev.name,
+		  (unsigned long long)f,
+		  (f & VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES))
+			  ? ""
+			  : " (no protocol features: every ring enabled)");
 	return queues_reattach(d);
 }
 
@@ -202,6 +207,8 @@ static int be_reset_owner(struct be_dev *d, struct vu_msg *m)
 	 * rings' configuration) stays. */
 	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++)
 		d->q[i].enabled = false;
+	LOG_TRACE(LOG_STATES, "%s: RESET_OWNER: every ring disabled\n",
+		  d->dev.name);
 	return 0;
 }
 
@@ -231,6 +238,11 @@ static int be_set_mem_table(struct be_dev *d, struct vu_msg *m)
 	mem_table_unmap(&d->mem);
 	d->mem = d->mem_next;
 	memset(&d->mem_next, 0, sizeof(d->mem_next));
+	for (unsigned i = 0; i < n; i++)
+		LOG_TRACE(LOG_STATES, "%s: memory region %u: guest 0x%llx, "
+			  "0x%llx bytes, mapped\n", d->dev.name, i,
+			  (unsigned long long)d->mem.r[i].gpa,
+			  (unsigned long long)d->mem.r[i].size);
 	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++) {
 		rc = queue_attach(d, i);
 		if (rc < 0)
@@ -467,6 +479,7 @@ static int be_get_vring_base(struct be_dev *d, struct vu_msg *m)
 	port_fd_close(q->kick_fd);
 	q->kick_fd = -1;
 	q->polled = false;
+	LOG_TRACE(LOG_STATES, "%s: stopped at 0x%x\n", q->name, st.num);
 	rc = vu_send(d->dev.fd, m->hdr.request, VU_FLAG_REPLY, &st, sizeof(st),
 		     NULL, 0);
 	if (rc < 0) {
@@ -517,6 +530,8 @@ static int be_set_vring_fd(struct be_dev *d, struct vu_msg *m)
 	 * still served. */
 	q->started = true;
 	q->failed = false; /* a restart after a ring error (net_ring_fail) */
+	LOG_TRACE(LOG_STATES, "%s: started, %s\n", q->name,
+		  fd < 0 ? "polled (no kick fd)" : "on kicks");
 	if (!q->attached)
 		return queue_attach(d, (unsigned)(q - d->q));
 	queue_wake(d, (unsigned)(q - d->q));
@@ -540,6 +555,8 @@ static int be_set_protocol_features(struct be_dev *d, struct vu_msg *m)
 	}
 	d->proto = f;
 	d->proto_set = true;
+	LOG_TRACE(LOG_STATES, "%s: protocol features 0x%llx\n", d->dev.name,
+		  (unsigned long long)f);
 	return 0;
 }
 
@@ -563,6 +580,8 @@ static int be_set_vring_enable(struct be_dev *d, struct vu_msg *m)
 		return -PORT_EINVAL;
 	}
 	q->enabled = m->p.state.num == 1;
+	LOG_TRACE(LOG_STATES, "%s: %s\n", q->name,
+		  q->enabled ? "enabled" : "disabled");
 	queue_wake(d, (unsigned)(q - d->q));
 	return 0;
 }
@@ -651,8 +670,7 @@ int be_dispatch(struct be_dev *d, struct vu_msg *m)
 		   (m->hdr.flags & VU_FLAG_NEED_REPLY);
 	int rc;
 
-	if (d->dev.o.verbose)
-		trace_msg(m);
+	trace_msg(d->dev.name, m);
 	rc = dispatch(d, m);
 	/* Every fd not taken by the handler is closed, on every path
 	 * (CVE-2019-14818, CVE-2022-0669). */
@@ -712,7 +730,7 @@ static void be_print_stats(const struct vu_dev *dev)
 {
 	const struct be_dev *d = (const struct be_dev *)(const void *)dev;
 
-	LOG_INFO("%s: connections %llu, dropped for bad input %llu, "
+	LOG_OUT("%s: connections %llu, dropped for bad input %llu, "
 		 "announced %llu\n",
 		 dev->name, (unsigned long long)dev->connections,
 		 (unsigned long long)dev->violations,

@@ -138,10 +138,20 @@ int queue_attach(struct be_dev *d, unsigned qi)
 	rc = queue_log(d, q);
 	if (rc == 0)
 		rc = vq_attach_inflight(&q->ring, &q->iq, &d->inflight, qi);
-	if (rc < 0)
+	if (rc < 0) {
 		q->attached = false;
-	else
-		queue_wake(d, qi);
+		return rc;
+	}
+	LOG_TRACE(LOG_STATES, "%s: %s ring of %u entries at desc 0x%llx avail "
+		  "0x%llx used 0x%llx, from 0x%x%s%s%s%s\n", q->name,
+		  packed ? "packed" : "split", q->num,
+		  (unsigned long long)a->desc, (unsigned long long)a->avail,
+		  (unsigned long long)a->used, cfg.base,
+		  cfg.indirect ? ", indirect tables" : "",
+		  q->ring.log.dirty != NULL ? ", logged" : "",
+		  q->ring.inflight != NULL ? ", inflight tracked" : "",
+		  q->enabled ? "" : ", disabled");
+	queue_wake(d, qi);
 	return rc;
 }
 
@@ -248,6 +258,7 @@ int be_kick(struct vu_dev *dev, unsigned q, uint16_t revents, uint64_t now)
 		return -PORT_EPROTO;
 	}
 	d->q[q].st.kicks++;
+	LOG_TRACE(LOG_RINGS, "%s: kick\n", d->q[q].name);
 	d->q[q | 1].busy = true;
 	return 0;
 }

@@ -259,12 +259,19 @@ void dev_print_stats(const struct vu_dev *d)
 	d->role->print_stats(d);
 }
 
-void dev_print_line(const struct vu_dev *d)
+void dev_stats_sum(const struct vu_dev *d, struct q_stats *sum)
 {
-	struct q_stats sum[2] = {{0}}; /* rx, tx */
 	const struct q_stats *s;
 
+	memset(sum, 0, 2 * sizeof(sum[0]));
 	for (unsigned q = 0; (s = d->role->stats(d, q)) != NULL; q++)
 		net_stats_add(&sum[q & 1], s);
+}
+
+void dev_print_line(const struct vu_dev *d)
+{
+	struct q_stats sum[2]; /* rx, tx */
+
+	dev_stats_sum(d, sum);
 	net_print_line(d->name, d->fd >= 0, &sum[0], &sum[1]);
 }

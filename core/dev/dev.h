@@ -22,8 +22,7 @@
 /* What the command line asked of a device's connection. */
 struct dev_opts {
 	const char *path;
-	bool listen;  /* else connect (and retry) */
-	bool verbose; /* trace every message (-v) */
+	bool listen; /* else connect (and retry) */
 };
 
 struct dev_role;
@@ -153,5 +152,9 @@ void dev_print_stats(const struct vu_dev *d);
 
 /* Counters: the device's totals on one line (--stats). */
 void dev_print_line(const struct vu_dev *d);
+
+/* The device's counters summed over its queues: sum[0] the RX queues
+ * (what the guest received), sum[1] the TX queues. */
+void dev_stats_sum(const struct vu_dev *d, struct q_stats *sum);
 
 #endif /* CORE_DEV_H */

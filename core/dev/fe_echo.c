@@ -67,10 +67,9 @@ static void echo_rx(struct fe_dev *d, unsigned p, const uint8_t *fr,
 	struct fe_pair *pp = &f->pair[p];
 	bool ok = !d->o.expect_none && echo_intact(d, p, fr, len);
 
-	if (d->dev.o.verbose)
-		LOG_INFO("%s: frame %u came back on pair %u: %u bytes, %s\n",
-			 d->dev.name, pair_seq(d, p, pp->received + pp->bad), p,
-			 flen, ok ? "intact" : "WRONG");
+	LOG_TRACE(LOG_MESSAGES, "%s: frame %u came back on pair %u: %u bytes, "
+		  "%s\n", d->dev.name, pair_seq(d, p, pp->received + pp->bad),
+		  p, flen, ok ? "intact" : "WRONG");
 	if (ok) {
 		pp->received++;
 		f->received++;
@@ -120,7 +119,7 @@ static uint64_t echo_deadline(const struct fe_dev *d, uint64_t deadline)
 
 static void echo_print(const struct fe_dev *d, const char *result)
 {
-	LOG_INFO("%s: front-end: sent %u, completed %u, received %u intact, "
+	LOG_OUT("%s: front-end: sent %u, completed %u, received %u intact, "
 		 "%u wrong: %s\n", d->dev.name, d->fe.sent, d->fe.tx_done,
 		 d->fe.received, d->fe.bad, result);
 }

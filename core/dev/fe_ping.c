@@ -98,10 +98,9 @@ static void ping_rx(struct fe_dev *d, unsigned p, const uint8_t *fr,
 					      d->o.size, &why)) {
 			pp->received++;
 			f->received++;
-			if (d->dev.o.verbose)
-				LOG_INFO("%s: echo reply %u on pair %u: %u "
-					 "bytes, all fields right\n",
-					 d->dev.name, seq, p, len);
+			LOG_TRACE(LOG_MESSAGES, "%s: echo reply %u on pair %u: "
+				  "%u bytes, all fields right\n", d->dev.name,
+				  seq, p, len);
 		} else {
 			if (f->bad < 5)
 				LOG_ERR("%s: echo reply %u on pair %u is wrong: "
@@ -159,7 +158,7 @@ static uint64_t ping_deadline(const struct fe_dev *d, uint64_t deadline)
 
 static void ping_print(const struct fe_dev *d, const char *result)
 {
-	LOG_INFO("%s: front-end: pings sent %u, replies intact %u, wrong %u; "
+	LOG_OUT("%s: front-end: pings sent %u, replies intact %u, wrong %u; "
 		 "requests to us answered %u, other frames %u: %s\n",
 		 d->dev.name, d->fe.pings, d->fe.received, d->fe.bad,
 		 d->fe.answered, d->fe.ignored, result);

@@ -372,6 +372,11 @@ int fe_advance(struct fe_dev *d, uint64_t now)
 
 		if (f->step == st_run(d) && !f->running) {
 			f->running = true;
+			LOG_TRACE(LOG_STATES, "%s: handshake done, features "
+				  "0x%llx, protocol features 0x%llx: rings "
+				  "running\n", d->dev.name,
+				  (unsigned long long)d->features,
+				  (unsigned long long)d->proto);
 			/* the RX buffers are on the rings: tell the back-end */
 			for (unsigned p = 0; p < fe_pairs(d); p++)
 				fe_kick(d, 2 * p);
@@ -404,10 +409,10 @@ int fe_advance(struct fe_dev *d, uint64_t now)
 			m.hdr.flags |= VU_FLAG_NEED_REPLY;
 			want_reply = true;
 		}
-		if (d->dev.o.verbose) {
+		if (log_level >= LOG_MESSAGES) {
 			for (unsigned i = 0; i < m.nfds; i++)
 				m.fds[i] = fds[i];
-			trace_msg(&m);
+			trace_msg(d->dev.name, &m);
 		}
 		rc = vu_send(d->dev.fd, m.hdr.request, m.hdr.flags, m.p.bytes,
 			     m.hdr.size, fds, m.nfds);
@@ -454,8 +459,7 @@ static int fe_on_msg(struct vu_dev *dev, struct vu_msg *m, uint64_t now)
 	struct fe_state *f = &d->fe;
 	uint64_t v;
 
-	if (d->dev.o.verbose)
-		trace_msg(m);
+	trace_msg(d->dev.name, m);
 	if (!f->waiting || !(m->hdr.flags & VU_FLAG_REPLY) ||
 	    m->hdr.request != f->wait_req || m->hdr.size != 8 ||
 	    m->nfds != 0) {

@@ -57,6 +57,7 @@ void net_queue_flush(struct vu_queue *q)
 	if (vq_need_call(&q->ring) && q->call_fd >= 0) {
 		port_evt_signal(q->call_fd);
 		q->st.calls++;
+		LOG_TRACE(LOG_RINGS, "%s: call\n", q->name);
 	}
 }
 
@@ -450,9 +451,9 @@ int net_pair_work(struct net_dev *d, unsigned pair)
 
 void net_print_queue(const char *dev, unsigned q, const struct q_stats *s)
 {
-	LOG_INFO("%s q%u (%s): frames %llu bytes %llu kicks %llu calls %llu "
-		 "drops: bad %llu oversize %llu no-rx %llu disabled %llu "
-		 "ring-errors %llu\n",
+	LOG_OUT("%s q%u (%s): frames %llu bytes %llu kicks %llu calls %llu "
+		"drops: bad %llu oversize %llu no-rx %llu disabled %llu "
+		"ring-errors %llu\n",
 		 dev, q, q & 1 ? "tx" : "rx", (unsigned long long)s->frames,
 		 (unsigned long long)s->bytes, (unsigned long long)s->kicks,
 		 (unsigned long long)s->calls,
@@ -466,7 +467,7 @@ void net_print_queue(const char *dev, unsigned q, const struct q_stats *s)
 void net_print_line(const char *dev, bool connected,
 		    const struct q_stats *rx, const struct q_stats *tx)
 {
-	LOG_INFO("%s: %s, rx %llu frames %llu bytes, tx %llu frames %llu "
+	LOG_OUT("%s: %s, rx %llu frames %llu bytes, tx %llu frames %llu "
 		 "bytes, kicks %llu calls %llu, drops: bad %llu oversize %llu "
 		 "no-rx %llu disabled %llu\n",
 		 dev, connected ? "connected" : "waiting",

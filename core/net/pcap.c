@@ -1,5 +1,6 @@
 /*
- * pcap.c - classic libpcap capture files, staged and written in bulk.
+ * pcap.c - pcapng capture files, staged and written in bulk (see pcap.h;
+ * the section numbers are draft-ietf-opsawg-pcapng's).
  */
 #include "core/net/pcap.h"
 
@@ -9,13 +10,17 @@
 #include "core/log.h"
 #include "port/port.h"
 
-_Static_assert(CFG_PCAP_BUF >= PCAP_FILE_HDR + PCAP_REC_HDR + 64,
-	       "CFG_PCAP_BUF must hold the file header and a minimal record");
+/* The section header: 28 bytes, shb_userappl "vhost" (12), the end of
+ * options (4). */
+#define SHB_BYTES 44u
+
+_Static_assert(CFG_PCAP_BUF >= SHB_BYTES + PCAPNG_EPB_OVERHEAD + 64,
+	       "CFG_PCAP_BUF must hold the section header and a minimal block");
 _Static_assert(CFG_PCAP_BUF <= 0x7fffffffu,
 	       "CFG_PCAP_BUF must fit one write (below 2 GiB)");
 
-/* Header fields are host byte order (the reader checks the magic); the
- * buffer has no alignment, hence memcpy. */
+/* Fields are host byte order (the reader checks the byte-order magic);
+ * the buffer has no alignment, hence memcpy. */
 static uint8_t *put32(uint8_t *b, uint32_t v)
 {
 	memcpy(b, &v, 4);
@@ -28,9 +33,27 @@ static uint8_t *put16(uint8_t *b, uint16_t v)
 	return b + 2;
 }
 
+/* Bytes n takes padded to 32 bits (3.1: every block and option is). */
+static uint32_t pad4(uint32_t n)
+{
+	return (n + 3u) & ~3u;
+}
+
+/* An option (3.5): code, length, the value padded with zeros. */
+static uint8_t *put_opt(uint8_t *b, uint16_t code, const void *v,
+			uint32_t len)
+{
+	b = put16(b, code);
+	b = put16(b, (uint16_t)len);
+	memcpy(b, v, len);
+	memset(b + len, 0, pad4(len) - len);
+	return b + pad4(len);
+}
+
 void pcap_init(struct pcap *p)
 {
 	p->fd = -1;
+	p->nifaces = 0;
 	p->cap_bytes = 0;
 	p->file_bytes = 0;
 	p->captured = 0;
@@ -42,100 +65,136 @@ void pcap_init(struct pcap *p)
 
 int pcap_open(struct pcap *p, const char *path, uint64_t cap_bytes)
 {
+	bool out = strcmp(path, "-") == 0;
 	uint8_t *b;
 	int fd;
 
 	pcap_init(p);
-	if (cap_bytes != 0 && cap_bytes < PCAP_FILE_HDR) {
+	if (cap_bytes != 0 && cap_bytes < SHB_BYTES) {
 		LOG_ERR("pcap: %s: a cap of %llu bytes cannot hold the %u-byte "
-			"file header", path, (unsigned long long)cap_bytes,
-			PCAP_FILE_HDR);
+			"section header", path, (unsigned long long)cap_bytes,
+			SHB_BYTES);
 		return -PORT_EINVAL;
 	}
-	fd = port_file_create(path);
+	fd = out ? port_file_stdout() : port_file_create(path);
 	if (fd < 0) {
-		LOG_ERR("pcap: cannot create %s (error %d)", path, -fd);
+		if (fd == -PORT_ENOTTY)
+			LOG_ERR("pcap: stdout is a terminal: pipe it to a reader "
+				"(| tcpdump -r -, | wireshark -k -i -)");
+		else
+			LOG_ERR("pcap: cannot create %s (error %d)", path, -fd);
 		return fd;
 	}
 	p->fd = fd;
 	p->cap_bytes = cap_bytes;
-	/* pcap-savefile(5), "the per-file header" */
-	b = put32(p->buf, PCAP_MAGIC);
-	b = put16(b, PCAP_VERSION_MAJOR);
-	b = put16(b, PCAP_VERSION_MINOR);
-	b = put32(b, 0); /* thiszone: timestamps are UTC */
-	b = put32(b, 0); /* sigfigs: always 0 */
-	b = put32(b, PCAP_SNAPLEN);
-	b = put32(b, PCAP_LINKTYPE_ETHERNET);
+	/* 4.1: no section length (-1): the file is written as it goes */
+	b = put32(p->buf, PCAPNG_SHB);
+	b = put32(b, SHB_BYTES);
+	b = put32(b, PCAPNG_BYTE_ORDER);
+	b = put16(b, 1); /* version 1.0 */
+	b = put16(b, 0);
+	b = put32(b, 0xffffffffu);
+	b = put32(b, 0xffffffffu);
+	b = put_opt(b, 4, "vhost", 5); /* shb_userappl */
+	b = put32(b, 0);               /* opt_endofopt */
+	b = put32(b, SHB_BYTES);
 	p->fill = (uint32_t)(b - p->buf);
 	return 0;
 }
 
-/*
- * Room for one record of incl bytes, its header written (orig_len is the
- * frame's length): where its bytes go, or NULL if the frame is not
- * captured (counted).  The caller copies incl bytes there, then commits.
- */
-static uint8_t *stage(struct pcap *p, uint32_t incl, uint32_t orig)
+/* Room for a block of n bytes (staged: the caller writes it, then adds n
+ * to fill), or NULL: the cap is reached (capture stops for good) or the
+ * file cannot keep up. */
+static uint8_t *room(struct pcap *p, uint32_t n)
 {
-	uint32_t rec = PCAP_REC_HDR + incl;
-	uint64_t ns;
-	uint8_t *b;
-
-	if (p->stopped) {
-		p->not_captured++;
+	if (p->stopped)
 		return NULL;
-	}
 	/* The cap counts what is in the file and what is on its way. */
-	if (p->cap_bytes != 0 &&
-	    p->file_bytes + p->fill + rec > p->cap_bytes) {
+	if (p->cap_bytes != 0 && p->file_bytes + p->fill + n > p->cap_bytes) {
 		p->stopped = true;
-		p->not_captured++;
 		LOG_INFO("pcap: file reached its cap of %llu bytes; capture "
 			 "stopped", (unsigned long long)p->cap_bytes);
 		return NULL;
 	}
-	if (CFG_PCAP_BUF - p->fill < rec) {
-		pcap_flush(p); /* the one write this frame may cost */
-		if (CFG_PCAP_BUF - p->fill < rec) {
-			p->not_captured++;
+	if (CFG_PCAP_BUF - p->fill < n) {
+		pcap_flush(p); /* the one write this block may cost */
+		if (CFG_PCAP_BUF - p->fill < n)
 			return NULL;
-		}
 	}
-	/* pcap-savefile(5), "the per-packet header"; ts_sec is unsigned
-	 * here, so it lasts until 2106. */
-	ns = port_wall_ns();
-	b = p->buf + p->fill;
-	b = put32(b, (uint32_t)(ns / PORT_NS_PER_S));
-	b = put32(b, (uint32_t)(ns % PORT_NS_PER_S / PORT_NS_PER_US));
-	b = put32(b, incl);
-	b = put32(b, orig);
-	return b;
+	return p->buf + p->fill;
 }
 
-static void commit(struct pcap *p, uint32_t incl)
+static uint32_t text_len(const char *s)
 {
-	p->fill += PCAP_REC_HDR + incl;
-	p->captured++;
+	uint32_t n = 0;
+
+	while (s[n] != '\0' && n < PCAP_TEXT_MAX)
+		n++;
+	return n;
 }
 
-void pcap_frame(struct pcap *p, const struct net_frame *fr)
+int pcap_iface(struct pcap *p, const char *name, const char *description)
 {
-	uint32_t incl = fr->len < PCAP_SNAPLEN ? fr->len : PCAP_SNAPLEN;
-	uint32_t got;
+	static const uint8_t tsresol = 9; /* nanoseconds (4.2, if_tsresol) */
+	uint32_t nl = text_len(name), dl = text_len(description);
+	uint32_t len = 20 + 4 + pad4(nl) + 4 + pad4(dl) + 8 + 4;
 	uint8_t *b;
 
 	if (p->fd < 0)
-		return;
-	b = stage(p, incl, fr->len);
+		return -1;
+	b = room(p, len);
 	if (b == NULL)
+		return -1;
+	b = put32(b, PCAPNG_IDB);
+	b = put32(b, len);
+	b = put16(b, PCAPNG_LINKTYPE_ETHERNET);
+	b = put16(b, 0);
+	b = put32(b, PCAP_SNAPLEN);
+	b = put_opt(b, 2, name, nl);        /* if_name */
+	b = put_opt(b, 3, description, dl); /* if_description */
+	b = put_opt(b, 9, &tsresol, 1);     /* if_tsresol */
+	b = put32(b, 0);                    /* opt_endofopt */
+	put32(b, len);
+	p->fill += len;
+	return (int)p->nifaces++;
+}
+
+void pcap_frame(struct pcap *p, int iface, enum pcap_dir dir,
+		const struct net_frame *fr)
+{
+	uint32_t incl = fr->len < PCAP_SNAPLEN ? fr->len : PCAP_SNAPLEN;
+	uint32_t got, len;
+	uint64_t ns;
+	uint8_t *b, *blk;
+
+	if (p->fd < 0 || iface < 0 || (uint32_t)iface >= p->nifaces)
 		return;
+	blk = room(p, PCAPNG_EPB_OVERHEAD + pad4(incl));
+	if (blk == NULL) {
+		p->not_captured++;
+		return;
+	}
 	/* The caller's len is not trusted to stay inside the pieces: what
-	 * they hold is what the record holds (its incl_len, 8 bytes back). */
-	got = net_frame_gather(fr, b, incl);
-	if (got < incl)
-		put32(b - 8, got);
-	commit(p, got);
+	 * they hold is what the block holds. */
+	got = net_frame_gather(fr, blk + 28, incl);
+	len = PCAPNG_EPB_OVERHEAD + pad4(got);
+	ns = port_wall_ns();
+	b = put32(blk, PCAPNG_EPB);
+	b = put32(b, len);
+	b = put32(b, (uint32_t)iface);
+	b = put32(b, (uint32_t)(ns >> 32)); /* 4.3: high, then low */
+	b = put32(b, (uint32_t)ns);
+	b = put32(b, got);     /* captured length */
+	b = put32(b, fr->len); /* original length */
+	memset(b + got, 0, pad4(got) - got);
+	b += pad4(got);
+	b = put16(b, 2); /* epb_flags (4.3.1): the direction */
+	b = put16(b, 4);
+	b = put32(b, (uint32_t)dir);
+	b = put32(b, 0); /* opt_endofopt */
+	put32(b, len);
+	p->fill += len;
+	p->captured++;
 }
 
 void pcap_flush(struct pcap *p)
@@ -156,8 +215,9 @@ void pcap_flush(struct pcap *p)
 	p->error = 0;
 	if ((unsigned long)n > p->fill) /* a port claiming more than asked */
 		n = (long)p->fill;
-	/* Keep the rest at the front: short writes are rare (a full disk),
-	 * so the move is cheaper than a ring's wrap handling everywhere. */
+	/* Keep the rest at the front: short writes are rare (a full disk,
+	 * a slow reader on a pipe), so the move is cheaper than a ring's
+	 * wrap handling everywhere. */
 	p->file_bytes += (uint64_t)n;
 	p->fill -= (uint32_t)n;
 	memmove(p->buf, p->buf + n, p->fill);
@@ -171,7 +231,13 @@ void pcap_close(struct pcap *p)
 	 * the bytes staged. */
 	while (p->fill > 0) {
 		uint32_t before = p->fill;
+		struct port_pollfd w = {p->fd, PORT_POLLOUT, 0};
+
 		pcap_flush(p);
+		/* a pipe's reader (--pcap -) gets a second to catch up */
+		if (p->fill == before && p->error == -PORT_EAGAIN &&
+		    port_poll(&w, 1, (int64_t)PORT_NS_PER_S) > 0)
+			continue;
 		if (p->fill == before)
 			break;
 	}

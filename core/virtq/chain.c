@@ -71,6 +71,9 @@ static int chain_add(struct chain_walk *w, unsigned i, uint64_t addr,
 		LOG_ERR("%s: chain %u holds more than 4 GiB", w->name, c->head);
 		return -PORT_EPROTO;
 	}
+	LOG_TRACE(LOG_RINGS, "%s: descriptor %u: 0x%llx, %u bytes, %s\n",
+		  w->name, i, (unsigned long long)addr, len,
+		  write ? "device-writable" : "device-readable");
 	rc = gather(w, i, addr, len, write);
 	if (rc < 0)
 		return rc;

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/log.h"
 #include "core/mem/mem.h"
 #include "core/virtq/chain.h"
 #include "core/virtq/layout.h"
@@ -144,8 +145,14 @@ static inline uint32_t vq_base(const struct vq *vq)
 static inline int vq_pop(struct vq *vq, const struct mem_table *mem,
 			 struct vq_chain *c)
 {
-	return vq->packed ? vq_packed_pop(vq, mem, c)
-			  : vq_split_pop(vq, mem, c);
+	int rc = vq->packed ? vq_packed_pop(vq, mem, c)
+			    : vq_split_pop(vq, mem, c);
+
+	if (rc > 0)
+		LOG_TRACE(LOG_RINGS, "%s: chain %u: %u bytes to read, %u to "
+			  "write\n", vq->name, c->head, c->out_bytes,
+			  c->in_bytes);
+	return rc;
 }
 
 /* Room for n more vq_push calls before a vq_publish. */
@@ -160,6 +167,8 @@ static inline bool vq_push_room(const struct vq *vq, unsigned n)
 static inline void vq_push(struct vq *vq, const struct vq_chain *c,
 			   uint32_t len)
 {
+	LOG_TRACE(LOG_RINGS, "%s: chain %u used, %u bytes written\n",
+		  vq->name, c->head, len);
 	if (vq->packed)
 		vq_packed_push(vq, c, len);
 	else

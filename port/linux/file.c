@@ -1,12 +1,12 @@
 /*
- * file.c - regular files written by the back-end, and the wall clock
- * that stamps what goes in them: the capture's needs (port.h, FEATURES).
+ * file.c - regular files written by the back-end, or its standard output:
+ * the capture's needs (port.h, FEATURES).
  */
 #define _GNU_SOURCE
 
 #include <errno.h>
 #include <fcntl.h>
-#include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "port/port.h"
@@ -28,6 +28,25 @@ int port_file_create(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
+int port_file_stdout(void)
+{
+	struct stat st;
+	int fl;
+
+	if (isatty(STDOUT_FILENO))
+		return -ENOTTY;
+	if (fstat(STDOUT_FILENO, &st) < 0)
+		return -errno;
+	/* A pipe (`| wireshark -k -i -`) or a socket can stall a writer for
+	 * as long as its reader likes; a file cannot. */
+	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) {
+		fl = fcntl(STDOUT_FILENO, F_GETFL);
+		if (fl < 0 || fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK) < 0)
+			return -errno;
+	}
+	return STDOUT_FILENO;
+}
+
 long port_file_write(int fd, const void *buf, uint32_t len)
 {
 	ssize_t r;
@@ -42,15 +61,4 @@ long port_file_write(int fd, const void *buf, uint32_t len)
 		r = write(fd, buf, len);
 	while (r < 0 && errno == EINTR);
 	return r < 0 ? -errno : (long)r;
-}
-
-uint64_t port_wall_ns(void)
-{
-	struct timespec ts;
-
-	/* Settable, so it may jump either way; only stamps captures.  A clock
-	 * set before 1970 reads as 1970 rather than as a huge unsigned time. */
-	if (clock_gettime(CLOCK_REALTIME, &ts) < 0 || ts.tv_sec < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * PORT_NS_PER_S + (uint64_t)ts.tv_nsec;
 }

@@ -1,6 +1,8 @@
 /*
  * log.c - formatted output without the heap: errors and warnings go out at
- * once on stderr, information is batched for stdout.
+ * once on stderr, information is batched for stdout (or stderr, when
+ * stdout carries data: port_log_setup).  Lines may carry sd-daemon(3)
+ * priority prefixes, "<3>" and so on, which the journal reads and strips.
  *
  * The formatting is our own (fmt_v below), not vsnprintf: it knows the
  * conversions the core uses (%d %i %u %x %X %s %c %p %%, with the 0 flag,
@@ -25,6 +27,10 @@
 static char line[LINE_MAX_BYTES];
 static char out[OUT_BYTES];
 static size_t out_len;
+static int out_fd = STDOUT_FILENO; /* where the bytes in out go */
+static int info_fd = STDOUT_FILENO; /* PORT_LOG_INFO and _DEBUG lines */
+static int data_fd = STDOUT_FILENO; /* PORT_LOG_DATA lines */
+static bool marked; /* priority prefixes before lines */
 
 /* Write all of buf or give up: a log must never stall or kill the loop. */
 static void write_all(int fd, const char *buf, size_t len)
@@ -186,27 +192,75 @@ static size_t fmt_v(char *buf, size_t cap, const char *fmt, va_list ap)
 	return o.len;
 }
 
+void port_log_setup(enum port_log_stdout where, bool syslog_prefix)
+{
+	port_log_flush();
+	info_fd = where == PORT_STDOUT_TEXT ? STDOUT_FILENO : STDERR_FILENO;
+	data_fd = where == PORT_STDOUT_NONE ? STDERR_FILENO : STDOUT_FILENO;
+	marked = syslog_prefix;
+}
+
 void port_log_flush(void)
 {
 	size_t n = out_len;
 
 	out_len = 0; /* dropped even when stdout is gone: never retried */
-	write_all(STDOUT_FILENO, out, n);
+	write_all(out_fd, out, n);
 }
 
-void port_log(enum port_log_level level, const char *fmt, ...)
+/* Stage the lines of s for fd, each after pri if lines are marked and
+ * after "tag: " if there is a tag.  An empty line gets neither (it is no
+ * message), and is left out where lines are marked: the journal would
+ * keep it as one. */
+static void stage(int fd, const char *s, size_t len, const char *pri,
+		  const char *tag)
+{
+	size_t t = 0;
+
+	while (tag != NULL && tag[t] != '\0' && t < 64) /* a name */
+		t++;
+
+	if (out_len > 0 && out_fd != fd)
+		port_log_flush(); /* the other stream's lines keep their turn */
+	out_fd = fd;
+	while (len > 0) {
+		size_t n = 0, p = marked ? 3 : 0, k = tag != NULL ? t + 2 : 0;
+		bool empty = s[0] == '\n';
+
+		while (n < len && s[n++] != '\n')
+			;
+		if (empty)
+			p = k = 0;
+		if (!empty || !marked) {
+			/* n <= LINE_MAX_BYTES: always fits an empty buffer */
+			if (out_len + p + k + n > sizeof(out))
+				port_log_flush();
+			memcpy(out + out_len, pri, p);
+			out_len += p;
+			if (k > 0) {
+				memcpy(out + out_len, tag, t);
+				memcpy(out + out_len + t, ": ", 2);
+				out_len += k;
+			}
+			memcpy(out + out_len, s, n);
+			out_len += n;
+		}
+		s += n;
+		len -= n;
+	}
+}
+
+void port_vlog(enum port_log_level level, const char *tag, const char *fmt,
+	       va_list ap)
 {
 	const char *prefix = level == PORT_LOG_ERR    ? "vhost: error: "
 			     : level == PORT_LOG_WARN ? "vhost: warning: "
 						      : "";
 	size_t plen = strlen(prefix), len, n;
-	va_list ap;
 
 	/* The prefix goes once, before the first line of the message. */
 	memcpy(line, prefix, plen);
-	va_start(ap, fmt);
 	n = fmt_v(line + plen, sizeof(line) - plen, fmt, ap);
-	va_end(ap);
 	len = plen + n;
 	if (len + 1 >= sizeof(line) &&
 	    (len >= sizeof(line) || line[len - 1] != '\n')) {
@@ -220,15 +274,39 @@ void port_log(enum port_log_level level, const char *fmt, ...)
 		line[len++] = '\n';
 	}
 
-	if (level == PORT_LOG_ERR || level == PORT_LOG_WARN) {
-		/* Pending information first, so both streams keep their order
-		 * when they go to the same terminal or file. */
+	/* sd-daemon(3): LOG_ERR 3, LOG_WARNING 4, LOG_INFO 6, LOG_DEBUG 7 */
+	switch (level) {
+	case PORT_LOG_ERR:
+	case PORT_LOG_WARN:
+		/* at once, after what is pending (so both streams keep their
+		 * order when they go to the same terminal or file) */
+		stage(STDERR_FILENO, line, len,
+		      level == PORT_LOG_ERR ? "<3>" : "<4>", tag);
 		port_log_flush();
-		write_all(STDERR_FILENO, line, len);
+		return;
+	case PORT_LOG_DEBUG:
+		stage(info_fd, line, len, "<7>", tag);
+		return;
+	case PORT_LOG_DATA:
+		stage(data_fd, line, len, "<6>", tag);
+		return;
+	case PORT_LOG_INFO:
+	default:
+		stage(info_fd, line, len, "<6>", tag);
 		return;
 	}
-	if (out_len + len > sizeof(out))
-		port_log_flush();
-	memcpy(out + out_len, line, len); /* len < sizeof(out): always fits */
-	out_len += len;
+}
+
+size_t port_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+	return fmt_v(buf, cap, fmt, ap);
+}
+
+void port_log(enum port_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	port_vlog(level, NULL, fmt, ap);
+	va_end(ap);
 }

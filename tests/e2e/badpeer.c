@@ -5,8 +5,9 @@
  *
  * Connects to a running back-end and sends one kind of bad (or oddly
  * framed) input.  For a bad input it expects the back-end to drop the
- * connection within a few seconds; for oddly framed but valid input it
- * expects the right reply.  Exit 0 when the back-end behaved.
+ * connection within a few seconds (for a bad ring, to fail that ring);
+ * for oddly framed but valid input it expects the right reply.  Exit 0
+ * when the back-end behaved.
  * A test tool, not part of the product: plain libc.
  */
 #define _GNU_SOURCE
@@ -97,11 +98,15 @@ static int reply_u64(uint32_t req, uint64_t *v)
 	return h.req == req && (h.flags & 4) && h.size == 8 ? 0 : -1;
 }
 
-/* A ring whose one chain loops: descriptor 0 points at itself. */
+/* A ring whose one chain loops: descriptor 0 points at itself.  The
+ * guest's error: that ring fails and its error fd is signalled, the
+ * connection stays. */
 static int hostile_ring(void)
 {
 	const uint64_t size = 1 << 20, gpa = 0x100000;
 	int mfd = memfd_create("badpeer", 0), efd = eventfd(0, 0), cfd = eventfd(0, 0);
+	int xfd = eventfd(0, EFD_NONBLOCK);
+	struct pollfd p = {xfd, POLLIN, 0};
 	uint8_t *m;
 	struct {
 		uint32_t n, pad;
@@ -114,7 +119,7 @@ static int hostile_ring(void)
 	uint32_t st[2];
 	uint64_t u;
 
-	if (mfd < 0 || efd < 0 || ftruncate(mfd, size) < 0)
+	if (mfd < 0 || efd < 0 || xfd < 0 || ftruncate(mfd, size) < 0)
 		return 1;
 	m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
 	if (m == MAP_FAILED)
@@ -140,12 +145,18 @@ static int hostile_ring(void)
 		send_msg(9, 1, &addr, sizeof(addr), NULL, 0);
 		u = q;
 		send_msg(13, 1, &u, 8, &cfd, 1);
+		send_msg(14, 1, &u, 8, &xfd, 1); /* SET_VRING_ERR */
 		send_msg(12, 1, &u, 8, &efd, 1);
 	}
 	u = 1;
 	if (write(efd, &u, 8) != 8)
 		return 1;
-	return closed_within(5000) ? 0 : 1;
+	/* the guest's error costs the ring: its error fd is signalled, and
+	 * the connection is still served */
+	if (poll(&p, 1, 5000) != 1 || read(xfd, &u, 8) != 8 || u != 1)
+		return 1;
+	send_msg(1, 1, NULL, 0, NULL, 0);
+	return reply_u64(1, &u) == 0 && (u >> 32 & 1) ? 0 : 1;
 }
 
 static int connect_to(const char *path)

@@ -231,8 +231,9 @@ t_bad_input() {
 		has "$BELOG" "SET_FEATURES came with 3 fds, expected 0" &&
 		has "$BELOG" "queue index 256" &&
 		has "$BELOG" "chain from head 0 loops" &&
+		has "$BELOG" "q1: ring stopped until the front-end restarts it (error fd signalled)" &&
 		has "$BELOG" "GET_CONFIG (24) is not supported" &&
-		has "$BELOG" "dropped for bad input 6" && [ $errs -eq 0 ]
+		has "$BELOG" "dropped for bad input 5" && [ $errs -eq 0 ]
 }
 
 t_soak() {
@@ -326,16 +327,86 @@ t_trace() {
 	fe -q "$SOCK" --frames 10 >/dev/null 2>&1 || return 1
 	timeout 30 $RUN "$BUILD/tools/badpeer" "$SOCK" traced || return 1
 	stop "$BE" || return 1
-	has "$BELOG" "^log.size: 0x0000000000001000$" &&
-		has "$BELOG" "^log.offset: 0x0000000000000040$" &&
-		has "$BELOG" "^inflight.num_queues: 2$" &&
-		has "$BELOG" "^inflight.queue_size: 256$" || return 1
-	has "$BELOG" "^Cmd: VHOST_USER_SET_MEM_TABLE (0x5)$" &&
-		has "$BELOG" "^nregions: 1$" &&
-		has "$BELOG" "^Cmd: VHOST_USER_SET_VRING_KICK (0xc)$" &&
-		has "$BELOG" "^Cmd: VHOST_USER_GET_VRING_BASE (0xb)$" &&
-		has "$BELOG" "^addr.desc_user_addr: 0x" &&
-		has "$BELOG" "^Fds: [0-9]"
+	has "$BELOG" "^dev0: log.size: 0x0000000000001000$" &&
+		has "$BELOG" "^dev0: log.offset: 0x0000000000000040$" &&
+		has "$BELOG" "^dev0: inflight.num_queues: 2$" &&
+		has "$BELOG" "^dev0: inflight.queue_size: 256$" || return 1
+	# the sample app's lines, each after the device's name
+	has "$BELOG" "^dev0: Cmd: VHOST_USER_SET_MEM_TABLE (0x5)$" &&
+		has "$BELOG" "^dev0: Flags: 0x[0-9a-f]*$" &&
+		has "$BELOG" "^dev0: nregions: 1$" &&
+		has "$BELOG" "^dev0: 	guest_phys_addr: 0x[0-9a-f]\{16\}$" &&
+		has "$BELOG" "^dev0: Cmd: VHOST_USER_SET_VRING_KICK (0xc)$" &&
+		has "$BELOG" "^dev0: Cmd: VHOST_USER_GET_VRING_BASE (0xb)$" &&
+		has "$BELOG" "^dev0: addr.desc_user_addr: 0x" &&
+		has "$BELOG" "^dev0: Fds: [0-9]" || return 1
+	# every line names its device (or is the program's own, or blank)
+	! grep -vE "^(dev[0-9]+[: ]|vhost: |$)" "$BELOG" | grep . || return 1
+	# -v is the messages only: no ring states, no descriptors
+	! has "$BELOG" "started, on kicks" && ! has "$BELOG" ": kick$"
+}
+
+# -vv: and the rings' changes of state; -vvv: and every kick, call, chain
+# and descriptor.  A board that builds less (CFG_LOG_TRACE) refuses them.
+t_trace_levels() {
+	local max out
+	max=$(awk '$1 == "#define" && $2 == "CFG_LOG_TRACE" {print $3}' "board/$BOARD/board.h")
+	[ -n "$max" ] || max=$(awk '$1 == "#define" && $2 == "CFG_LOG_TRACE" {print $3; exit}' core/config.h)
+	if [ "$max" -lt 2 ]; then
+		out=$(vh -s "$E2E_DIR/x.sock" -vv 2>&1)
+		[ $? -eq 2 ] && echo "$out" | grep -q "traces up to -v (board $BOARD)"
+		return
+	fi
+	be_start -vv || return 1
+	fe -q "$SOCK" --frames 10 >/dev/null 2>&1 || return 1
+	stop "$BE" || return 1
+	has "$BELOG" "^dev0: Cmd: VHOST_USER_SET_MEM_TABLE (0x5)$" &&
+		has "$BELOG" "^dev0: features 0x" &&
+		has "$BELOG" "^dev0: memory region 0: guest 0x" &&
+		has "$BELOG" "^dev0 q1: split ring of 256 entries at desc 0x" &&
+		has "$BELOG" "^dev0 q1: started, on kicks$" &&
+		has "$BELOG" "^dev0 q1: stopped at 0x" || return 1
+	! has "$BELOG" ": kick$" && ! has "$BELOG" ": descriptor " || return 1
+	[ "$max" -lt 3 ] && return 0
+	be_start -vvv || return 1
+	fe -q "$SOCK" --frames 10 >/dev/null 2>&1 || return 1
+	stop "$BE" || return 1
+	has "$BELOG" "^dev0 q1: kick$" &&
+		has "$BELOG" "^dev0 q1: descriptor [0-9]*: 0x[0-9a-f]*, 12 bytes, device-readable$" &&
+		has "$BELOG" "^dev0 q1: descriptor [0-9]*: 0x[0-9a-f]*, 60 bytes, device-readable$" &&
+		has "$BELOG" "^dev0 q0: descriptor [0-9]*: 0x[0-9a-f]*, [0-9]* bytes, device-writable$" &&
+		has "$BELOG" "^dev0 q1: chain [0-9]*: 72 bytes to read, 0 to write$" &&
+		has "$BELOG" "^dev0 q0: chain [0-9]* used, 72 bytes written$" &&
+		has "$BELOG" "^dev0 q0: call$"
+}
+
+# --quiet: errors, and what was asked for (SIGUSR1's counters), nothing
+# else: no peer lines, no counters at the end.
+t_quiet() {
+	be_start --quiet || return 1
+	fe -q "$SOCK" --frames 100 >/dev/null 2>&1 || return 1
+	timeout 30 $RUN "$BUILD/tools/badpeer" "$SOCK" version || return 1
+	kill -USR1 "$BE"
+	wait_for has "$BELOG" "connections 2," || return 1
+	stop "$BE" || return 1
+	has "$BELOG" "^vhost: error: dev0: .*protocol version 2, expected 1" &&
+		[ "$(count "$BELOG" "connections 2,")" -eq 1 ] &&
+		! has "$BELOG" "listening on" && ! has "$BELOG" "connected to" &&
+		! has "$BELOG" "front-end gone" && ! has "$BELOG" "stopping"
+}
+
+# --log-prefix syslog: every line starts with its sd-daemon(3) priority,
+# which journald reads (and strips).
+t_syslog_prefix() {
+	be_start --log-prefix syslog -v || return 1
+	fe -q "$SOCK" --frames 10 >/dev/null 2>&1 || return 1
+	timeout 30 $RUN "$BUILD/tools/badpeer" "$SOCK" version || return 1
+	stop "$BE" || return 1
+	! grep -vE "^<[3-7]>." "$BELOG" | grep . || return 1
+	has "$BELOG" "^<6>dev0: back-end listening on " &&
+		has "$BELOG" "^<7>dev0: Cmd: VHOST_USER_SET_MEM_TABLE (0x5)$" &&
+		has "$BELOG" "^<3>vhost: error: dev0: .*protocol version 2" &&
+		has "$BELOG" "^<6>dev0 q1 (tx): frames 10 "
 }
 
 t_sleeps_when_idle() {
@@ -413,6 +484,7 @@ e2e_all() {
 	e2e_run 5 t_echo t_sink t_sink_detects_echo t_dump t_no_protocol_features \
 		t_polled_rings t_packed_indirect t_frame_sizes t_client_mode t_single_process t_disconnect_midstream \
 		t_second_frontend_refused t_bad_input t_soak t_flood t_rate_limit t_signals t_trace \
+		t_trace_levels t_quiet t_syslog_prefix \
 		t_sleeps_when_idle t_cli
 }
 
@@ -452,7 +524,7 @@ core_objs() {
 
 # The symbols of each part a board may leave out.
 declare -A E2E_PART_SYMS=([frontend]="fe_|vqd_|pkt_check_" [respond]="respond_"
-	[switch]="sw_|l2sw_" [pcap]="pcap_|port_file_|port_wall_ns" [links]="port_(tap|packet|net)_")
+	[switch]="sw_|l2sw_" [pcap]="pcap_|port_file_" [links]="port_(tap|packet|net)_")
 
 binary_checks() {
 	local f size syms und p
@@ -463,7 +535,7 @@ binary_checks() {
 	esac
 	syms=$("${BINUTILS}nm" "$VHOST")
 	# the symbol table is there (so the next check means something)
-	result "$BOARD binary has symbols" grep -q " T app_main" <<<"$syms"
+	result "$BOARD binary has symbols" grep -q " T main$" <<<"$syms"
 	result "$BOARD no allocator linked" \
 		bash -c '! grep -qE " [TtWw] (malloc|calloc|realloc|free)$" <<<"$1"' _ "$syms"
 	size=$(stat -c %s "$BUILD/vhost.stripped")

@@ -1,7 +1,8 @@
 # e2e_net.sh - end-to-end tests of where frames go: the responder, tap and
 # AF_PACKET bridges (inside network namespaces the test creates and
 # removes), the learning switch between devices, the pcap capture, the
-# periodic counters, and devices that do not disturb each other.
+# periodic counters (as text and as JSON), and devices that do not
+# disturb each other.
 # Sourced by tests/run.sh after e2e.sh (same helpers and variables).
 #
 # Addresses are from 192.0.2.0/24 (TEST-NET-1), only inside namespaces
@@ -124,15 +125,78 @@ t_pcap() {
 	stop "$BE" || return 1
 	has "$BELOG" "capture: 202 frames captured, 0 not captured" || return 1
 	out=$($RUN "$BUILD/tools/pcapcheck" "$E2E_DIR/cap.pcap") || return 1
-	echo "  pcapcheck: $out"
-	# 1 ARP request + 1 reply, 100 echo requests + 100 replies
-	[ "$out" = "frames 202 bytes $((2 * 42 + 200 * 98)) arp 2 icmp 200" ] || return 1
+	echo "$out" | sed 's/^/  pcapcheck: /'
+	# 1 ARP request + 1 reply, 100 echo requests + 100 replies: the
+	# requests in from the guest, the replies out to it
+	[ "$out" = "frames 202 bytes $((2 * 42 + 200 * 98)) arp 2 icmp 200
+dev0 in 101 out 101" ] || return 1
 	if command -v tcpdump >/dev/null; then
 		n=$(tcpdump -n -r "$E2E_DIR/cap.pcap" 2>/dev/null | wc -l)
 		echo "  tcpdump -r: $n frames"
 		[ "$n" -eq 202 ] || return 1
 		tcpdump -n -r "$E2E_DIR/cap.pcap" 2>/dev/null | grep -q "ICMP echo reply, id 30312, seq 99, length 64" || return 1
 	fi
+}
+
+# Two back-ends on the switch: each frame is in the capture once per
+# device it crossed, with the device and the direction (pcapng's
+# interfaces and epb_flags), as tcpdump and tshark read them.
+t_pcap_switch() {
+	local s1=$E2E_DIR/p1.sock s2=$E2E_DIR/p2.sock cap=$E2E_DIR/sw.pcapng out p2 dirs
+	BELOG=$E2E_DIR/be-psw.log
+	start_bg "$BELOG" -s "$s1" -s "$s2" --switch --pcap "$cap"
+	BE=$BG_PID
+	wait_for test -S "$s2" || return 1
+	fe_bg "$E2E_DIR/fe2.log" -q "$s2" --respond 192.0.2.2 --serve 5
+	p2=$BG_PID
+	wait_for has "$BELOG" "dev1: connected" || return 1
+	fe -q "$s1" --respond 192.0.2.1 --ping 192.0.2.2 --frames 50 >"$E2E_DIR/fe1.log" 2>&1 ||
+		{ cat "$E2E_DIR/fe1.log"; return 1; }
+	wait "$p2"
+	stop "$BE" || return 1
+	# 1 ARP request and 50 pings each way: in on one device, out on the other
+	has "$BELOG" "capture: 204 frames captured, 0 not captured" || return 1
+	out=$($RUN "$BUILD/tools/pcapcheck" "$cap") || return 1
+	echo "$out" | sed 's/^/  pcapcheck: /'
+	[ "$out" = "frames 204 bytes $((4 * 42 + 200 * 98)) arp 4 icmp 200
+dev0 in 51 out 51
+dev1 in 51 out 51" ] || return 1
+	if command -v tcpdump >/dev/null; then
+		[ "$(tcpdump -n -r "$cap" 2>/dev/null | wc -l)" -eq 204 ] || return 1
+	fi
+	command -v tshark >/dev/null || { echo "  (no tshark: interfaces checked by pcapcheck only)"; return 0; }
+	dirs=$(tshark -r "$cap" -T fields -e frame.interface_name -e frame.interface_description \
+		-e frame.packet_flags_direction -Y icmp.type==8 2>/dev/null | sort | uniq -c |
+		awk '{print $1, $2, $3, $4 + 0}')
+	echo "$dirs" | sed 's/^/  tshark: /'
+	# the echo requests: in on dev0 (from its guest), out on dev1
+	[ "$dirs" = "50 dev0 $s1 1
+50 dev1 $s2 2" ]
+}
+
+# --pcap -: the capture on stdout, read live through a pipe, and nothing
+# else there (every line of ours goes to stderr).
+t_pcap_stdout() {
+	local fifo=$E2E_DIR/cap.fifo copy=$E2E_DIR/copy.pcapng rd
+	SOCK=$E2E_DIR/out.sock
+	BELOG=$E2E_DIR/be-out.log
+	mkfifo "$fifo" || return 1
+	bash -c 'tee "$1" | tcpdump -n -r - 2>/dev/null' _ "$copy" <"$fifo" >"$E2E_DIR/td.txt" &
+	rd=$!
+	E2E_PIDS+=("$rd")
+	$RUN "$VHOST" -s "$SOCK" --respond 192.0.2.1 --pcap - >"$fifo" 2>"$BELOG" &
+	BE=$!
+	E2E_PIDS+=("$BE")
+	wait_for test -S "$SOCK" || return 1
+	fe -q "$SOCK" --respond 192.0.2.2 --ping 192.0.2.1 --frames 100 >/dev/null 2>&1 || return 1
+	stop "$BE" || return 1
+	wait "$rd"
+	has "$BELOG" "capture: 202 frames captured, 0 not captured" &&
+		has "$BELOG" "back-end listening on" || return 1
+	[ "$($RUN "$BUILD/tools/pcapcheck" "$copy" | head -n 1)" = \
+		"frames 202 bytes $((2 * 42 + 200 * 98)) arp 2 icmp 200" ] || return 1
+	[ "$(wc -l <"$E2E_DIR/td.txt")" -eq 202 ] &&
+		grep -q "ICMP echo reply, id 30312, seq 99, length 64" "$E2E_DIR/td.txt"
 }
 
 t_pcap_cap() {
@@ -150,6 +214,52 @@ t_stats() {
 	sleep 2.5
 	stop "$BE" || return 1
 	[ "$(grep -c "^dev0: waiting, rx 0 frames" "$BELOG")" -ge 2 ]
+}
+
+# --stats-json: stdout holds one JSON object per device and period and
+# nothing else (the other lines go to stderr); each parses, and the
+# counters and rates say what the front-end did.
+t_stats_json() {
+	local json=$E2E_DIR/stats.json s2=$E2E_DIR/two.sock
+	SOCK=$E2E_DIR/one.sock
+	BELOG=$E2E_DIR/be-json.log
+	$RUN "$VHOST" -s "$SOCK" -s "$s2" --stats-json >"$json" 2>"$BELOG" &
+	BE=$!
+	E2E_PIDS+=("$BE")
+	wait_for test -S "$s2" || return 1
+	fe -q "$SOCK" --frames 3000 >/dev/null 2>&1 || return 1
+	sleep 2.5
+	stop "$BE" || return 1
+	has "$BELOG" "dev0: back-end listening on $SOCK" || return 1
+	python3 - "$json" "$SOCK" <<'EOF' || { head -n 4 "$json"; return 1; }
+import json, sys, time
+lines = open(sys.argv[1]).read().splitlines()
+objs = [json.loads(l) for l in lines]           # every line is JSON
+dev0 = [o for o in objs if o["dev"] == "dev0"]
+dev1 = [o for o in objs if o["dev"] == "dev1"]
+assert len(dev0) >= 2 and len(dev1) >= 2 and len(dev0) + len(dev1) == len(objs), objs
+for o in objs:
+    assert abs(o["time"] - time.time()) < 600, o["time"]
+    assert 0.5 < o["interval"] < 3, o["interval"]
+    assert o["role"] == "back-end" and isinstance(o["connected"], bool)
+    for d in ("rx", "tx"):
+        for k in ("frames", "bytes", "kicks", "calls", "drop_bad",
+                  "drop_oversize", "drop_norx", "drop_disabled"):
+            assert isinstance(o[d][k], int) and o[d][k] >= 0, (d, k)
+        assert o[d]["frames_per_s"] >= 0 and o[d]["bytes_per_s"] >= 0
+last = dev0[-1]
+assert last["path"] == sys.argv[2], last["path"]
+assert last["tx"]["frames"] == 3000 and last["rx"]["frames"] == 3000, last
+assert last["tx"]["bytes"] == 3000 * 60, last
+assert last["connections"] == 1 and last["bad_input"] == 0, last
+# what came in a period, over its length, is the rate
+prev = 0
+for o in dev0:
+    got = o["tx"]["frames"] - prev
+    assert abs(o["tx"]["frames_per_s"] - got / o["interval"]) < 1 + got * 0.01, o
+    prev = o["tx"]["frames"]
+assert all(o["tx"]["frames"] == 0 for o in dev1)
+EOF
 }
 
 t_devices_independent() {
@@ -211,10 +321,10 @@ t_multiqueue() {
 
 # The parts of the board's binary each test needs (e2e.sh, E2E_NEEDS).
 E2E_NEEDS+=([t_respond]=respond [t_switch]=switch [t_pcap]="pcap respond"
-	[t_pcap_cap]=pcap [t_devices_independent]=respond [t_tap]=links [t_packet]=links)
+	[t_pcap_cap]=pcap [t_pcap_switch]="pcap switch respond" [t_pcap_stdout]="pcap respond" [t_devices_independent]=respond [t_tap]=links [t_packet]=links)
 
 e2e_net_all() {
-	local tests="t_respond t_multiqueue t_switch t_pcap t_pcap_cap t_stats t_devices_independent"
+	local tests="t_respond t_multiqueue t_switch t_pcap t_pcap_switch t_pcap_stdout t_pcap_cap t_stats t_stats_json t_devices_independent"
 	# tap and AF_PACKET run natively (the board's binary as the host sees it)
 	[ -z "$RUN" ] && tests="$tests t_tap t_packet"
 	e2e_run 8 $tests

@@ -107,7 +107,10 @@ static unsigned sig_raised;
 static char last_err[1024];
 static char last_info[1024];
 static char last_warn[1024];
-static unsigned err_count, warn_count;
+static char last_debug[1024];
+static char last_data[2048];
+static char last_tag[64];
+static unsigned err_count, warn_count, info_count, debug_count, data_count;
 
 unsigned fake_double_close;
 unsigned fake_misuse;
@@ -120,6 +123,9 @@ uint64_t fake_now;
 uint64_t fake_wall_ns;
 int fake_net_open_error;
 int fake_file_create_error;
+int fake_stdout_error;
+int fake_log_stdout;
+bool fake_log_syslog;
 unsigned fake_file_write_calls;
 int fake_poll_result;
 unsigned fake_poll_calls;
@@ -144,8 +150,12 @@ void fake_reset(void)
 	file_used = 0;
 	file_last = -1;
 	sig_raised = 0;
-	last_err[0] = last_info[0] = last_warn[0] = '\0';
-	err_count = warn_count = 0;
+	last_err[0] = last_info[0] = last_warn[0] = last_debug[0] = last_data[0] = '\0';
+	last_tag[0] = '\0';
+	err_count = warn_count = info_count = debug_count = data_count = 0;
+	fake_stdout_error = 0;
+	fake_log_stdout = 0;
+	fake_log_syslog = false;
 	fake_double_close = 0;
 	fake_misuse = 0;
 	fake_recv_calls = 0;
@@ -908,6 +918,13 @@ void fake_net_block(int fd, bool full)
 
 /* ---- files ----------------------------------------------------------------------- */
 
+int port_file_stdout(void)
+{
+	if (fake_stdout_error < 0)
+		return fake_stdout_error;
+	return port_file_create("<stdout>");
+}
+
 int port_file_create(const char *path)
 {
 	struct fake_fd *f;
@@ -1041,31 +1058,60 @@ unsigned port_sig_take(void)
 
 /* ---- log -------------------------------------------------------------------- */
 
-void port_log(enum port_log_level level, const char *fmt, ...)
+void port_vlog(enum port_log_level level, const char *tag, const char *fmt,
+	       va_list ap)
 {
-	static char line[1024];
-	va_list ap;
+	static char line[2048];
 
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
 	if (level == PORT_LOG_ERR) {
 		memcpy(last_err, line, sizeof(last_err));
 		err_count++;
 	} else if (level == PORT_LOG_WARN) {
 		memcpy(last_warn, line, sizeof(last_warn));
 		warn_count++;
+	} else if (level == PORT_LOG_DEBUG) {
+		memcpy(last_debug, line, sizeof(last_debug));
+		snprintf(last_tag, sizeof(last_tag), "%s", tag ? tag : "");
+		debug_count++;
+	} else if (level == PORT_LOG_DATA) {
+		memcpy(last_data, line, sizeof(last_data));
+		data_count++;
 	} else {
 		memcpy(last_info, line, sizeof(last_info));
+		info_count++;
 	}
 	if (getenv("FAKE_LOG_VERBOSE") != NULL) {
 		size_t n = strlen(line);
-		fprintf(stderr, "%s%s%s",
+		fprintf(stderr, "%s%s%s%s%s",
 			level == PORT_LOG_ERR    ? "vhost: error: "
 			: level == PORT_LOG_WARN ? "vhost: warning: "
 						 : "",
+			tag ? tag : "", tag ? ": " : "",
 			line, n > 0 && line[n - 1] == '\n' ? "" : "\n");
 	}
+}
+
+void port_log(enum port_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	port_vlog(level, NULL, fmt, ap);
+	va_end(ap);
+}
+
+size_t port_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, cap, fmt, ap);
+
+	return n < 0 ? 0 : (size_t)n;
+}
+
+void port_log_setup(enum port_log_stdout out, bool syslog_prefix)
+{
+	fake_log_stdout = out;
+	fake_log_syslog = syslog_prefix;
 }
 
 void port_log_flush(void)
@@ -1099,5 +1145,36 @@ unsigned fake_warn_count(void)
 
 void fake_log_clear(void)
 {
-	last_err[0] = last_info[0] = last_warn[0] = '\0';
+	last_err[0] = last_info[0] = last_warn[0] = last_debug[0] = last_data[0] = '\0';
+	last_tag[0] = '\0';
+}
+
+const char *fake_last_debug(void)
+{
+	return last_debug;
+}
+
+const char *fake_last_tag(void)
+{
+	return last_tag;
+}
+
+const char *fake_last_data(void)
+{
+	return last_data;
+}
+
+unsigned fake_info_count(void)
+{
+	return info_count;
+}
+
+unsigned fake_debug_count(void)
+{
+	return debug_count;
+}
+
+unsigned fake_data_count(void)
+{
+	return data_count;
 }

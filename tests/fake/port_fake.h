@@ -202,6 +202,9 @@ void fake_net_block(int fd, bool full);
 
 /* If negative, port_file_create fails with it. */
 extern int fake_file_create_error;
+/* If negative, port_file_stdout fails with it; else it makes a file named
+ * "<stdout>". */
+extern int fake_stdout_error;
 /* port_file_write calls so far (all files, failed ones included). */
 extern unsigned fake_file_write_calls;
 /* The fd of the file created last, -1 if none since reset. */
@@ -237,8 +240,19 @@ const char *fake_last_error(void);
 /* The last PORT_LOG_INFO line ("" if none since fake_log_clear). */
 const char *fake_last_info(void);
 const char *fake_last_warn(void);
+/* The last PORT_LOG_DEBUG line and its tag ("" if none), the last
+ * PORT_LOG_DATA line. */
+const char *fake_last_debug(void);
+const char *fake_last_tag(void);
+const char *fake_last_data(void);
 unsigned fake_error_count(void);
 unsigned fake_warn_count(void);
+unsigned fake_info_count(void);
+unsigned fake_debug_count(void);
+unsigned fake_data_count(void);
+/* What port_log_setup was told last (0, false after fake_reset). */
+extern int fake_log_stdout;
+extern bool fake_log_syslog;
 /* Forget the last error, warning and info lines (not the counts). */
 void fake_log_clear(void);
 

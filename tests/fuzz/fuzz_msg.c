@@ -138,7 +138,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = fz_left(&in) < MAX_STREAM ? fz_left(&in) : MAX_STREAM;
 
 	fz_dev_open(&dev);
-	dev.dev.o.verbose = (ctl & 0x20) != 0;
+	log_level = (ctl & 0x20) ? LOG_RINGS : LOG_NORMAL;
 	if (len > 0) {
 		for (unsigned i = 0; i < ns; i++)
 			s[i].pos %= len;

@@ -285,6 +285,40 @@ dpdk_t_flowgen_echo() {
 		[ $((BE_RX - TP_RX)) -ge 0 ] && [ $((BE_RX - TP_RX)) -le "$DPDK_RING" ]
 }
 
+# 1b. Ring restarts by a peer that does not pre-signal kicks: testpmd
+# transmits, stops the port (GET_VRING_BASE on each ring) and starts it
+# again (base, addresses, kick, call, enable), three times.  Each cycle
+# must move more than a few rings' worth of frames.  (This does not catch
+# a restart that leaves "no notifications" in the ring, D6: testpmd's
+# stop lets us drain the ring first, so our last pass before the stop
+# always ends with notifications on.  tests/unit/test_net.c
+# test_restart_looks stops a ring in mid-batch.)
+dpdk_t_restart_sink() {
+	local i n prev=0
+	DPDK_TP_ARGS=(--forward-mode=txonly --txpkts=64)
+	dpdk_be_start --sink || return 1
+	for i in 1 2 3 4; do
+		dpdk_tp_cmd start || return 1
+		sleep 1
+		dpdk_tp_cmd stop || return 1
+		sleep 0.5
+		kill -USR1 "$DPDK_BE"
+		dpdk_until 5 test "$(grep -c '^dev0 q1 (tx)' "$DPDK_BELOG")" -ge "$i" || return 1
+		n=$(grep '^dev0 q1 (tx)' "$DPDK_BELOG" | tail -n 1 | awk '{ print $5 }')
+		echo "  cycle $i: vhost tx $n (+$((n - prev)))"
+		[ $((n - prev)) -gt $((10 * DPDK_RING)) ] || return 1
+		prev=$n
+		[ "$i" -lt 4 ] || break
+		dpdk_tp_cmd "port stop 0" || return 1
+		dpdk_tp_cmd "port start 0" || return 1
+		dpdk_until 10 dpdk_tp_link_up || { echo "  link not up again"; return 1; }
+	done
+	dpdk_tp_cmd "show port stats 0" || return 1
+	dpdk_stop "$DPDK_BE" || return 1
+	dpdk_tp_quit
+}
+dpdk_t_packed_restart_sink() { DPDK_VU_OPTS=,packed_vq=1 dpdk_t_restart_sink; }
+
 # ---- our front-end against DPDK's vhost PMD -------------------------------
 
 # dpdk_fe_run TESTPMD-ARGS -- FRONT-END-ARGS...: testpmd's vhost port
@@ -430,6 +464,8 @@ DPDK_TESTS=(
 	"virtio-user-txonly-sink dpdk_t_txonly_sink"
 	"virtio-user-rxonly-generate dpdk_t_rxonly_generate"
 	"virtio-user-flowgen-echo dpdk_t_flowgen_echo"
+	"virtio-user-restart-sink dpdk_t_restart_sink"
+	"virtio-user-packed-restart-sink dpdk_t_packed_restart_sink"
 	"vhost-rxonly-frontend dpdk_t_vhost_rxonly"
 	"vhost-txonly-frontend dpdk_t_vhost_txonly"
 	"vhost-io-frontend dpdk_t_vhost_io"

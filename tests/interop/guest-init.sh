@@ -58,6 +58,45 @@ restart)
 	echo "VHTEST resumed after $t"
 	pings 56
 	;;
+life)
+	# Life-cycle events, one after the other; the test acts on each
+	# "VHTEST ready" line: the driver unloaded and loaded again (the
+	# device is reset), then QEMU stop and cont during pings, then a
+	# reset of the whole machine, after which this runs again from the
+	# start (and the test quits QEMU at the end of the second run).
+	pings 56
+	echo "VHTEST ready1"
+	ip link set eth0 down
+	rmmod virtio_net && insmod /lib/modules/virtio_net.ko
+	for i in 1 2 3 4 5 6 7 8 9 10; do [ -e /sys/class/net/eth0 ] && break; sleep 0.5; done
+	ip link set eth0 up
+	ip addr add 192.0.2.10/24 dev eth0
+	echo "VHTEST reloaded"
+	pings 56
+	echo "VHTEST ready2"
+	pings 56
+	echo "VHTEST ready3"
+	sleep 60
+	;;
+soak)
+	# The test kills the back-end again and again while this pings it
+	# every 0.1 s and downloads, until /over is up.  Every download must
+	# arrive whole.
+	pings 56
+	echo "VHTEST ready"
+	ping -i 0.1 -W 1 192.0.2.1 >/tmp/flood 2>&1 &
+	pp=$!
+	i=0
+	until wget -q -O /dev/null http://192.0.2.1:8000/over; do
+		i=$((i + 1))
+		wget -q -O /tmp/blob http://192.0.2.1:8000/blob
+		echo "VHTEST sha256 $i $(sha256sum /tmp/blob | cut -d' ' -f1)"
+		rm -f /tmp/blob
+	done
+	kill -INT $pp; wait $pp
+	echo "VHTEST flood $(grep -c 'seq=' /tmp/flood) answered, $(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' /tmp/flood) sent"
+	pings 56
+	;;
 migrate)
 	# The test migrates this guest to a second QEMU during downloads 1
 	# to 4, and puts /over up once it is through; 5 to 8 run after it.

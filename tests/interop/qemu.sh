@@ -43,7 +43,7 @@ iop_prepare() {
 # (it powers itself off), at most 240 s under TCG.
 iop_qemu() {
 	local log=$1 scenario=$2 chardev=$3
-	timeout 240 "$QEMU" -machine q35,accel=tcg -m 256 -nographic -no-reboot \
+	timeout 240 "$QEMU" -machine q35,accel=tcg -m 256 -nographic ${IOP_REBOOT:--no-reboot} \
 		-kernel "$IOP_KERNEL" -initrd "$IOP_INITRD" \
 		-append "console=ttyS0 quiet panic=-1 vhtest=$scenario" \
 		-object memory-backend-memfd,id=mem,size=256M,share=on \
@@ -322,6 +322,159 @@ i_restart_packed() {
 		iop_feature "$IOP_DIR/guest8.log" 34
 }
 
+# 9. restarts under load (issue: a back-end restart under real QEMU): the
+# guest pings us every 0.1 s and downloads 16 MiB over and over through
+# --tap while ours is SIGKILLed and started again IOP_RESTARTS times (5 in
+# make test, 20 in make test-all), at random points.  $1: "client" (we
+# listen, QEMU reconnects, reconnect=1) or "server" (QEMU listens, we
+# connect with -c).  Traffic must resume on its own every time (the
+# namespace pings the guest until it answers), every download arrive
+# whole, and the guest's stack see no frame wrong; the time from each kill
+# to traffic back is reported (median and max).
+i_soak() {
+	local mode=$1 glog=$IOP_DIR/guest9-$1.log qpid sum k n ch args
+	local gaps= med max t0
+	SOCK=$IOP_DIR/soak-$mode.sock
+	BELOG=$IOP_DIR/be-soak-$mode.log
+	if [ "$mode" = server ]; then
+		args=(-c "$SOCK" --tap vhtap0)
+		ch="path=$SOCK,server=on,wait=off"
+	else
+		args=(-s "$SOCK" --tap vhtap0)
+		ch="path=$SOCK,reconnect=1"
+	fi
+	netns_new || return 1
+	mkdir -p "$IOP_DIR/www"
+	rm -f "$IOP_DIR/www/over"
+	head -c $((16 << 20)) /dev/urandom >"$IOP_DIR/www/blob"
+	sum=$(sha256sum "$IOP_DIR/www/blob" | cut -d' ' -f1)
+	if [ "$mode" = server ]; then
+		iop_qemu "$glog" soak "$ch" &
+		qpid=$!
+		E2E_PIDS+=("$qpid")
+		wait_for test -S "$SOCK" || return 1
+	fi
+	iop_soak_be "${args[@]}" || return 1
+	ip netns exec "$NETNS" /bin/busybox httpd -f -p 192.0.2.1:8000 \
+		-h "$IOP_DIR/www" &
+	E2E_PIDS+=("$!")
+	if [ "$mode" = client ]; then
+		iop_qemu "$glog" soak "$ch" &
+		qpid=$!
+		E2E_PIDS+=("$qpid")
+	fi
+	for k in $(seq 1 1800); do
+		has "$glog" "VHTEST ready" && break
+		kill -0 "$qpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	has "$glog" "VHTEST ready" || { tail -n 20 "$glog"; return 1; }
+	for k in $(seq 1 "${IOP_RESTARTS:-5}"); do
+		sleep "$((1 + RANDOM % 4)).$((RANDOM % 10))"
+		t0=$(date +%s%N)
+		stop "$BE" KILL
+		iop_soak_be "${args[@]}" || { echo "  restart $k failed"; return 1; }
+		# until the namespace reaches the guest again, 60 s at most
+		until ip netns exec "$NETNS" ping -c 1 -W 1 192.0.2.10 >/dev/null 2>&1; do
+			[ $(($(date +%s%N) - t0)) -lt 60000000000 ] ||
+				{ echo "  traffic did not resume after restart $k"; return 1; }
+		done
+		gaps="$gaps $((($(date +%s%N) - t0) / 1000000))"
+	done
+	sleep 3
+	touch "$IOP_DIR/www/over"
+	wait "$qpid" || { tail -n 20 "$glog"; return 1; }
+	stop "$BE" || return 1
+	n=$(grep -c "VHTEST sha256 [0-9]* $sum" "$glog")
+	med=$(echo $gaps | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print NR ? v[int((NR + 1) / 2)] : 0 }')
+	max=$(echo $gaps | tr ' ' '\n' | sort -n | tail -n 1)
+	echo "  ${IOP_RESTARTS:-5} restarts: $n downloads whole; from each kill to traffic back (ms): median $med, max $max; the guest's pings:$(sed -n 's/.*VHTEST flood\(.*\)/\1/p' "$glog" | tr -d '\r')"
+	! grep "VHTEST sha256" "$glog" | grep -v "$sum" | grep -q . ||
+		{ grep VHTEST "$glog" | sed 's/^/  | /'; return 1; }
+	[ "$n" -ge 1 ] && [ "$(grep -c 'VHTEST ping 56 20/20' "$glog")" -eq 2 ] ||
+		{ grep VHTEST "$glog" | sed 's/^/  | /'; return 1; }
+	# nothing from the guest's kernel either (its console shows errors)
+	! grep -aiE "watchdog|timed out|BUG|WARNING:|Call Trace|virtio.*(error|fail)" "$glog" ||
+		return 1
+	iop_no_errors "$glog"
+}
+
+# iop_wait LOG TEXT N PID: until LOG has N lines with TEXT (240 s at most,
+# or until PID is gone)
+iop_wait() {
+	local i
+	for i in $(seq 1 2400); do
+		[ "$(grep -c -- "$2" "$1")" -ge "$3" ] && return 0
+		kill -0 "$4" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ "$(grep -c -- "$2" "$1")" -ge "$3" ] || { tail -n 20 "$1"; return 1; }
+}
+
+# 10. life-cycle events a board's guests cause (issue: restarts and
+# resets): the guest unloads and loads virtio_net again, QEMU stops and
+# continues the guest during its pings, the machine is reset
+# (system_reset) and boots again, and once that QEMU has quit a second
+# QEMU takes the socket over.  After each, traffic flows (20 of 20
+# pings), and once each QEMU is gone our fds and mappings are back to
+# what they were before the first came (/proc).
+i_lifecycle() {
+	local glog=$IOP_DIR/guest10.log glog2=$IOP_DIR/guest10b.log
+	local mon=$IOP_DIR/mon10 qpid fds0 maps0
+	be_start --respond 192.0.2.1/24 || return 1
+	sleep 0.5
+	fds0=$(nfds "$BE")
+	maps0=$(nmaps "$BE")
+	mkfifo "$mon.in" "$mon.out" || return 1
+	cat "$mon.out" >"$IOP_DIR/monitor10.log" &
+	E2E_PIDS+=("$!")
+	IOP_REBOOT=" " IOP_QEMU_OPTS="-monitor pipe:$mon" \
+		iop_qemu "$glog" life "path=$SOCK" &
+	qpid=$!
+	E2E_PIDS+=("$qpid")
+	iop_wait "$glog" "VHTEST ready2" 1 "$qpid" || return 1
+	sleep 1
+	echo stop >"$mon.in"
+	sleep 2
+	echo cont >"$mon.in"
+	iop_wait "$glog" "VHTEST ready3" 1 "$qpid" || return 1
+	echo system_reset >"$mon.in"
+	iop_wait "$glog" "VHTEST ready3" 2 "$qpid" || return 1
+	echo quit >"$mon.in"
+	wait "$qpid"
+	grep "VHTEST \(ping\|reloaded\)" "$glog" | tr -d '\r' | sed 's/^/  /' | tr '\n' ' '
+	echo
+	[ "$(grep -c 'VHTEST ping 56 20/20' "$glog")" -eq 6 ] &&
+		[ "$(grep -c 'VHTEST reloaded' "$glog")" -eq 2 ] ||
+		{ grep VHTEST "$glog" | sed 's/^/  | /'; return 1; }
+	wait_for fds_are "$BE" "$fds0" && [ "$(nmaps "$BE")" -eq "$maps0" ] ||
+		{ echo "  after the first QEMU: fds $fds0 -> $(nfds "$BE"), maps $maps0 -> $(nmaps "$BE")"; return 1; }
+	# a second QEMU on the same socket
+	iop_qemu "$glog2" ping "path=$SOCK" || { tail -n 20 "$glog2"; return 1; }
+	iop_pings_ok "$glog2" && iop_no_errors "$glog2" || return 1
+	wait_for fds_are "$BE" "$fds0" && [ "$(nmaps "$BE")" -eq "$maps0" ] ||
+		{ echo "  after the second QEMU: fds $fds0 -> $(nfds "$BE"), maps $maps0 -> $(nmaps "$BE")"; return 1; }
+	echo "  fds $fds0 and mappings $maps0, as before each QEMU"
+	stop "$BE"
+}
+
+# iop_soak_be ARGS...: our back-end in $NETNS with ARGS, its tap up at
+# 192.0.2.1 (a new tap each time: the old one went with the old process).
+iop_soak_be() {
+	local log=$BELOG.$RANDOM
+	ip netns exec "$NETNS" "$VHOST" "$@" >"$log" 2>&1 &
+	BE=$!
+	E2E_PIDS+=("$BE")
+	wait_for ip -n "$NETNS" link show vhtap0 >/dev/null 2>&1 || return 1
+	ip -n "$NETNS" addr add 192.0.2.1/24 dev vhtap0 2>/dev/null
+	ip -n "$NETNS" link set vhtap0 up && cp "$log" "$BELOG"
+}
+
+i_soak_client() { i_soak client; }
+i_soak_server() { i_soak server; }
+i_soak_client_packed() { IOP_DEV_OPTS=,packed=on i_soak client; }
+i_soak_server_packed() { IOP_DEV_OPTS=,packed=on i_soak server; }
+
 interop_qemu_all() {
 	local t
 	E2E_DIR=$(mktemp -d /tmp/vhost-interop.XXXXXX)
@@ -333,7 +486,8 @@ interop_qemu_all() {
 	fi
 	local keep_kernel=$IOP_KERNEL keep_initrd=$IOP_INITRD
 	for t in i_respond i_tap i_qemu_server i_aarch64_backend i_packed i_migrate i_migrate_packed \
-		i_restart i_restart_packed; do
+		i_restart i_restart_packed i_soak_client i_soak_server \
+		i_soak_client_packed i_soak_server_packed i_lifecycle; do
 		IOP_KERNEL=$keep_kernel
 		if $t; then pass "interop qemu ${t#i_}"; else
 			fail "interop qemu ${t#i_}"

@@ -7,10 +7,13 @@
  * conversion the core uses is printed both ways and compared byte for
  * byte: stdout is redirected into a pipe, flushed, and read back.  Also:
  * the error prefix, the newline a caller left out, and a line cut at the
- * buffer's end ending in "...".
+ * buffer's end ending in "...".  Then where lines go (port_log_setup:
+ * stdout for data only, or for nothing) and how they are marked: the
+ * sd-daemon(3) priority and the device's tag on every line.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -114,9 +117,110 @@ static void test_lines(void)
 	CHECK(strcmp(s + strlen(s) - 4, "...\n") == 0);
 }
 
+/* ---- two streams ---------------------------------------------------------- */
+
+static int out_pipe[2], err_pipe[2];
+static char got_out[8192], got_err[8192];
+
+static void split_begin(void)
+{
+	if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0)
+		return;
+	saved_stdout = dup(STDOUT_FILENO);
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(out_pipe[1], STDOUT_FILENO);
+	dup2(err_pipe[1], STDERR_FILENO);
+}
+
+static void drain(int *p, char *buf, size_t cap)
+{
+	ssize_t n;
+
+	close(p[1]);
+	n = read(p[0], buf, cap - 1);
+	close(p[0]);
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/* What went to stdout and stderr since split_begin: got_out, got_err. */
+static void split_end(void)
+{
+	port_log_flush();
+	dup2(saved_stdout, STDOUT_FILENO);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stdout);
+	close(saved_stderr);
+	drain(out_pipe, got_out, sizeof(got_out));
+	drain(err_pipe, got_err, sizeof(got_err));
+}
+
+static void vlog(enum port_log_level level, const char *tag,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	port_vlog(level, tag, fmt, ap);
+	va_end(ap);
+}
+
+static void test_prefixes(void)
+{
+	/* every line marked with its priority; empty lines left out */
+	port_log_setup(PORT_STDOUT_TEXT, true);
+	split_begin();
+	port_log(PORT_LOG_INFO, "one\n\ntwo");
+	port_log(PORT_LOG_ERR, "dev0: bad\nsecond line");
+	port_log(PORT_LOG_WARN, "careful");
+	vlog(PORT_LOG_DEBUG, "dev1", "Cmd: X (0x1)\nFlags: 0x%x\n\n", 9u);
+	port_log(PORT_LOG_DATA, "{\"a\":1}");
+	split_end();
+	CHECK_STR_EQ(got_out, "<6>one\n<6>two\n"
+			      "<7>dev1: Cmd: X (0x1)\n<7>dev1: Flags: 0x9\n"
+			      "<6>{\"a\":1}\n");
+	CHECK_STR_EQ(got_err, "<3>vhost: error: dev0: bad\n<3>second line\n"
+			      "<4>vhost: warning: careful\n");
+	/* unmarked: the tag alone, and the blank line between messages
+	 * stays blank */
+	port_log_setup(PORT_STDOUT_TEXT, false);
+	split_begin();
+	vlog(PORT_LOG_DEBUG, "dev1", "Cmd: X (0x1)\nFlags: 0x%x\n\n", 9u);
+	vlog(PORT_LOG_INFO, NULL, "plain\n");
+	split_end();
+	CHECK_STR_EQ(got_out, "dev1: Cmd: X (0x1)\ndev1: Flags: 0x9\n\nplain\n");
+	CHECK_STR_EQ(got_err, "");
+}
+
+static void test_routing(void)
+{
+	/* --stats-json: stdout has the data lines only */
+	port_log_setup(PORT_STDOUT_DATA, false);
+	split_begin();
+	port_log(PORT_LOG_INFO, "info");
+	port_log(PORT_LOG_DATA, "{}");
+	port_log(PORT_LOG_DEBUG, "trace");
+	port_log(PORT_LOG_ERR, "bad");
+	port_log(PORT_LOG_DATA, "[]");
+	split_end();
+	CHECK_STR_EQ(got_out, "{}\n[]\n");
+	CHECK_STR_EQ(got_err, "info\ntrace\nvhost: error: bad\n");
+	/* --pcap -: stdout has nothing of ours */
+	port_log_setup(PORT_STDOUT_NONE, false);
+	split_begin();
+	port_log(PORT_LOG_INFO, "info");
+	port_log(PORT_LOG_DATA, "{}");
+	port_log(PORT_LOG_ERR, "bad");
+	split_end();
+	CHECK_STR_EQ(got_out, "");
+	CHECK_STR_EQ(got_err, "info\n{}\nvhost: error: bad\n");
+	port_log_setup(PORT_STDOUT_TEXT, false);
+}
+
 int main(void)
 {
 	RUN(test_conversions);
 	RUN(test_lines);
+	RUN(test_prefixes);
+	RUN(test_routing);
 	return check_summary("test_port_log");
 }

@@ -42,7 +42,7 @@ static void test_sample_app_flags(void)
 	CHECK(c.dev[0].fwd.action == ACT_ECHO); /* the sample app's default */
 	CHECK_EQ_I(parse(b), 0);
 	CHECK(c.dev[0].role == DEV_BACKEND && !c.dev[0].conn.listen);
-	CHECK(c.dev[0].conn.verbose);
+	CHECK_EQ_I(c.verbosity, 1);
 	if (!CFG_WITH_FRONTEND)
 		return;
 	CHECK_EQ_I(parse(q), 0);
@@ -158,6 +158,59 @@ static void test_process_wide(void)
 	CHECK_EQ_U(c.stats_secs, 3);
 }
 
+/* The logs' options: -v, -vv, -vvv (and --verbose, repeated) add up to
+ * the level, --quiet is below them all; the priority prefixes and the
+ * JSON counters are whole-process switches (--stats-json without --stats
+ * means every second). */
+static void test_logs(void)
+{
+	const char *none[] = {"-s", "/a", NULL};
+	const char *v[] = {"-s", "/a", "-v", NULL};
+	const char *vv[] = {"-vv", "-s", "/a", NULL};
+	const char *vvv[] = {"-s", "/a", "-vvv", NULL};
+	const char *sum[] = {"-v", "-s", "/a", "--verbose", NULL};
+	const char *quiet[] = {"-s", "/a", "--quiet", NULL};
+	const char *syslog[] = {"--log-prefix", "syslog", "-s", "/a", NULL};
+	const char *plain[] = {"-s", "/a", "--log-prefix", "none", NULL};
+	const char *json[] = {"-s", "/a", "--stats-json", NULL};
+	const char *json3[] = {"-s", "/a", "--stats", "3", "--stats-json", NULL};
+
+	CHECK_EQ_I(parse(none), 0);
+	CHECK_EQ_I(c.verbosity, LOG_NORMAL);
+	CHECK(!c.log_syslog && !c.stats_json);
+	CHECK_EQ_U(c.stats_secs, 0);
+	CHECK_EQ_I(parse(v), 0);
+	CHECK_EQ_I(c.verbosity, LOG_MESSAGES);
+	if (CFG_LOG_TRACE >= 2) {
+		CHECK_EQ_I(parse(sum), 0);
+		CHECK_EQ_I(c.verbosity, LOG_STATES);
+		CHECK_EQ_I(parse(vv), 0);
+		CHECK_EQ_I(c.verbosity, LOG_STATES);
+	} else {
+		/* a board that builds less refuses more */
+		CHECK_EQ_I(parse(vv), 2);
+		CHECK_STR_HAS(fake_last_error(), "traces up to -v");
+	}
+	if (CFG_LOG_TRACE >= 3) {
+		CHECK_EQ_I(parse(vvv), 0);
+		CHECK_EQ_I(c.verbosity, LOG_RINGS);
+	} else {
+		CHECK_EQ_I(parse(vvv), 2);
+	}
+	CHECK_EQ_I(parse(quiet), 0);
+	CHECK_EQ_I(c.verbosity, LOG_QUIET);
+	CHECK_EQ_I(parse(syslog), 0);
+	CHECK(c.log_syslog);
+	CHECK_EQ_I(parse(plain), 0);
+	CHECK(!c.log_syslog);
+	CHECK_EQ_I(parse(json), 0);
+	CHECK(c.stats_json);
+	CHECK_EQ_U(c.stats_secs, 1);
+	CHECK_EQ_I(parse(json3), 0);
+	CHECK(c.stats_json);
+	CHECK_EQ_U(c.stats_secs, 3);
+}
+
 static void test_usage_errors(void)
 {
 	/* built: whether the option's part is in the build (else the line
@@ -184,6 +237,11 @@ static void test_usage_errors(void)
 		{{"-s", "/a", "--generate", "--size", "20", NULL}, "--generate",
 		 true},
 		{{"-s", "/a", "--pcap", NULL}, "expected a file", CFG_WITH_PCAP},
+		{{"-s", "/a", "--quiet", "-v", NULL}, "contradict", true},
+		{{"-s", "/a", "--log-prefix", NULL}, "syslog or none", true},
+		{{"-s", "/a", "--log-prefix", "journal", NULL}, "syslog or none",
+		 true},
+		{{"-s", "/a", "-vx", NULL}, "unknown option", true},
 	};
 
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -258,6 +316,7 @@ int main(void)
 		RUN(test_respond_and_ping);
 	if (CFG_WITH_PCAP)
 		RUN(test_process_wide);
+	RUN(test_logs);
 	RUN(test_usage_errors);
 	RUN(test_parts_left_out);
 	RUN(test_too_many_devices);

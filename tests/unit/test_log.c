@@ -5,7 +5,9 @@
  * A device's scope lets CFG_LOG_BURST lines through at once, then
  * CFG_LOG_RATE a second; what it holds back is counted and said in one
  * warning when lines flow again.  Devices do not share a limit, and lines
- * outside any device's scope (start-up) are never held back.
+ * outside any device's scope (start-up) are never held back.  The level
+ * (--quiet, -v, -vv, -vvv) lets through what it says and no more; a line
+ * --quiet drops costs no token.
  */
 #include <string.h>
 
@@ -71,9 +73,64 @@ static void test_scopes(void)
 	CHECK_EQ_U(b.suppressed, 0);
 }
 
+static void test_levels(void)
+{
+	fake_reset();
+	fake_now = 200 * NS_PER_S;
+	a = (struct log_limit){.who = "dev0"};
+	log_scope(&a);
+	/* --quiet: errors, and what was asked for */
+	log_level = LOG_QUIET;
+	for (unsigned i = 0; i < 100; i++) {
+		LOG_PEER("dev0: connected\n");
+		LOG_WARN("dev0: careful");
+		LOG_INFO("dev0: listening\n");
+		LOG_TRACE(LOG_MESSAGES, "dev0: trace\n");
+	}
+	CHECK_EQ_U(fake_info_count() + fake_warn_count() + fake_debug_count(), 0);
+	CHECK_EQ_U(a.suppressed, 0); /* dropped, not held back */
+	CHECK_EQ_U(flood(1), 1);     /* the burst is still whole */
+	LOG_OUT("dev0: counters\n");
+	CHECK_EQ_U(fake_info_count(), 1);
+	CHECK_STR_HAS(fake_last_info(), "counters");
+	/* the default: no trace */
+	log_level = LOG_NORMAL;
+	LOG_PEER("dev0: connected\n");
+	LOG_INFO("dev0: listening\n");
+	LOG_TRACE(LOG_MESSAGES, "dev0: trace\n");
+	log_trace(LOG_MESSAGES, "dev0", "Cmd: X\n");
+	CHECK_EQ_U(fake_info_count(), 3);
+	CHECK_EQ_U(fake_debug_count(), 0);
+	/* -v: the messages; -vv: and states; -vvv: and rings, each as
+	 * deep as the board builds (CFG_LOG_TRACE) */
+	for (int lv = LOG_MESSAGES; lv <= LOG_RINGS; lv++) {
+		unsigned before = fake_debug_count();
+
+		check_note(lv == 1 ? "-v" : lv == 2 ? "-vv" : "-vvv");
+		log_level = lv;
+		LOG_TRACE(LOG_MESSAGES, "dev0: one\n");
+		LOG_TRACE(LOG_STATES, "dev0: two\n");
+		LOG_TRACE(LOG_RINGS, "dev0: three\n");
+		CHECK_EQ_U(fake_debug_count() - before,
+			   (unsigned)(lv < CFG_LOG_TRACE ? lv : CFG_LOG_TRACE));
+	}
+	check_note(NULL);
+	/* the trace's own lines carry the device's name as their tag */
+	log_level = LOG_MESSAGES;
+	fake_log_clear();
+	log_trace(LOG_MESSAGES, "dev3", "Cmd: %s\n", "VHOST_USER_SET_OWNER");
+	CHECK_STR_EQ(fake_last_tag(), "dev3");
+	CHECK_STR_HAS(fake_last_debug(), "Cmd: VHOST_USER_SET_OWNER");
+	log_trace(LOG_STATES, "dev3", "Cmd: deeper\n");
+	CHECK_STR_HAS(fake_last_debug(), "SET_OWNER");
+	log_level = LOG_NORMAL;
+	log_scope(NULL);
+}
+
 int main(void)
 {
 	RUN(test_burst_then_rate);
 	RUN(test_scopes);
+	RUN(test_levels);
 	return check_summary("test_log");
 }

@@ -2,11 +2,13 @@
  * test_pcap.c - the capture file writer (core/pcap.c) against the fake
  * port's files.
  *
- * Every file is read back with a parser of its own here (pcap-savefile(5)),
- * not with pcap.c's definitions: the file header's fields, then records
- * whose incl_len never exceeds the snaplen or orig_len and whose bytes are
- * exactly the frame's, ending exactly at the end of the file (no record
- * split).  Then: the size cap counts the headers and stops the capture;
+ * Every file is read back with a parser of its own here (pcapng, as
+ * draft-ietf-opsawg-pcapng defines it), not with pcap.c's definitions: a
+ * section header, interfaces (name, description, nanosecond time stamps),
+ * and enhanced packet blocks whose captured length never exceeds the
+ * snaplen or the original length, whose options end properly, and whose
+ * bytes are exactly the frame's, ending exactly at the end of the file
+ * (no block split).  Every packet names its interface and direction.  Then: the size cap counts the headers and stops the capture;
  * short writes lose nothing that was counted captured; a failing file
  * makes frames count as not captured, logs once and costs at most one
  * write per frame; long frames are cut to the snaplen; frames given as
@@ -27,25 +29,31 @@ static struct pcap pc;
 
 /* ---- an independent reader ------------------------------------------------ */
 
+/* The section header and the one interface every capture here has
+ * ("dev0", "/test.sock"): 44 + 56 bytes; an EPB's bytes besides the
+ * frame's, padded to 32 bits. */
+#define HDR 100u
+#define EPB(n) (44u + (((n) + 3u) & ~3u))
+
 struct rec {
-	uint32_t sec, usec, incl, orig;
+	uint32_t iface, flags, incl, orig;
+	uint64_t ts;
 	const uint8_t *data;
 };
 
 static struct parsed {
-	uint32_t magic;
-	uint16_t major, minor;
-	int32_t zone;
-	uint32_t sigfigs, snaplen, network;
-	unsigned n;       /* records */
-	uint64_t payload; /* incl_len bytes of all records */
+	unsigned nifaces;
+	char name[4][32], descr[4][64];
+	uint32_t snaplen[4];
+	unsigned n;       /* packets */
+	uint64_t payload; /* captured bytes of all packets */
 	struct rec r[MAX_RECS];
 } f;
 
 static uint32_t rd32(const uint8_t *b)
 {
 	uint32_t v;
-	memcpy(&v, b, 4); /* host order: the magic says so, checked below */
+	memcpy(&v, b, 4); /* host order: the byte-order magic says so */
 	return v;
 }
 
@@ -56,65 +64,132 @@ static uint16_t rd16(const uint8_t *b)
 	return v;
 }
 
+/* The options from o to end: an interface's name and description, a
+ * packet's flags; false if one runs past the block or the list does not
+ * end with opt_endofopt. */
+static bool options(const uint8_t *o, const uint8_t *end, char *name,
+		    char *descr, uint32_t *flags, uint8_t *tsresol)
+{
+	while (o + 4 <= end) {
+		uint16_t code = rd16(o), len = rd16(o + 2);
+		if (code == 0)
+			return CHECK_EQ_U(len, 0) && CHECK(o + 4 == end);
+		if (!CHECK(o + 4 + len <= end))
+			return false;
+		if (code == 2 && name != NULL && len < 32)
+			memcpy(name, o + 4, len);
+		if (code == 3 && descr != NULL && len < 64)
+			memcpy(descr, o + 4, len);
+		if (code == 2 && flags != NULL && CHECK_EQ_U(len, 4))
+			*flags = rd32(o + 4);
+		if (code == 9 && tsresol != NULL && CHECK_EQ_U(len, 1))
+			*tsresol = o[4];
+		o += 4 + ((len + 3u) & ~3u);
+	}
+	return CHECK(false); /* no opt_endofopt */
+}
+
 /* Parse the whole file fd; false (with a failed check saying why) if it
- * is not a well-formed classic pcap file made only of whole records. */
+ * is not a well-formed pcapng section of whole blocks: a section header,
+ * interfaces each before it is used, enhanced packets. */
 static bool parse(int fd)
 {
 	uint32_t len = 0, off;
 	const uint8_t *d = fake_file_data(fd, &len);
 
 	memset(&f, 0, sizeof(f));
-	if (!CHECK(d != NULL) || !CHECK(len >= 24))
+	if (!CHECK(d != NULL) || !CHECK(len >= 28))
 		return false;
-	f.magic = rd32(d);
-	f.major = rd16(d + 4);
-	f.minor = rd16(d + 6);
-	f.zone = (int32_t)rd32(d + 8);
-	f.sigfigs = rd32(d + 12);
-	f.snaplen = rd32(d + 16);
-	f.network = rd32(d + 20);
-	for (off = 24; off < len;) {
-		struct rec *r;
-		if (!CHECK(len - off >= 16)) /* a cut record header */
+	if (!CHECK_EQ_U(rd32(d), 0x0a0d0d0au) ||
+	    !CHECK_EQ_U(rd32(d + 8), 0x1a2b3c4du) ||
+	    !CHECK_EQ_U(rd16(d + 12), 1) || !CHECK_EQ_U(rd16(d + 14), 0))
+		return false;
+	for (off = 0; off < len;) {
+		const uint8_t *b = d + off;
+		uint32_t type, blen;
+
+		if (!CHECK(len - off >= 12)) /* a cut block */
 			return false;
-		if (!CHECK(f.n < MAX_RECS))
+		type = rd32(b);
+		blen = rd32(b + 4);
+		if (!CHECK(blen % 4 == 0) || !CHECK(blen >= 12) ||
+		    !CHECK(blen <= len - off) || !CHECK_EQ_U(rd32(b + blen - 4), blen))
 			return false;
-		r = &f.r[f.n++];
-		r->sec = rd32(d + off);
-		r->usec = rd32(d + off + 4);
-		r->incl = rd32(d + off + 8);
-		r->orig = rd32(d + off + 12);
-		r->data = d + off + 16;
-		off += 16;
-		if (!CHECK(r->incl <= f.snaplen) || !CHECK(r->incl <= r->orig) ||
-		    !CHECK(r->usec < 1000000u))
-			return false;
-		if (!CHECK(r->incl <= len - off)) /* cut record bytes */
-			return false;
-		off += r->incl;
-		f.payload += r->incl;
+		if (type == 0x0a0d0d0au) {
+			if (!CHECK_EQ_U(off, 0) ||
+			    !options(b + 24, b + blen - 4, NULL, NULL, NULL, NULL))
+				return false;
+		} else if (type == 1) {
+			unsigned k = f.nifaces++;
+			uint8_t tsresol = 6;
+			if (!CHECK(k < 4) || !CHECK_EQ_U(rd16(b + 8), 1))
+				return false;
+			f.snaplen[k] = rd32(b + 12);
+			if (!options(b + 16, b + blen - 4, f.name[k], f.descr[k],
+				     NULL, &tsresol) ||
+			    !CHECK_EQ_U(tsresol, 9))
+				return false;
+		} else if (type == 6) {
+			struct rec *r;
+			if (!CHECK(f.n < MAX_RECS) || !CHECK(blen >= 32))
+				return false;
+			r = &f.r[f.n++];
+			r->iface = rd32(b + 8);
+			r->ts = (uint64_t)rd32(b + 12) << 32 | rd32(b + 16);
+			r->incl = rd32(b + 20);
+			r->orig = rd32(b + 24);
+			r->data = b + 28;
+			if (!CHECK(r->iface < f.nifaces) ||
+			    !CHECK(r->incl <= f.snaplen[r->iface]) ||
+			    !CHECK(r->incl <= r->orig) ||
+			    !CHECK(28 + ((r->incl + 3u) & ~3u) + 4 <= blen - 4) ||
+			    !options(b + 28 + ((r->incl + 3u) & ~3u), b + blen - 4,
+				     NULL, NULL, &r->flags, NULL))
+				return false;
+			f.payload += r->incl;
+		} else {
+			return CHECK_EQ_U(type, 6);
+		}
+		off += blen;
 	}
 	return true;
 }
 
-/* The header every file here must have. */
+/* The header every file here must have: one interface, dev0. */
 static void check_file_header(void)
 {
-	static const uint8_t magic_le[4] = {0xd4, 0xc3, 0xb2, 0xa1};
+	static const uint8_t magic_le[4] = {0x4d, 0x3c, 0x2b, 0x1a};
 	uint32_t one = 1;
 	uint32_t len = 0;
 	const uint8_t *d = fake_file_data(fake_file_last(), &len);
 
-	CHECK_EQ_U(f.magic, 0xa1b2c3d4u);
 	/* written natively: little-endian on both boards */
 	if (*(const uint8_t *)&one == 1 && CHECK(d != NULL))
-		CHECK(memcmp(d, magic_le, 4) == 0);
-	CHECK_EQ_U(f.major, 2);
-	CHECK_EQ_U(f.minor, 4);
-	CHECK_EQ_I(f.zone, 0);
-	CHECK_EQ_U(f.sigfigs, 0);
-	CHECK_EQ_U(f.snaplen, 65535);
-	CHECK_EQ_U(f.network, 1); /* LINKTYPE_ETHERNET */
+		CHECK(memcmp(d + 8, magic_le, 4) == 0);
+	CHECK_EQ_U(f.nifaces, 1);
+	CHECK_STR_EQ(f.name[0], "dev0");
+	CHECK_STR_EQ(f.descr[0], "/test.sock");
+	CHECK_EQ_U(f.snaplen[0], 65535);
+}
+
+/* Bytes the parsed file must have: headers and the packets' blocks. */
+static uint64_t blocks(void)
+{
+	uint64_t n = HDR;
+
+	for (unsigned k = 0; k < f.n; k++)
+		n += EPB(f.r[k].incl);
+	return n;
+}
+
+/* Open a capture with the one interface dev0 (id 0). */
+static int open_cap(const char *path, uint64_t cap)
+{
+	int rc = pcap_open(&pc, path, cap);
+
+	if (rc == 0)
+		CHECK_EQ_I(pcap_iface(&pc, "dev0", "/test.sock"), 0);
+	return rc;
 }
 
 /* ---- frames --------------------------------------------------------------- */
@@ -143,7 +218,7 @@ static void frame_at(const struct vq_iov *iov, unsigned n, uint32_t skip,
 {
 	struct net_frame fr = {iov, n, skip, len};
 
-	pcap_frame(&pc, &fr);
+	pcap_frame(&pc, 0, PCAP_IN, &fr);
 }
 
 /* Capture len bytes of buf, one flat frame. */
@@ -153,7 +228,7 @@ static void flat(uint8_t *buf, uint32_t len)
 	struct vq_iov one;
 
 	net_frame_flat(&fr, &one, buf, len);
-	pcap_frame(&pc, &fr);
+	pcap_frame(&pc, 0, PCAP_OUT, &fr);
 }
 
 /* Record r holds the first incl bytes of frame k. */
@@ -190,13 +265,13 @@ static void test_header_and_records(void)
 {
 	static const uint32_t lens[] = {60, 1514, 1, 0, 9216};
 	const unsigned n = sizeof(lens) / sizeof(lens[0]);
-	uint64_t total = 24;
+	uint64_t total = HDR;
 	uint32_t len = 99;
 	int fd;
 
 	setup();
 	CHECK_EQ_U(PCAP_SNAPLEN, 65535);
-	if (!CHECK_EQ_I(pcap_open(&pc, "out.pcap", 0), 0))
+	if (!CHECK_EQ_I(open_cap("out.pcap", 0), 0))
 		return;
 	fd = fake_file_last();
 	CHECK_EQ_I(pc.fd, fd);
@@ -206,7 +281,7 @@ static void test_header_and_records(void)
 		make(k, lens[k]);
 		fake_wall_ns += 1000001000ull; /* 1 s and 1 us later */
 		flat(frame, lens[k]);
-		total += 16 + lens[k];
+		total += EPB(lens[k]);
 	}
 	CHECK(fake_file_data(fd, &len) != NULL);
 	CHECK_EQ_U(len, 0);
@@ -228,13 +303,14 @@ static void test_header_and_records(void)
 	for (unsigned k = 0; k < n; k++) {
 		uint64_t ns = 1700000000ull * 1000000000ull + 123456789ull +
 			      (k + 1) * 1000001000ull;
-		CHECK_EQ_U(f.r[k].sec, ns / 1000000000u);
-		CHECK_EQ_U(f.r[k].usec, ns % 1000000000u / 1000u);
+		CHECK_EQ_U(f.r[k].ts, ns); /* nanoseconds (if_tsresol 9) */
+		CHECK_EQ_U(f.r[k].iface, 0);
+		CHECK_EQ_U(f.r[k].flags, 2); /* outbound */
 		rec_is(&f.r[k], k, lens[k], lens[k]);
 	}
 	fake_file_data(fd, &len);
 	CHECK_EQ_U(len, total);
-	CHECK_EQ_U(24 + 16 * f.n + f.payload, total);
+	CHECK_EQ_U(blocks(), total);
 	CHECK_EQ_U(pc.not_captured, 0);
 	CHECK_EQ_U(fake_error_count(), 0);
 	done();
@@ -256,7 +332,7 @@ static void test_iov_skip(void)
 	memcpy(p0 + 12, frame, 5);
 	memcpy(p1, frame + 5, 1);
 	memcpy(p2, frame + 6, 300);
-	if (!CHECK_EQ_I(pcap_open(&pc, "iov.pcap", 0), 0))
+	if (!CHECK_EQ_I(open_cap("iov.pcap", 0), 0))
 		return;
 	fd = pc.fd;
 	frame_at(iov, 4, 12, flen);       /* the whole frame */
@@ -292,7 +368,7 @@ static void test_snaplen(void)
 
 	setup();
 	make(3, BIG);
-	if (!CHECK_EQ_I(pcap_open(&pc, "big.pcap", 0), 0))
+	if (!CHECK_EQ_I(open_cap("big.pcap", 0), 0))
 		return;
 	fd = pc.fd;
 	flat(frame, BIG);
@@ -317,12 +393,12 @@ static void test_snaplen(void)
  * that does not fit stops the capture for good (no holes). */
 static void test_cap(void)
 {
-	const uint64_t cap = 24 + 2 * (16 + 100) + 50;
+	const uint64_t cap = HDR + 2 * EPB(100) + 50;
 	uint32_t len = 0;
 	int fd;
 
 	setup();
-	if (!CHECK_EQ_I(pcap_open(&pc, "cap.pcap", cap), 0))
+	if (!CHECK_EQ_I(open_cap("cap.pcap", cap), 0))
 		return;
 	fd = pc.fd;
 	make(0, 100);
@@ -331,7 +407,7 @@ static void test_cap(void)
 	make(1, 100);
 	flat(frame, 100);
 	make(2, 100);
-	flat(frame, 100); /* 24+3*116 > cap */
+	flat(frame, 100); /* HDR + 3 * EPB(100) > cap */
 	make(3, 10);
 	flat(frame, 10);  /* would fit, but capture stopped */
 	CHECK_EQ_U(pc.captured, 2);
@@ -339,7 +415,7 @@ static void test_cap(void)
 	pcap_close(&pc);
 	fake_file_data(fd, &len);
 	CHECK(len <= cap);
-	CHECK_EQ_U(len, 24 + 2 * 116);
+	CHECK_EQ_U(len, HDR + 2 * EPB(100));
 	if (parse(fd) && CHECK_EQ_U(f.n, 2)) {
 		rec_is(&f.r[0], 0, 100, 100);
 		rec_is(&f.r[1], 1, 100, 100);
@@ -348,7 +424,7 @@ static void test_cap(void)
 
 	/* a file that ends exactly at the cap */
 	setup();
-	if (!CHECK_EQ_I(pcap_open(&pc, "exact.pcap", 24 + 2 * 116), 0))
+	if (!CHECK_EQ_I(open_cap("exact.pcap", HDR + 2 * EPB(100)), 0))
 		return;
 	fd = pc.fd;
 	flat(frame, 100);
@@ -358,13 +434,13 @@ static void test_cap(void)
 	CHECK_EQ_U(pc.not_captured, 1);
 	pcap_close(&pc);
 	fake_file_data(fd, &len);
-	CHECK_EQ_U(len, 24 + 2 * 116);
+	CHECK_EQ_U(len, HDR + 2 * EPB(100));
 	done();
 
 	/* a cap that cannot hold the file header: refused before any file
 	 * is made */
 	setup();
-	CHECK_EQ_I(pcap_open(&pc, "tiny.pcap", 23), -PORT_EINVAL);
+	CHECK_EQ_I(pcap_open(&pc, "tiny.pcap", 43), -PORT_EINVAL);
 	CHECK_STR_HAS(fake_last_error(), "tiny.pcap");
 	CHECK_EQ_I(fake_file_last(), -1);
 	flat(frame, 10);
@@ -372,7 +448,7 @@ static void test_cap(void)
 	done();
 	/* the header alone is fine: every frame is then over the cap */
 	setup();
-	if (!CHECK_EQ_I(pcap_open(&pc, "hdr.pcap", 24), 0))
+	if (!CHECK_EQ_I(open_cap("hdr.pcap", HDR), 0))
 		return;
 	fd = pc.fd;
 	flat(frame, 0);
@@ -398,7 +474,7 @@ static void test_short_writes(void)
 	int fd;
 
 	setup();
-	if (!CHECK_EQ_I(pcap_open(&pc, "short.pcap", 0), 0))
+	if (!CHECK_EQ_I(open_cap("short.pcap", 0), 0))
 		return;
 	fd = pc.fd;
 	fake_file_limit(fd, 200, 0);
@@ -438,7 +514,7 @@ static void test_short_writes(void)
 	CHECK_EQ_U(want, pc.captured);
 	fake_file_data(fd, &len);
 	CHECK_EQ_U(len, pc.file_bytes);
-	CHECK_EQ_U(len, 24 + 16 * f.n + f.payload);
+	CHECK_EQ_U(len, blocks());
 	done();
 }
 
@@ -451,13 +527,13 @@ static void test_short_writes(void)
 static void test_write_error(void)
 {
 	const uint32_t flen = 1514;
-	const uint32_t fits = (CFG_PCAP_BUF - 24) / (16 + flen);
+	const uint32_t fits = (CFG_PCAP_BUF - HDR) / EPB(flen);
 	const uint32_t offered = fits + 10;
 	uint32_t k, max_writes = 0;
 	int fd;
 
 	setup();
-	if (!CHECK_EQ_I(pcap_open(&pc, "err.pcap", 0), 0))
+	if (!CHECK_EQ_I(open_cap("err.pcap", 0), 0))
 		return;
 	fd = pc.fd;
 	fake_file_limit(fd, 0, -PORT_ENOSPC);
@@ -497,7 +573,7 @@ static void test_write_error(void)
 
 	/* it never recovers: close gives up, says so, and closes */
 	setup();
-	if (!CHECK_EQ_I(pcap_open(&pc, "dead.pcap", 0), 0))
+	if (!CHECK_EQ_I(open_cap("dead.pcap", 0), 0))
 		return;
 	fd = pc.fd;
 	fake_file_limit(fd, 0, -PORT_EPIPE);
@@ -532,6 +608,77 @@ static void test_not_open(void)
 	done();
 }
 
+/*
+ * One interface per device and link, each frame tagged with the one it
+ * crossed and its direction: what the switch takes from dev0 to tap0 is
+ * there twice, in on dev0 and out on tap0, told apart.  A frame for an
+ * interface never described is not captured.
+ */
+static void test_interfaces(void)
+{
+	int fd;
+
+	setup();
+	if (!CHECK_EQ_I(pcap_open(&pc, "sw.pcapng", 0), 0))
+		return;
+	fd = pc.fd;
+	CHECK_EQ_I(pcap_iface(&pc, "dev0", "/run/vm1.sock"), 0);
+	CHECK_EQ_I(pcap_iface(&pc, "dev1", "/run/vm2.sock"), 1);
+	CHECK_EQ_I(pcap_iface(&pc, "tap0", "tap"), 2);
+	make(1, 60);
+	{
+		struct net_frame fr;
+		struct vq_iov one;
+
+		net_frame_flat(&fr, &one, frame, 60);
+		pcap_frame(&pc, 0, PCAP_IN, &fr);
+		pcap_frame(&pc, 2, PCAP_OUT, &fr);
+		pcap_frame(&pc, 1, PCAP_OUT, &fr);
+		pcap_frame(&pc, 3, PCAP_IN, &fr);  /* never described */
+		pcap_frame(&pc, -1, PCAP_IN, &fr); /* a front-end's */
+	}
+	CHECK_EQ_U(pc.captured, 3);
+	pcap_close(&pc);
+	if (!parse(fd) || !CHECK_EQ_U(f.nifaces, 3) || !CHECK_EQ_U(f.n, 3))
+		return;
+	CHECK_STR_EQ(f.name[1], "dev1");
+	CHECK_STR_EQ(f.descr[1], "/run/vm2.sock");
+	CHECK_STR_EQ(f.name[2], "tap0");
+	CHECK_EQ_U(f.r[0].iface, 0);
+	CHECK_EQ_U(f.r[0].flags, 1); /* inbound */
+	CHECK_EQ_U(f.r[1].iface, 2);
+	CHECK_EQ_U(f.r[1].flags, 2); /* outbound */
+	CHECK_EQ_U(f.r[2].iface, 1);
+	CHECK_EQ_U(f.r[2].flags, 2);
+	for (unsigned k = 0; k < 3; k++)
+		rec_is(&f.r[k], 1, 60, 60);
+	done();
+
+	/* an interface that does not fit the cap stops the capture */
+	setup();
+	if (!CHECK_EQ_I(pcap_open(&pc, "small.pcapng", 44 + 40), 0))
+		return;
+	CHECK_EQ_I(pcap_iface(&pc, "dev0", "/a/long/enough/path.sock"), -1);
+	CHECK(pc.stopped);
+	pcap_close(&pc);
+	done();
+}
+
+/* "-" is standard output (port_file_stdout), refused on a terminal. */
+static void test_stdout(void)
+{
+	setup();
+	CHECK_EQ_I(open_cap("-", 0), 0);
+	CHECK_STR_EQ(fake_file_path(pc.fd), "<stdout>");
+	pcap_close(&pc);
+	done();
+	setup();
+	fake_stdout_error = -PORT_ENOTTY;
+	CHECK_EQ_I(pcap_open(&pc, "-", 0), -PORT_ENOTTY);
+	CHECK_STR_HAS(fake_last_error(), "stdout is a terminal");
+	done();
+}
+
 int main(void)
 {
 	RUN(test_header_and_records);
@@ -541,5 +688,7 @@ int main(void)
 	RUN(test_short_writes);
 	RUN(test_write_error);
 	RUN(test_not_open);
+	RUN(test_interfaces);
+	RUN(test_stdout);
 	return check_summary("test_pcap");
 }
