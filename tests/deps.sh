@@ -8,8 +8,9 @@ set -euo pipefail
 
 PKGS="make gcc iproute2 iputils-ping tcpdump tshark musl-tools musl-dev:arm64 gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu qemu-user file"
 # The interop tests' real peers: QEMU booting a Debian kernel, and DPDK
-# (testpmd is in dpdk in older 22.11 point releases, in dpdk-dev in newer).
-PKGS="$PKGS qemu-system-x86 busybox-static cpio dpdk dpdk-dev"
+# (testpmd is in dpdk in older 22.11 point releases, in dpdk-dev in newer);
+# ethtool goes into the guest image for the driver's per-queue counters.
+PKGS="$PKGS qemu-system-x86 busybox-static cpio ethtool dpdk dpdk-dev"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes, and
 # llvm-symbolizer for its stack traces.
 PKGS="$PKGS clang libclang-rt-14-dev llvm"
@@ -28,6 +29,7 @@ missing() {
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	[ -x /bin/busybox ] || echo "busybox-static"
+	[ -x /usr/sbin/ethtool ] || echo "ethtool"
 	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 ||
 		echo "libclang-rt-14-dev"
 	ls /boot/vmlinuz-* >/dev/null 2>&1 || echo "a kernel in /boot"

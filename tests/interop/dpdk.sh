@@ -222,7 +222,7 @@ dpdk_be_start() {
 	DPDK_BE=$DPDK_PID
 	dpdk_until 10 test -S "$DPDK_SOCK" || { echo "  no socket from vhost"; return 1; }
 	dpdk_tp_start "$DPDK_FE_CPU" \
-		"net_virtio_user0,path=$DPDK_SOCK,queues=1,queue_size=$DPDK_RING${DPDK_VU_OPTS:-}" \
+		"net_virtio_user0,path=$DPDK_SOCK,queues=${DPDK_QUEUES:-1},queue_size=$DPDK_RING${DPDK_VU_OPTS:-}" \
 		"${DPDK_TP_ARGS[@]}" || return 1
 	dpdk_until 10 dpdk_tp_link_up || { echo "  virtio-user link not up"; return 1; }
 }
@@ -319,6 +319,49 @@ dpdk_t_restart_sink() {
 }
 dpdk_t_packed_restart_sink() { DPDK_VU_OPTS=,packed_vq=1 dpdk_t_restart_sink; }
 
+# dpdk_tp_xstat NAME: testpmd's extended counter NAME of port 0 (rx_q0_good_packets
+# ...), from a fresh `show port xstats 0`
+dpdk_tp_xstat() {
+	dpdk_tp_cmd "show port xstats 0" || return 1
+	awk -v n="$1:" '/NIC extended statistics for port 0/ { v = "" }
+	     $1 == n { v = $2 } END { if (v == "") exit 1; print v }' "$DPDK_TP_LOG"
+}
+
+# 5. multiqueue (virtio 1.2 5.1.6.5.5), with the features the VMMs of
+# small boards use together: virtio-user with queues=2, mrg_rxbuf=1 and
+# in_order=1 (and packed_vq=1 in 5b) against our echo.  testpmd's flowgen
+# sends on both queues; we return each frame on the pair it came from, so
+# each pair's rx equals its tx, both pairs carry more than a few rings,
+# and what testpmd received on each queue is ours less at most a ring.
+dpdk_t_mq_flowgen_echo() {
+	local p q tp ours_rx ours_tx
+	DPDK_QUEUES=2
+	DPDK_VU_OPTS=",mrg_rxbuf=1,in_order=1${DPDK_MQ_OPTS:-}"
+	DPDK_TP_ARGS=(--forward-mode=flowgen --txpkts=64 --rxq=2 --txq=2)
+	dpdk_be_start --echo || return 1
+	dpdk_tp_cmd start || return 1
+	sleep 3
+	dpdk_tp_cmd stop || return 1
+	sleep 1
+	for q in 0 1; do
+		tp[$q]=$(dpdk_tp_xstat "rx_q${q}_good_packets") ||
+			{ echo "  no rx_q${q}_good_packets from testpmd"; return 1; }
+	done
+	dpdk_stop "$DPDK_BE" || { echo "  vhost exited with $? at SIGTERM"; return 1; }
+	dpdk_tp_quit
+	for p in 0 1; do
+		ours_rx=$(dpdk_frames "$DPDK_BELOG" $((2 * p))) &&
+			ours_tx=$(dpdk_frames "$DPDK_BELOG" $((2 * p + 1))) ||
+			{ echo "  no counters from vhost"; return 1; }
+		echo "  pair $p: vhost tx $ours_tx rx $ours_rx, testpmd RX queue $p ${tp[$p]}"
+		[ "$ours_tx" -gt $((10 * DPDK_RING)) ] && [ "$ours_rx" -eq "$ours_tx" ] &&
+			[ $((ours_rx - tp[p])) -ge 0 ] && [ $((ours_rx - tp[p])) -le "$DPDK_RING" ] ||
+			return 1
+	done
+	has_line "$DPDK_BELOG" "dev0: connections 1, dropped for bad input 0"
+}
+dpdk_t_mq_packed_flowgen_echo() { DPDK_MQ_OPTS=,packed_vq=1 dpdk_t_mq_flowgen_echo; }
+
 # ---- our front-end against DPDK's vhost PMD -------------------------------
 
 # dpdk_fe_run TESTPMD-ARGS -- FRONT-END-ARGS...: testpmd's vhost port
@@ -330,7 +373,7 @@ dpdk_fe_run() {
 	shift
 	DPDK_SOCK=$DPDK_DIR/dpdk.sock
 	FE_LOG=$DPDK_DIR/frontend.log
-	dpdk_tp_start "$DPDK_BE_CPU" "net_vhost0,iface=$DPDK_SOCK,queues=1" \
+	dpdk_tp_start "$DPDK_BE_CPU" "net_vhost0,iface=$DPDK_SOCK,queues=${DPDK_QUEUES:-1}" \
 		"${tpargs[@]}" || return 1
 	# the vhost PMD listens from port set-up; connecting earlier would fail
 	dpdk_until 10 test -S "$DPDK_SOCK" || { echo "  no socket from testpmd"; return 1; }
@@ -389,6 +432,23 @@ dpdk_t_packed_flowgen_echo() { DPDK_VU_OPTS=,packed_vq=1 dpdk_t_flowgen_echo; }
 dpdk_t_vhost_io_packed() { DPDK_FE_OPTS=--packed dpdk_t_vhost_io; }
 dpdk_t_vhost_io_indirect() { DPDK_FE_OPTS=--indirect dpdk_t_vhost_io; }
 dpdk_t_vhost_io_packed_indirect() { DPDK_FE_OPTS="--packed --indirect" dpdk_t_vhost_io; }
+
+# 6. our front-end with two queue pairs (--queues 2: VIRTIO_NET_F_MQ, and
+# VIRTIO_RING_F_EVENT_IDX, which DPDK's vhost offers) against DPDK's vhost
+# PMD with queues=2: testpmd's io forwarding returns what comes in on
+# queue i on queue i, and our front-end checks every frame on the pair it
+# went out on, in that pair's order.  Split, packed, and (6c) without
+# EVENT_IDX.
+dpdk_t_vhost_mq_io() {
+	DPDK_QUEUES=2
+	dpdk_fe_run --forward-mode=io --rxq=2 --txq=2 -- --frames 10000 --queues 2 || return 1
+	echo "  testpmd RX $TP_RX TX $TP_TX; $(grep -o 'dev0 q[0-3] (tx): frames [0-9]*' "$FE_LOG" | tr '\n' ' ')"
+	[ "$FE_RC" -eq 0 ] && has_line "$FE_LOG" "received 10000 intact, 0 wrong: PASS" &&
+		[ "$TP_RX" -eq 10000 ] && [ "$TP_TX" -eq 10000 ] &&
+		has_line "$FE_LOG" "dev0 q3 (tx): frames 5000 "
+}
+dpdk_t_vhost_mq_io_packed() { DPDK_FE_OPTS=--packed dpdk_t_vhost_mq_io; }
+dpdk_t_vhost_mq_io_no_event_idx() { DPDK_FE_OPTS=--no-event-idx dpdk_t_vhost_mq_io; }
 
 # ---- the runner -----------------------------------------------------------
 
@@ -475,6 +535,11 @@ DPDK_TESTS=(
 	"vhost-io-frontend-packed dpdk_t_vhost_io_packed"
 	"vhost-io-frontend-indirect dpdk_t_vhost_io_indirect"
 	"vhost-io-frontend-packed-indirect dpdk_t_vhost_io_packed_indirect"
+	"virtio-user-mq-flowgen-echo dpdk_t_mq_flowgen_echo"
+	"virtio-user-mq-packed-flowgen-echo dpdk_t_mq_packed_flowgen_echo"
+	"vhost-mq-io-frontend dpdk_t_vhost_mq_io"
+	"vhost-mq-io-frontend-packed dpdk_t_vhost_mq_io_packed"
+	"vhost-mq-io-frontend-no-event-idx dpdk_t_vhost_mq_io_no_event_idx"
 )
 
 interop_dpdk_all() {

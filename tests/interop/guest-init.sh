@@ -97,6 +97,37 @@ soak)
 	echo "VHTEST flood $(grep -c 'seq=' /tmp/flood) answered, $(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' /tmp/flood) sent"
 	pings 56
 	;;
+mq)
+	# Multiqueue: the driver runs as many pairs as it was given, up to
+	# one per vCPU.  One download per vCPU, pinned: XPS sends each flow
+	# out on that vCPU's TX queue, and the tap (a queue per pair) hands
+	# its replies back on the same pair, so every pair carries traffic
+	# both ways.
+	n=$(nproc)
+	echo "VHTEST queues rx=$(ls -d /sys/class/net/eth0/queues/rx-* | wc -l) tx=$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l) cpus=$n"
+	pings 56
+	echo "VHTEST ready"
+	for c in $(seq 0 $((n - 1))); do
+		taskset -c "$c" wget -q -O "/tmp/blob$c" http://192.0.2.1:8000/blob &
+	done
+	wait
+	for c in $(seq 0 $((n - 1))); do
+		echo "VHTEST sha256 $c $(sha256sum "/tmp/blob$c" | cut -d' ' -f1)"
+		# 4 MiB to send back (as text: busybox wget posts a string)
+		head -c 3145728 "/tmp/blob$c" | base64 >"/tmp/up$c"
+		rm -f "/tmp/blob$c"
+	done
+	# and one upload per vCPU: the server says what it got
+	for c in $(seq 0 $((n - 1))); do
+		taskset -c "$c" wget -q -O "/tmp/got$c" --post-file "/tmp/up$c" \
+			http://192.0.2.1:8000/cgi-bin/up &
+	done
+	wait
+	for c in $(seq 0 $((n - 1))); do
+		echo "VHTEST upload $c $(cat "/tmp/got$c") $(sha256sum "/tmp/up$c" | cut -d' ' -f1)"
+		rm -f "/tmp/up$c"
+	done
+	;;
 migrate)
 	# The test migrates this guest to a second QEMU during downloads 1
 	# to 4, and puts /over up once it is through; 5 to 8 run after it.
@@ -132,5 +163,11 @@ done
 echo "VHTEST errors${e:- none}"
 
 echo "VHTEST stats tx=$(cat $S/tx_packets) rx=$(cat $S/rx_packets)"
+# the driver's own counters per queue (Debian's ethtool, where the image
+# has it): frames and kicks of each RX and TX queue
+[ -x /bin/ethtool ] &&
+	echo "VHTEST queue stats $(ethtool -S eth0 |
+		sed -n 's/^ *\([rt]x_queue_[0-9]*_\(packets\|kicks\)\): *\([0-9]*\)$/\1=\3/p' |
+		tr '\n' ' ')"
 echo "VHTEST done"
 poweroff -f
