@@ -577,6 +577,12 @@ i_mq_packed() {
 		iop_feature "$IOP_DIR/guest9,packed=on.log" 34
 }
 
+# 11. the same without EVENT_IDX (QEMU's event_idx=off): its kicks and
+# calls per frame, beside i_mq's
+i_mq_no_event_idx() {
+	IOP_MQ_EVENT=off i_mq
+}
+
 interop_qemu_all() {
 	local t
 	E2E_DIR=$(mktemp -d /tmp/vhost-interop.XXXXXX)
@@ -589,7 +595,8 @@ interop_qemu_all() {
 	local keep_kernel=$IOP_KERNEL keep_initrd=$IOP_INITRD
 	for t in i_respond i_tap i_qemu_server i_aarch64_backend i_packed i_migrate i_migrate_packed \
 		i_restart i_restart_packed i_soak_client i_soak_server \
-		i_soak_client_packed i_soak_server_packed i_lifecycle; do
+		i_soak_client_packed i_soak_server_packed i_lifecycle i_mq i_mq_packed \
+		i_mq_no_event_idx; do
 		IOP_KERNEL=$keep_kernel
 		if $t; then pass "interop qemu ${t#i_}"; else
 			fail "interop qemu ${t#i_}"
