@@ -160,7 +160,7 @@ static void guest_write(struct fz_in *in)
  * (one peer at a time), its socket closed. */
 static void second_peer(void)
 {
-	struct watch w = {&dev.dev, dev.dev.gen, W_LISTEN, 0};
+	struct watch w = {&dev.dev, dev.dev.gen, W_LISTEN, 0, 0};
 	int s;
 
 	if (!fz_fd_room(1))

@@ -153,7 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fake_sock_eof(dev.dev.fd);
 
 	if (ctl & 0x40) {
-		struct watch w = {&dev.dev, dev.dev.gen, W_CONN, 0};
+		struct watch w = {&dev.dev, dev.dev.gen, W_CONN, 0, 0};
 
 		/* each wake-up takes a message or more, or ends the stream */
 		for (unsigned i = 0; i < MAX_MSGS && dev.dev.fd >= 0 &&

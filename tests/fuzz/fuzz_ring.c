@@ -392,7 +392,7 @@ static void part_device(const uint8_t *hdr, const uint8_t *ops, uint32_t num)
 		unsigned q = arg & 1;
 		struct vring_avail *avail =
 			(void *)(host_a + RING_AVAIL(q));
-		struct watch w = {&dev.dev, dev.dev.gen, W_RING, (uint8_t)q};
+		struct watch w = {&dev.dev, dev.dev.gen, W_RING, (uint8_t)q, 0};
 
 		switch (op % 4) {
 		case 0:

@@ -257,7 +257,7 @@ void fz_dev_open(struct be_dev *d)
 
 bool fz_dev_reconnect(struct be_dev *d)
 {
-	struct watch w = {&d->dev, d->dev.gen, W_LISTEN, 0};
+	struct watch w = {&d->dev, d->dev.gen, W_LISTEN, 0, 0};
 
 	if (d->dev.fd >= 0)
 		return true;
