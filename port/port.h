@@ -243,6 +243,11 @@ struct port_iov {
  * -PORT_EINVAL if it exists without multi-queue. */
 int port_tap_open(const char *name, bool multi_queue);
 
+/* Attach or detach (TUNSETQUEUE) a queue of a multi-queue tap: the
+ * kernel hands frames only to attached queues, and a detached one can
+ * neither read nor write (nor be polled) until attached again. */
+int port_tap_queue(int fd, bool attach);
+
 /* An AF_PACKET socket bound to the existing interface `ifname`, taking
  * every protocol (ETH_P_ALL), and not seeing the frames it sends itself
  * (PACKET_IGNORE_OUTGOING, or filtered by packet type).  Non-blocking,

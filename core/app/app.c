@@ -61,6 +61,8 @@ static void loop_once(unsigned ndev, uint64_t stats_at)
 		deadline = now; /* a generator had room for more */
 	for (unsigned j = 0; j < fwd.nlinks; j++) {
 		for (unsigned k = 0; k < fwd.link[j].nq && n < MAX_WATCH; k++) {
+			if (!fwd.link[j].attached[k])
+				continue; /* polls as an error until attached */
 			pfd[n].fd = fwd.link[j].fd[k];
 			pfd[n].events = PORT_POLLIN;
 			watches[n].dev = NULL;

@@ -46,12 +46,35 @@ static int link_open(struct link *l)
 		fd = port_tap_open(l->name, false);
 	}
 	while (fd >= 0) {
+		l->attached[l->nq] = true;
 		l->fd[l->nq++] = fd;
 		if (!multi || l->nq == FWD_LINK_QUEUES)
 			return 0;
 		fd = port_tap_open(l->name, true);
 	}
 	return fd;
+}
+
+/*
+ * A tap with a queue per pair keeps attached only queue 0 and the queues
+ * of the pairs its device's guest receives on (TUNSETQUEUE): the kernel
+ * spreads frames over the attached queues only, so those of a guest with
+ * fewer pairs are not spread over queues whose frames would all go to
+ * the same RX ring, where a flow read from two queues could arrive out
+ * of order.  Called once a round; a change is a rare event (a guest's
+ * rings enabled or stopped).
+ */
+static void link_queues(struct fwd *f, struct link *l)
+{
+	const struct fwd_port *p = &f->port[l->dev];
+	bool up = p->be != NULL && p->be->dev.fd >= 0;
+
+	for (unsigned k = 1; CFG_WITH_LINKS && k < l->nq; k++) {
+		bool want = up && net_rx_usable(&p->be->net, k);
+
+		if (want != l->attached[k] && port_tap_queue(l->fd[k], want) >= 0)
+			l->attached[k] = want;
+	}
 }
 
 int fwd_open(struct fwd *f)
@@ -173,8 +196,9 @@ static void link_send(struct fwd *f, struct link *l, unsigned pair,
 		left -= k;
 		skip = 0;
 	}
-	r = left == 0 ? port_net_send(l->fd[pair < l->nq ? pair : 0], v, n)
-		      : -PORT_EINVAL;
+	if (pair >= l->nq || !l->attached[pair])
+		pair = 0;
+	r = left == 0 ? port_net_send(l->fd[pair], v, n) : -PORT_EINVAL;
 	if (r < 0) {
 		l->st.drop_tx++;
 		return;
@@ -368,7 +392,7 @@ void fwd_link_readable(struct fwd *f, unsigned i, unsigned k)
 	struct link *l = &f->link[i];
 	uint64_t now = port_now_ns();
 
-	if (!CFG_WITH_LINKS || k >= l->nq)
+	if (!CFG_WITH_LINKS || k >= l->nq || !l->attached[k])
 		return;
 	/* A bounded batch: a flood on one interface cannot starve the loop.
 	 * What the guest has no room for is dropped, never queued. */
@@ -411,6 +435,9 @@ void fwd_link_readable(struct fwd *f, unsigned i, unsigned k)
 
 void fwd_flush(struct fwd *f)
 {
+	for (unsigned j = 0; CFG_WITH_LINKS && j < f->nlinks; j++)
+		if (f->link[j].nq > 1)
+			link_queues(f, &f->link[j]);
 	for (unsigned i = 0; i < f->ndev; i++)
 		if (f->port[i].be != NULL && f->port[i].be->dev.fd >= 0)
 			be_flush(f->port[i].be);

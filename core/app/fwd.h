@@ -67,6 +67,9 @@ struct link {
 	const char *name;
 	int fd[FWD_LINK_QUEUES]; /* its queues: pair i's is fd[i] */
 	unsigned nq;             /* of them open */
+	/* attached (TUNSETQUEUE): queue 0, and those of the pairs the
+	 * device's guest receives on (fwd_flush keeps them so) */
+	bool attached[FWD_LINK_QUEUES];
 	int dev; /* index of the device it is bridged to; -1: a switch port */
 	int pcap_if; /* its interface in the capture, or -1 */
 	struct link_stats st;

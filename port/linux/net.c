@@ -38,6 +38,15 @@
 #ifndef IFF_MULTI_QUEUE
 #define IFF_MULTI_QUEUE 0x0100
 #endif
+#ifndef TUNSETQUEUE
+#define TUNSETQUEUE _IOW('T', 217, int)
+#endif
+#ifndef IFF_ATTACH_QUEUE
+#define IFF_ATTACH_QUEUE 0x0200
+#endif
+#ifndef IFF_DETACH_QUEUE
+#define IFF_DETACH_QUEUE 0x0400
+#endif
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23 /* Linux 4.20 */
 #endif
@@ -280,6 +289,15 @@ int port_tap_open(const char *name, bool multi_queue)
 	net_fd_release(fd); /* a stale entry of a number closed elsewhere */
 	note_fd(fd, false);
 	return fd;
+}
+
+int port_tap_queue(int fd, bool attach)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = attach ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE;
+	return ioctl(fd, TUNSETQUEUE, &ifr) < 0 ? -errno : 0;
 }
 
 int port_packet_open(const char *ifname)

@@ -33,6 +33,7 @@ struct fake_fd {
 	char name[64];
 	bool packet;
 	bool multi; /* a tap queue opened with multi_queue */
+	bool detached; /* port_tap_queue(fd, false) */
 	bool blocked;
 	unsigned net_sent;
 	/* FAKE_FILE: its bytes are file_bytes[start, start + len) */
@@ -769,6 +770,23 @@ const char *fake_net_name(int fd)
 	return f != NULL && f->kind == FAKE_NET ? f->name : "";
 }
 
+int port_tap_queue(int fd, bool attach)
+{
+	struct fake_fd *f = open_slot(fd, FAKE_NET);
+
+	if (f == NULL || f->packet || !f->multi)
+		return -PORT_EINVAL;
+	f->detached = !attach;
+	return 0;
+}
+
+bool fake_net_is_detached(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	return f != NULL && f->kind == FAKE_NET && f->detached;
+}
+
 bool fake_net_is_multi(int fd)
 {
 	const struct fake_fd *f = slot(fd);
@@ -822,8 +840,8 @@ long port_net_recv(int fd, void *buf, uint32_t len)
 
 	if (open_slot(fd, FAKE_NET) == NULL)
 		return -PORT_EBADF;
-	if (buf == NULL && len > 0) {
-		fake_misuse++;
+	if ((buf == NULL && len > 0) || slot(fd)->detached) {
+		fake_misuse++; /* Linux: EBADFD on a detached tap queue */
 		return -PORT_EINVAL;
 	}
 	for (unsigned i = 0; i < FAKE_NET_QUEUE; i++) {
@@ -852,7 +870,7 @@ long port_net_send(int fd, const struct port_iov *iov, unsigned n)
 
 	if (f == NULL)
 		return -PORT_EBADF;
-	if (n == 0 || n > 64 || iov == NULL) {
+	if (n == 0 || n > 64 || iov == NULL || f->detached) {
 		fake_misuse++;
 		return -PORT_EINVAL;
 	}

@@ -170,8 +170,9 @@ extern int fake_net_open_error;
 const char *fake_net_name(int fd);
 /* Opened by port_packet_open (true) or port_tap_open (false). */
 bool fake_net_is_packet(int fd);
-/* A tap queue opened with multi_queue. */
+/* A tap queue opened with multi_queue; detached by port_tap_queue. */
 bool fake_net_is_multi(int fd);
+bool fake_net_is_detached(int fd);
 
 /* Queue one inbound frame (0 < len <= FAKE_NET_FRAME_MAX) for fd: the
  * frames of an fd come out of port_net_recv one per call, in push order,

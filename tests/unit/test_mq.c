@@ -463,11 +463,15 @@ static void test_switch_spread(void)
 
 /* A tap bridged to the device has a queue per pair (IFF_MULTI_QUEUE): a
  * pair's frames leave on its queue, and a queue's frames arrive on its
- * pair; a queue whose pair the guest does not receive on hands its
- * frames to one that it does. */
+ * pair.  Only queue 0 and the queues of the pairs the guest receives on
+ * stay attached (TUNSETQUEUE), so that the kernel spreads no flow over
+ * queues that lead to one RX ring; a frame read from a queue whose pair
+ * stopped receiving goes to one that receives. */
 static void test_tap_queues(void)
 {
 	uint32_t id = 0, len = HDR + 1;
+	unsigned last = NP - 1;
+	const int *fd;
 
 	if (!CFG_WITH_LINKS) {
 		CHECK(true); /* no links in this build */
@@ -479,21 +483,28 @@ static void test_tap_queues(void)
 	fw.link[0] = (struct link){.kind = LINK_TAP, .name = "tap0", .dev = 0};
 	CHECK_EQ_I(fwd_open(&fw), 0);
 	CHECK_EQ_U(fw.link[0].nq, FWD_LINK_QUEUES);
+	fd = fw.link[0].fd;
 	for (unsigned k = 0; k < fw.link[0].nq; k++)
-		CHECK(fake_net_is_multi(fw.link[0].fd[k]));
+		CHECK(fake_net_is_multi(fd[k]));
+	/* no guest yet: the round's end detaches all queues but the first */
+	fwd_flush(&fw);
+	for (unsigned k = 0; k < FWD_LINK_QUEUES; k++)
+		CHECK_EQ_U(fake_net_is_detached(fd[k]), k > 0);
 	setup_num(ACT_LINK, 16); /* bridged to link 0 */
+	fwd_flush(&fw);
+	for (unsigned k = 0; k < FWD_LINK_QUEUES; k++)
+		CHECK_EQ_U(fake_net_is_detached(fd[k]), k >= NP);
 	for (unsigned p = 0; p < NP; p++)
 		rx_fill(p, 4);
 	for (unsigned p = 0; p < NP; p++) {
 		udp_frame(10, 1000, 20, 53, (uint8_t)p);
 		tx_put(p, (uint16_t)p, 60);
 		round_with((int)(2 * p + 1));
-		for (unsigned k = 0; k < fw.link[0].nq; k++)
-			CHECK_EQ_U(fake_net_sent_count(fw.link[0].fd[k]),
-				   k <= p && k < NP);
+		for (unsigned k = 0; k < NP; k++)
+			CHECK_EQ_U(fake_net_sent_count(fd[k]), k <= p);
 	}
 	for (unsigned p = 0; p < NP; p++) {
-		fake_net_push(fw.link[0].fd[p], frame,
+		fake_net_push(fd[p], frame,
 			      udp_frame(20, 53, 10, 1000, (uint8_t)(0x50 + p)));
 		fwd_link_readable(&fw, 0, p);
 		fwd_flush(&fw);
@@ -501,17 +512,34 @@ static void test_tap_queues(void)
 			CHECK_EQ_U(used_count(2 * o, &id, &len), o == p);
 		CHECK_EQ_U(rx_tag(p, id, len), 0x50 + p);
 	}
-	if (FWD_LINK_QUEUES > NP) {
-		unsigned got = 0;
-
-		fake_net_push(fw.link[0].fd[NP], frame,
-			      udp_frame(20, 53, 10, 1000, 0x66));
-		fwd_link_readable(&fw, 0, NP);
-		fwd_flush(&fw);
-		for (unsigned o = 0; o < NP; o++)
-			got += used_count(2 * o, NULL, NULL);
-		CHECK_EQ_U(got, 1);
+	/* the last pair stops receiving: a frame already in its queue goes
+	 * to another pair; at the round's end its queue is detached, and the
+	 * pair's own frames leave on queue 0 */
+	enable(2 * last, false);
+	fake_net_push(fd[last], frame, udp_frame(20, 53, 10, 1000, 0x66));
+	fwd_link_readable(&fw, 0, last);
+	fwd_flush(&fw);
+	CHECK_EQ_U(used_count(2 * last, NULL, NULL), 0);
+	for (unsigned o = 0, got = 0; o <= last; o++) {
+		got += used_count(2 * o, NULL, NULL);
+		if (o == last)
+			CHECK_EQ_U(got, 1);
 	}
+	CHECK(fake_net_is_detached(fd[last]));
+	udp_frame(10, 1000, 20, 53, 0x67);
+	tx_put(last, 10, 60);
+	round_with((int)(2 * last + 1));
+	CHECK_EQ_U(fake_net_sent_count(fd[0]), 2);
+	CHECK_EQ_U(fake_net_sent_count(fd[last]), 1);
+	/* receiving again: attached again */
+	enable(2 * last, true);
+	fwd_flush(&fw);
+	CHECK(!fake_net_is_detached(fd[last]));
+	/* the guest goes: all but queue 0 detached */
+	dev_disconnect(&dev.dev, "test");
+	fwd_flush(&fw);
+	for (unsigned k = 0; k < FWD_LINK_QUEUES; k++)
+		CHECK_EQ_U(fake_net_is_detached(fd[k]), k > 0);
 	teardown();
 }
 #endif /* CFG_MAX_QUEUE_PAIRS > 1 */
