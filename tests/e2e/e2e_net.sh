@@ -173,10 +173,16 @@ t_devices_independent() {
 # The parts of the board's binary each test needs (e2e.sh, E2E_NEEDS).
 E2E_NEEDS+=([t_respond]=respond [t_switch]=switch [t_pcap]="pcap respond"
 	[t_pcap_cap]=pcap [t_devices_independent]=respond [t_tap]=links [t_packet]=links)
+# tap and AF_PACKET run natively (the board's binary as the host sees it,
+# inside a namespace)
+E2E_NATIVE+=([t_tap]="a tap in a network namespace"
+	[t_packet]="AF_PACKET in a network namespace")
+
+E2E_NET_TESTS=(t_respond t_switch t_pcap t_pcap_cap t_stats t_devices_independent
+	t_tap t_packet)
 
 e2e_net_all() {
-	local tests="t_respond t_switch t_pcap t_pcap_cap t_stats t_devices_independent"
-	# tap and AF_PACKET run natively (the board's binary as the host sees it)
-	[ -z "$RUN" ] && tests="$tests t_tap t_packet"
-	e2e_run 8 $tests
+	stage_begin "$LABEL e2e net" ${#E2E_NET_TESTS[@]}
+	e2e_run 8 "${E2E_NET_TESTS[@]}"
+	stage_end
 }

@@ -453,6 +453,7 @@ interop_dpdk_all() {
 	if [ -z "$why" ]; then
 		dpdk_huge_setup || why="no hugepages"
 	fi
+	stage_begin "interop dpdk" ${#DPDK_TESTS[@]}
 	for t in "${DPDK_TESTS[@]}"; do
 		read -r name fn <<<"$t"
 		if [ -n "$why" ]; then
@@ -462,6 +463,7 @@ interop_dpdk_all() {
 			dpdk_one "$name" "$fn"
 		fi
 	done
+	stage_end
 	dpdk_huge_restore
 	# restore the EXIT trap we found
 	if [ -n "$DPDK_OLD_EXIT" ]; then eval "$DPDK_OLD_EXIT"; else trap - EXIT; fi

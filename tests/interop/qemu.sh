@@ -280,17 +280,25 @@ i_migrate_packed() {
 		iop_feature "$IOP_MIGRATE_DIR/guest-src.log" 34
 }
 
+IOP_TESTS=(i_respond i_tap i_qemu_server i_aarch64_backend i_packed i_migrate
+	i_migrate_packed)
+
 interop_qemu_all() {
 	local t
+	stage_begin "interop qemu" ${#IOP_TESTS[@]}
 	E2E_DIR=$(mktemp -d /tmp/vhost-interop.XXXXXX)
 	IOP_DIR=$E2E_DIR
 	if ! iop_prepare; then
-		fail "interop qemu: guest image"
+		# each test is a failure of its own: the total stays right
+		for t in "${IOP_TESTS[@]}"; do
+			fail "interop qemu ${t#i_} (no guest image)"
+		done
 		e2e_cleanup
+		stage_end
 		return
 	fi
 	local keep_kernel=$IOP_KERNEL keep_initrd=$IOP_INITRD
-	for t in i_respond i_tap i_qemu_server i_aarch64_backend i_packed i_migrate i_migrate_packed; do
+	for t in "${IOP_TESTS[@]}"; do
 		IOP_KERNEL=$keep_kernel
 		if $t; then pass "interop qemu ${t#i_}"; else
 			fail "interop qemu ${t#i_}"
@@ -301,4 +309,5 @@ interop_qemu_all() {
 		netns_cleanup
 	done
 	e2e_cleanup
+	stage_end
 }

@@ -78,18 +78,29 @@ sec_bystander() {
 	echo "$n"
 }
 
+# Every test the Makefile builds (SEC_SRC), and no other: a binary that
+# is missing fails, a stale one of a deleted test is not run.
 sec_all() {
-	local b name
-	for b in "$BUILD"/security/*; do
-		[ -x "$b" ] || continue
-		name=$(basename "$b")
+	local srcs=() src b name
+	for src in $(make -s --no-print-directory BOARD="$BOARD" print-SEC_SRC); do
+		srcs+=("$src")
+	done
+	stage_begin "$LABEL security" ${#srcs[@]}
+	for src in "${srcs[@]}"; do
+		name=$(basename "${src%.c}")
+		b=$BUILD/security/$name
+		if [ ! -x "$b" ]; then
+			fail "$LABEL security $name (not built: $b)"
+			continue
+		fi
 		E2E_DIR=$(mktemp -d /tmp/vhost-sec.XXXXXX)
-		echo "== $BOARD security: $name"
-		if sec_one "$name" "$b"; then pass "$BOARD security $name"; else
-			fail "$BOARD security $name"
+		echo "== $LABEL security: $name"
+		if sec_one "$name" "$b"; then pass "$LABEL security $name"; else
+			fail "$LABEL security $name"
 			[ -n "${BELOG:-}" ] && [ -f "$BELOG" ] && tail -n 5 "$BELOG" | sed 's/^/  | /'
 		fi
 		e2e_cleanup
 		BELOG=
 	done
+	stage_end
 }
