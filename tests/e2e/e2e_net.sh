@@ -127,12 +127,13 @@ t_pcap() {
 	echo "  pcapcheck: $out"
 	# 1 ARP request + 1 reply, 100 echo requests + 100 replies
 	[ "$out" = "frames 202 bytes $((2 * 42 + 200 * 98)) arp 2 icmp 200" ] || return 1
-	if command -v tcpdump >/dev/null; then
-		n=$(tcpdump -n -r "$E2E_DIR/cap.pcap" 2>/dev/null | wc -l)
-		echo "  tcpdump -r: $n frames"
-		[ "$n" -eq 202 ] || return 1
-		tcpdump -n -r "$E2E_DIR/cap.pcap" 2>/dev/null | grep -q "ICMP echo reply, id 30312, seq 99, length 64" || return 1
-	fi
+	# and by a reader we did not write (tests/deps.sh installs it: its
+	# absence is a failure, not a pass without the check)
+	command -v tcpdump >/dev/null || { echo "  tcpdump not found (tests/deps.sh)"; return 1; }
+	n=$(tcpdump -n -r "$E2E_DIR/cap.pcap" 2>/dev/null | wc -l)
+	echo "  tcpdump -r: $n frames"
+	[ "$n" -eq 202 ] || return 1
+	tcpdump -n -r "$E2E_DIR/cap.pcap" 2>/dev/null | grep -q "ICMP echo reply, id 30312, seq 99, length 64"
 }
 
 t_pcap_cap() {
