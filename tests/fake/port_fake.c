@@ -515,6 +515,11 @@ int port_evt_create(void)
 	return fake_evt();
 }
 
+/* As the Linux port decides (port/linux/evt.c): an eventfd, or what a
+ * platform without eventfds would send, a pipe or a socket, is taken; a
+ * regular file (a memfd, a capture file) or a device (a tap's
+ * /dev/net/tun) would read as endless kicks and is refused.  A packet
+ * fd is a socket. */
 int port_evt_adopt(int fd)
 {
 	const struct fake_fd *f = slot(fd);
@@ -523,17 +528,33 @@ int port_evt_adopt(int fd)
 		fake_misuse++;
 		return -PORT_EBADF;
 	}
-	return 0;
+	switch (f->kind) {
+	case FAKE_EVT:
+	case FAKE_SOCK:
+	case FAKE_LISTEN:
+		return 0;
+	case FAKE_NET:
+		return f->packet ? 0 : -PORT_EINVAL;
+	default:
+		return -PORT_EINVAL;
+	}
 }
 
 /* A peer may hand any fd where an eventfd belongs: a kernel writes 8
- * bytes into a memfd (its owner's business) and reads 0 bytes (EOF) from
- * it.  The fake does the same for memfds; other kinds are misuse. */
+ * bytes into a memfd or a socket (its owner's business) and reads 0
+ * bytes from a memfd or a socket whose writer is gone.  The fake does the
+ * same for those kinds; others are misuse. */
+static bool evt_like(const struct fake_fd *f)
+{
+	return f != NULL && f->open &&
+	       (f->kind == FAKE_MEMFD || f->kind == FAKE_SOCK);
+}
+
 int port_evt_signal(int fd)
 {
 	struct fake_fd *f = slot(fd);
 
-	if (f != NULL && f->open && f->kind == FAKE_MEMFD)
+	if (evt_like(f))
 		return 0;
 	f = open_slot(fd, FAKE_EVT);
 	if (f == NULL)
@@ -546,7 +567,7 @@ int port_evt_drain(int fd, uint64_t *count)
 {
 	struct fake_fd *f = slot(fd);
 
-	if (f != NULL && f->open && f->kind == FAKE_MEMFD)
+	if (evt_like(f))
 		return -PORT_EPROTO;
 	f = open_slot(fd, FAKE_EVT);
 	if (f == NULL || count == NULL)
