@@ -158,6 +158,7 @@ void fake_reset(void)
 	fake_file_write_calls = 0;
 	fake_poll_result = 0;
 	fake_poll_calls = 0;
+	fake_unmap_hook = NULL;
 }
 
 /* ---- fd table ------------------------------------------------------------ */
@@ -719,10 +720,14 @@ int port_mem_faulted(void *addr)
 	return 0;
 }
 
+void (*fake_unmap_hook)(const void *addr, uint64_t len);
+
 int port_mem_unmap(void *addr, uint64_t len)
 {
 	for (unsigned i = 0; i < FAKE_MAPS; i++) {
 		if (maps[i].live && maps[i].addr == addr && maps[i].len == len) {
+			if (fake_unmap_hook != NULL)
+				fake_unmap_hook(addr, len);
 			maps[i].live = false;
 			return 0;
 		}

@@ -152,6 +152,11 @@ extern unsigned fake_maps_made;
 /* A touch at p, inside a live mapping, found its page gone (the file was
  * truncated): what the Linux port's SIGBUS handler reports. */
 void fake_mem_fault(const void *p);
+/* If set, port_mem_unmap calls it just before a live mapping at addr of
+ * len bytes goes: the last moment the core could still write guest memory
+ * through it (a real mapping would fault afterwards, the fake's array
+ * does not).  fake_reset clears it. */
+extern void (*fake_unmap_hook)(const void *addr, uint64_t len);
 
 /* ---- network interfaces (tap, AF_PACKET) --------------------------------- */
 
