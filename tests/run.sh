@@ -111,21 +111,22 @@ is_debug_build() {
 # The unit tests: each test program the Makefile builds for this board
 # (tests/unit and tests/port), no other.
 unit_all() {
-	local srcs=() src t name out rc p n nparts=0 extra=0
+	local srcs=() src t name out rc p extra=0
+	local -A left=() # a test of parts left out -> those parts
 	for src in $(mk UNIT_SRC) $(mk PORT_TEST_SRC); do srcs+=("$src"); done
-	for p in $WITHOUT; do
-		n=$(mk "PART_TEST_$p" | wc -w)
-		nparts=$((nparts + n))
-	done
-	is_debug_build && extra=1
-	stage_begin "$LABEL unit" $((${#srcs[@]} + nparts + extra))
-	echo "== $LABEL: unit tests (${RUN:-native})"
-	# those of a part left out are not built (Makefile, PART_TEST_*)
+	# those of a part left out are not built (Makefile, PART_TEST_*); a
+	# test of several parts is one test
 	for p in $WITHOUT; do
 		for t in $(mk "PART_TEST_$p"); do
-			t=$(basename "$t")
-			skip "$LABEL unit ${t%.c}" "not in board $BOARD: $p"
+			t=$(basename "${t%.c}")
+			left[$t]="${left[$t]:+${left[$t]} }$p"
 		done
+	done
+	is_debug_build && extra=1
+	stage_begin "$LABEL unit" $((${#srcs[@]} + ${#left[@]} + extra))
+	echo "== $LABEL: unit tests (${RUN:-native})"
+	for t in $(printf '%s\n' "${!left[@]}" | sort); do
+		skip "$LABEL unit $t" "not in board $BOARD: ${left[$t]}"
 	done
 	# a binary no source makes any more (a test deleted or renamed)
 	for t in "$BUILD"/tests/test_*; do

@@ -223,22 +223,31 @@ static inline const uint8_t *rig_rx_frame(const struct rig *r, uint16_t slot)
 	return rig_host(r, RIG_RX_BUF(slot)) + RIG_HDR;
 }
 
-/* The next used element of ring q is (id, len). */
-static inline int rig_expect_used(struct vqd *q, uint32_t id, uint32_t len)
+/* The next used element of ring q is (id, len); failures name the
+ * caller's line. */
+static inline int rig_expect_used_at(struct vqd *q, uint32_t id, uint32_t len,
+				     const char *file, int line)
 {
 	uint32_t gid = 0xffff, glen = 0xffff;
 
-	if (!CHECK_EQ_I(vqd_get_used(q, &gid, &glen), 1))
+	if (!check_eq_i(vqd_get_used(q, &gid, &glen), 1, "used elements",
+			"1", file, line))
 		return 0;
-	return CHECK_EQ_U(gid, id) & CHECK_EQ_U(glen, len);
+	return check_eq_u(gid, id, "used id", "expected", file, line) &
+	       check_eq_u(glen, len, "used len", "expected", file, line);
 }
+#define rig_expect_used(q, id, len) \
+	rig_expect_used_at((q), (id), (len), __FILE__, __LINE__)
 
-static inline void rig_expect_no_used(struct vqd *q)
+static inline void rig_expect_no_used_at(struct vqd *q, const char *file,
+					 int line)
 {
 	uint32_t id, len;
 
-	CHECK_EQ_I(vqd_get_used(q, &id, &len), 0);
+	check_eq_i(vqd_get_used(q, &id, &len), 0, "used elements", "0", file,
+		   line);
 }
+#define rig_expect_no_used(q) rig_expect_no_used_at((q), __FILE__, __LINE__)
 
 /* Close the rig's device (its fds and mappings go with it). */
 static inline void rig_close(struct rig *r)
