@@ -44,6 +44,7 @@ PART_SRC_respond := core/net/respond.c
 PART_SRC_switch := core/net/l2sw.c
 PART_SRC_pcap := core/net/pcap.c port/linux/file.c
 PART_SRC_links := port/linux/net.c
+PART_TEST_frontend := tests/unit/test_frontend.c
 PART_TEST_respond := tests/unit/test_respond.c tests/unit/test_fwd.c
 PART_TEST_switch := tests/unit/test_l2sw.c tests/unit/test_fwd.c
 PART_TEST_pcap := tests/unit/test_pcap.c
