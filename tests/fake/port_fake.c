@@ -105,6 +105,7 @@ static int file_last = -1;
 static unsigned sig_raised;
 static char last_err[1024];
 static char last_info[1024];
+static char last_warn[1024];
 static unsigned err_count, warn_count;
 
 unsigned fake_double_close;
@@ -142,7 +143,7 @@ void fake_reset(void)
 	file_used = 0;
 	file_last = -1;
 	sig_raised = 0;
-	last_err[0] = last_info[0] = '\0';
+	last_err[0] = last_info[0] = last_warn[0] = '\0';
 	err_count = warn_count = 0;
 	fake_double_close = 0;
 	fake_misuse = 0;
@@ -1066,6 +1067,7 @@ void port_log(enum port_log_level level, const char *fmt, ...)
 		memcpy(last_err, line, sizeof(last_err));
 		err_count++;
 	} else if (level == PORT_LOG_WARN) {
+		memcpy(last_warn, line, sizeof(last_warn));
 		warn_count++;
 	} else {
 		memcpy(last_info, line, sizeof(last_info));
@@ -1094,6 +1096,11 @@ const char *fake_last_info(void)
 	return last_info;
 }
 
+const char *fake_last_warning(void)
+{
+	return last_warn;
+}
+
 unsigned fake_error_count(void)
 {
 	return err_count;
@@ -1106,5 +1113,5 @@ unsigned fake_warn_count(void)
 
 void fake_log_clear(void)
 {
-	last_err[0] = last_info[0] = '\0';
+	last_err[0] = last_info[0] = last_warn[0] = '\0';
 }

@@ -239,6 +239,8 @@ extern unsigned fake_poll_calls;
 const char *fake_last_error(void);
 /* The last PORT_LOG_INFO line ("" if none since fake_log_clear). */
 const char *fake_last_info(void);
+/* The last PORT_LOG_WARN line ("" if none since fake_log_clear). */
+const char *fake_last_warning(void);
 unsigned fake_error_count(void);
 unsigned fake_warn_count(void);
 /* Forget the last error and info lines (not the counts). */
