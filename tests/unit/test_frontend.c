@@ -72,6 +72,7 @@ static struct {
 	uint8_t held[CFG_FRAME_MAX]; /* SWAP: the frame held back */
 	uint32_t held_len;
 	bool holding;
+	uint16_t twice_id; /* TX_TWICE: the id given again */
 } tb;
 
 static struct fake_sent inbox[FAKE_SENT_MAX];
@@ -335,9 +336,9 @@ static bool tb_move(void)
 		if (seq == AT && tb.lie == TX_ODD)
 			txc.head |= 1;
 		if (seq == AT + 1 && tb.lie == TX_TWICE)
-			txc.head = (uint16_t)tb.held_len;
+			txc.head = tb.twice_id;
 		if (seq == AT && tb.lie == TX_TWICE)
-			tb.held_len = txc.head; /* its id, given again next */
+			tb.twice_id = txc.head; /* given again for the next */
 		vq_push(&tb.q[1], &txc, 0);
 		if (fo.host) {
 			/* --ping: answer as a small host would, then lie */
