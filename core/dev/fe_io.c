@@ -50,6 +50,7 @@ void fe_tx_send(struct fe_dev *d, uint32_t len)
 	/* the header: no offloads (virtio 1.2 5.1.6) */
 	memset(fe_ptr(d, tx_buf_off(d, s)), 0, hdr);
 	tx_frame_desc(d, s)->len = len;
+	f->tx_out[s] = true;
 	vqd_add(&f->txq, (uint16_t)(2 * s));
 	f->sent++;
 	f->tx_added = true;
@@ -79,13 +80,16 @@ int fe_reap(struct fe_dev *d, uint64_t now)
 	int rc;
 
 	while ((rc = vqd_get_used(&f->txq, &id, &len)) != 0) {
-		if (rc < 0 || id >= FE_NUM || (id & 1) ||
+		/* a slot offered and not yet returned (returned twice, or
+		 * never offered, is a back-end's bug the run must not pass) */
+		if (rc < 0 || id >= FE_NUM || (id & 1) || !f->tx_out[id / 2] ||
 		    f->n_tx_free >= FE_TX_SLOTS || f->tx_done >= f->sent) {
 			LOG_ERR("%s: back-end returned TX id %u, not one we "
 				"offered", d->dev.name, id);
 			fe_finish(d, false, "bad used element on TX");
 			return -PORT_EPROTO;
 		}
+		f->tx_out[id / 2] = false;
 		f->tx_free[f->n_tx_free++] = (uint16_t)(id / 2);
 		f->tx_done++;
 		progress = true;

@@ -164,6 +164,7 @@ static void fe_setup_rings(struct fe_dev *d)
 		}
 	}
 	f->n_tx_free = FE_TX_SLOTS;
+	memset(f->tx_out, 0, sizeof(f->tx_out));
 }
 
 /*

@@ -65,6 +65,7 @@ struct fe_state {
 	uint32_t bad;       /* frames back, but wrong */
 	uint16_t tx_free[CFG_FE_QUEUE_SIZE]; /* stack of free TX slots */
 	uint32_t n_tx_free;
+	bool tx_out[CFG_FE_QUEUE_SIZE / 2]; /* TX slot offered, not back */
 	/* --ping */
 	uint8_t peer_mac[6];
 	bool have_peer;     /* ARP answered */
