@@ -44,9 +44,11 @@ PART_SRC_respond := core/net/respond.c
 PART_SRC_switch := core/net/l2sw.c
 PART_SRC_pcap := core/net/pcap.c port/linux/file.c
 PART_SRC_links := port/linux/net.c
-PART_TEST_respond := tests/unit/test_respond.c
-PART_TEST_switch := tests/unit/test_l2sw.c
+PART_TEST_frontend := tests/unit/test_frontend.c
+PART_TEST_respond := tests/unit/test_respond.c tests/unit/test_fwd.c
+PART_TEST_switch := tests/unit/test_l2sw.c tests/unit/test_fwd.c
 PART_TEST_pcap := tests/unit/test_pcap.c
+PART_TEST_links := tests/unit/test_fwd.c
 SRC_OUT := $(foreach p,$(BOARD_WITHOUT),$(PART_SRC_$(p)) $(PART_TEST_$(p)))
 
 CORE_SRC_ALL := $(sort $(wildcard core/*.c core/*/*.c))
@@ -61,7 +63,7 @@ PORT_OBJ := $(call obj,$(PORT_SRC))
 FAKE_OBJ := $(call obj,$(FAKE_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all tests check test demo clean deps
+.PHONY: all tests unit-tests check test demo clean deps
 all: $(BUILD)/vhost $(BUILD)/vhost.stripped
 
 # A board's flags are in its board.mk (and those it includes): a change
@@ -117,6 +119,10 @@ $(BUILD)/security/%: tests/security/%.c tests/security/hostile.c \
 
 tests: all $(UNIT_BIN) $(PORT_TEST_BIN) $(TOOL_BIN) $(SEC_BIN)
 
+# The unit and port tests alone (make test builds them with DEBUG=1 too:
+# the one pass with CORE_ASSERT on).
+unit-tests: $(UNIT_BIN) $(PORT_TEST_BIN)
+
 # The fake port's objects are shared by every unit test: keep them.
 .SECONDARY: $(FAKE_OBJ)
 
@@ -150,9 +156,11 @@ test: deps
 else
 test: deps
 	$(Q)$(MAKE) --no-print-directory BOARD=host tests
+	$(Q)$(MAKE) --no-print-directory BOARD=host DEBUG=1 unit-tests
 	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt tests
 	$(Q)$(MAKE) --no-print-directory BOARD=minimal tests
 	$(Q)tests/run.sh --board host --build $(O)/host \
+		--board host --build $(O)/host-debug --stages unit \
 		--board qemu-virt --build $(O)/qemu-virt \
 		--board minimal --build $(O)/minimal
 endif
@@ -211,7 +219,10 @@ FUZZ_CPPFLAGS := -I. -Iboard/$(FUZZ_BOARD) -MMD -MP
 # known misalignment report (with its own O=, objects do not track flags).
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	$(FUZZ_SAN_EXTRA)
-FUZZ_CFLAGS := -std=c11 -O2 -g -fno-omit-frame-pointer $(FUZZ_WARN) $(FUZZ_SAN)
+# -DDEBUG: CORE_ASSERT on, so hostile input that breaks an invariant of
+# ours stops the fuzzer (core/log.h).
+FUZZ_CFLAGS := -std=c11 -O2 -g -fno-omit-frame-pointer -DDEBUG $(FUZZ_WARN) \
+	$(FUZZ_SAN)
 FUZZ_STDIN_CFLAGS := -std=c11 -O2 -g $(FUZZ_WARN)
 
 # Everything but the fuzz entry points (app.c needs the real loop).

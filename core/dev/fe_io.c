@@ -51,6 +51,7 @@ void fe_tx_send(struct fe_dev *d, unsigned p, uint32_t len)
 	/* the header: no offloads (virtio 1.2 5.1.6) */
 	memset(fe_ptr(d, tx_buf_off(d, p, s)), 0, hdr);
 	tx_frame_desc(d, p, s)->len = len;
+	pp->tx_out[s] = true;
 	vqd_add(&pp->txq, (uint16_t)(2 * s));
 	pp->sent++;
 	pp->tx_added = true;
@@ -82,13 +83,16 @@ int fe_reap(struct fe_dev *d, unsigned p, uint64_t now)
 
 again:
 	while ((rc = vqd_get_used(&pp->txq, &id, &len)) != 0) {
-		if (rc < 0 || id >= FE_NUM || (id & 1) ||
+		/* a slot offered and not yet returned (returned twice, or
+		 * never offered, is a back-end's bug the run must not pass) */
+		if (rc < 0 || id >= FE_NUM || (id & 1) || !pp->tx_out[id / 2] ||
 		    pp->n_tx_free >= FE_TX_SLOTS || pp->tx_done >= pp->sent) {
 			LOG_ERR("%s: back-end returned TX id %u on pair %u, not "
 				"one we offered", d->dev.name, id, p);
 			fe_finish(d, false, "bad used element on TX");
 			return -PORT_EPROTO;
 		}
+		pp->tx_out[id / 2] = false;
 		pp->tx_free[pp->n_tx_free++] = (uint16_t)(id / 2);
 		pp->tx_done++;
 		d->fe.tx_done++;

@@ -179,6 +179,7 @@ static void fe_setup_pair(struct fe_dev *d, unsigned p)
 		}
 	}
 	pp->n_tx_free = FE_TX_SLOTS;
+	memset(pp->tx_out, 0, sizeof(pp->tx_out));
 }
 
 static void fe_setup_rings(struct fe_dev *d)

@@ -54,6 +54,7 @@ struct fe_pair {
 	struct vqd rxq, txq;
 	uint16_t tx_free[CFG_FE_QUEUE_SIZE / 2]; /* stack of free TX slots */
 	uint32_t n_tx_free;
+	bool tx_out[CFG_FE_QUEUE_SIZE / 2]; /* TX slot offered, not back */
 	uint32_t sent;     /* frames put on TX */
 	uint32_t tx_done;  /* TX chains returned */
 	uint32_t received; /* frames back intact (or replies, --ping) */

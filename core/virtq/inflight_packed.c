@@ -124,12 +124,13 @@ int inflight_packed_start(struct inflight_q *iq, bool fresh,
 
 		if (LOAD(&r->desc[i].inflight) == 0)
 			continue;
-		if (n == 0 || n > num ||
-		    inflight_resubmit_add(iq, i, age) < 0) {
+		if (n == 0 || n > num) {
 			LOG_ERR("%s: inflight region: entry %u is not a chain",
 				iq->name, i);
 			return -PORT_EPROTO;
 		}
+		if (inflight_resubmit_add(iq, i, age) < 0)
+			return -PORT_EPROTO; /* too many: said there */
 		/* taken in order after what was used */
 		vq_wrap_add(avail, avail_wrap, n, num);
 	}

@@ -72,7 +72,7 @@ static uint32_t pos_of(uint16_t i, bool wrap, uint32_t num)
  * failed (vq_packed_pop) rather than guessed.  What follows goes through
  * the checked walker like any chain.
  */
-static void packed_recover(struct vq *vq)
+VQ_SETUP static void packed_recover(struct vq *vq)
 {
 	struct vq_packed *p = &vq->p;
 	const uint32_t num = vq->num;
@@ -297,7 +297,7 @@ void vq_packed_rewind(struct vq *vq, const struct vq_mark *m)
 	p->nshadow = m->nshadow;
 }
 
-void vq_packed_publish(struct vq *vq)
+VQ_PUBLISH void vq_packed_publish(struct vq *vq)
 {
 	struct vq_packed *p = &vq->p;
 	/* read once: the stores into the ring below may alias them */

@@ -158,7 +158,7 @@ static void log_used(struct vq *vq)
 	dirty_mark(vq->log.dirty, used + 2, 2);
 }
 
-void vq_split_publish(struct vq *vq)
+VQ_PUBLISH void vq_split_publish(struct vq *vq)
 {
 	struct vq_split *s = &vq->s;
 

@@ -258,10 +258,18 @@ int main(int argc, char **argv)
 		uint32_t st[2] = {0x100, 256};
 		return send_msg(8, 1, st, 8, NULL, 0) || !closed_within(5000);
 	}
-	if (!strcmp(s, "truncated")) { /* half a header, then gone */
+	if (!strcmp(s, "truncated")) {
+		/* half a header with an fd riding on it, then the end of the
+		 * stream: the back-end must drop the connection (and close
+		 * the fd: t_bad_input counts them) */
 		struct hdr h = {1, 1, 0};
-		send_raw(&h, 6, NULL, 0);
-		return 0;
+		int e = eventfd(0, 0);
+
+		if (e < 0 || send_raw(&h, 6, &e, 1) < 0 ||
+		    shutdown(sock, SHUT_WR) < 0)
+			return 1;
+		close(e);
+		return closed_within(5000) ? 0 : 1;
 	}
 	if (!strcmp(s, "ring"))
 		return hostile_ring();

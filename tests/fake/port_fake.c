@@ -171,6 +171,7 @@ void fake_reset(void)
 	fake_file_write_calls = 0;
 	fake_poll_result = 0;
 	fake_poll_calls = 0;
+	fake_unmap_hook = NULL;
 }
 
 /* ---- fd table ------------------------------------------------------------ */
@@ -528,6 +529,11 @@ int port_evt_create(void)
 	return fake_evt();
 }
 
+/* As the Linux port decides (port/linux/evt.c): an eventfd, or what a
+ * platform without eventfds would send, a pipe or a socket, is taken; a
+ * regular file (a memfd, a capture file) or a device (a tap's
+ * /dev/net/tun) would read as endless kicks and is refused.  A packet
+ * fd is a socket. */
 int port_evt_adopt(int fd)
 {
 	const struct fake_fd *f = slot(fd);
@@ -536,17 +542,33 @@ int port_evt_adopt(int fd)
 		fake_misuse++;
 		return -PORT_EBADF;
 	}
-	return 0;
+	switch (f->kind) {
+	case FAKE_EVT:
+	case FAKE_SOCK:
+	case FAKE_LISTEN:
+		return 0;
+	case FAKE_NET:
+		return f->packet ? 0 : -PORT_EINVAL;
+	default:
+		return -PORT_EINVAL;
+	}
 }
 
 /* A peer may hand any fd where an eventfd belongs: a kernel writes 8
- * bytes into a memfd (its owner's business) and reads 0 bytes (EOF) from
- * it.  The fake does the same for memfds; other kinds are misuse. */
+ * bytes into a memfd or a socket (its owner's business) and reads 0
+ * bytes from a memfd or a socket whose writer is gone.  The fake does the
+ * same for those kinds; others are misuse. */
+static bool evt_like(const struct fake_fd *f)
+{
+	return f != NULL && f->open &&
+	       (f->kind == FAKE_MEMFD || f->kind == FAKE_SOCK);
+}
+
 int port_evt_signal(int fd)
 {
 	struct fake_fd *f = slot(fd);
 
-	if (f != NULL && f->open && f->kind == FAKE_MEMFD)
+	if (evt_like(f))
 		return 0;
 	f = open_slot(fd, FAKE_EVT);
 	if (f == NULL)
@@ -559,7 +581,7 @@ int port_evt_drain(int fd, uint64_t *count)
 {
 	struct fake_fd *f = slot(fd);
 
-	if (f != NULL && f->open && f->kind == FAKE_MEMFD)
+	if (evt_like(f))
 		return -PORT_EPROTO;
 	f = open_slot(fd, FAKE_EVT);
 	if (f == NULL || count == NULL)
@@ -711,10 +733,14 @@ int port_mem_faulted(void *addr)
 	return 0;
 }
 
+void (*fake_unmap_hook)(const void *addr, uint64_t len);
+
 int port_mem_unmap(void *addr, uint64_t len)
 {
 	for (unsigned i = 0; i < FAKE_MAPS; i++) {
 		if (maps[i].live && maps[i].addr == addr && maps[i].len == len) {
+			if (fake_unmap_hook != NULL)
+				fake_unmap_hook(addr, len);
 			maps[i].live = false;
 			return 0;
 		}
@@ -1141,14 +1167,14 @@ const char *fake_last_error(void)
 	return last_err;
 }
 
-const char *fake_last_warn(void)
-{
-	return last_warn;
-}
-
 const char *fake_last_info(void)
 {
 	return last_info;
+}
+
+const char *fake_last_warning(void)
+{
+	return last_warn;
 }
 
 unsigned fake_error_count(void)

@@ -152,6 +152,11 @@ extern unsigned fake_maps_made;
 /* A touch at p, inside a live mapping, found its page gone (the file was
  * truncated): what the Linux port's SIGBUS handler reports. */
 void fake_mem_fault(const void *p);
+/* If set, port_mem_unmap calls it just before a live mapping at addr of
+ * len bytes goes: the last moment the core could still write guest memory
+ * through it (a real mapping would fault afterwards, the fake's array
+ * does not).  fake_reset clears it. */
+extern void (*fake_unmap_hook)(const void *addr, uint64_t len);
 
 /* ---- network interfaces (tap, AF_PACKET) --------------------------------- */
 
@@ -240,7 +245,8 @@ extern unsigned fake_poll_calls;
 const char *fake_last_error(void);
 /* The last PORT_LOG_INFO line ("" if none since fake_log_clear). */
 const char *fake_last_info(void);
-const char *fake_last_warn(void);
+/* The last PORT_LOG_WARN line ("" if none since fake_log_clear). */
+const char *fake_last_warning(void);
 /* The last PORT_LOG_DEBUG line and its tag ("" if none), the last
  * PORT_LOG_DATA line. */
 const char *fake_last_debug(void);

@@ -227,17 +227,36 @@ dpdk_be_start() {
 	dpdk_until 10 dpdk_tp_link_up || { echo "  virtio-user link not up"; return 1; }
 }
 
+# dpdk_be_counts: our back-end's RX and TX frames, from the counters a
+# SIGUSR1 makes it print (the dump it made, not an earlier one).
+dpdk_be_counts() {
+	local n
+	n=$(grep -c "^dev0: connections" "$DPDK_BELOG")
+	kill -USR1 "$DPDK_BE" 2>/dev/null || return 1
+	dpdk_until 5 dpdk_dumps_past "$n" || return 1
+	echo "$(dpdk_frames "$DPDK_BELOG" 0) $(dpdk_frames "$DPDK_BELOG" 1)"
+}
+
+dpdk_dumps_past() { [ "$(grep -c "^dev0: connections" "$DPDK_BELOG")" -gt "$1" ]; }
+
 # dpdk_be_run SECS: forward for SECS, stop, let our back-end settle, and
 # read testpmd's counts into TP_RX/TP_TX; then stop our back-end, which
 # prints its final counters at SIGTERM.
 dpdk_be_run() {
-	local st
+	local st prev= cur i
 	dpdk_tp_cmd start || return 1
 	sleep "$1"
 	dpdk_tp_cmd stop || return 1
 	# testpmd no longer touches the rings; what our back-end can still do
-	# with them (drain TX, fill free RX buffers) takes well under a second
-	sleep 1
+	# with them (drain TX, fill free RX buffers) is done when two dumps of
+	# its counters 0.2 s apart agree (at most 5 s), however busy the
+	# machine is
+	for i in $(seq 1 25); do
+		sleep 0.2
+		cur=$(dpdk_be_counts) || return 1
+		[ "$cur" = "$prev" ] && break
+		prev=$cur
+	done
 	st=$(dpdk_tp_port_stats) || return 1
 	read -r TP_RX TP_TX <<<"$st"
 	dpdk_stop "$DPDK_BE" || { echo "  vhost exited with $? at SIGTERM"; return 1; }
@@ -554,6 +573,7 @@ interop_dpdk_all() {
 	if [ -z "$why" ]; then
 		dpdk_huge_setup || why="no hugepages"
 	fi
+	stage_begin "interop dpdk" ${#DPDK_TESTS[@]}
 	for t in "${DPDK_TESTS[@]}"; do
 		read -r name fn <<<"$t"
 		if [ -n "$why" ]; then
@@ -563,6 +583,7 @@ interop_dpdk_all() {
 			dpdk_one "$name" "$fn"
 		fi
 	done
+	stage_end
 	dpdk_huge_restore
 	# restore the EXIT trap we found
 	if [ -n "$DPDK_OLD_EXIT" ]; then eval "$DPDK_OLD_EXIT"; else trap - EXIT; fi

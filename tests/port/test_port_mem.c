@@ -7,8 +7,7 @@
  * checked its size; the next touch of a lost page raises SIGBUS.  With
  * port_sig_init's handler the touch finds a zeroed page instead, the
  * mapping is marked (port_mem_faulted), and it is counted
- * (port_mem_faults).  The same on hugetlbfs, where the page replaced is a
- * huge one (QEMU's usual guest memory), if the machine can give us one.
+ * (port_mem_faults).  (The same on hugetlbfs is test_port_hugetlb.c.)
  * A SIGBUS anywhere else, or sent with kill, still kills, as it should.
  */
 #define _GNU_SOURCE
@@ -56,61 +55,6 @@ static void test_truncated_under_mapping(void)
 	CHECK_EQ_I(port_mem_unmap(base, 4 * (uint64_t)page), 0);
 	CHECK_EQ_I(port_mem_faulted(base), 0); /* forgotten with the unmap */
 	close(fd);
-}
-
-/* The same on a hugetlbfs file (memfd MFD_HUGETLB).  As root this takes
- * two huge pages for the test if the pool has none free, and gives them
- * back; elsewhere (no hugepages, qemu-user) it says so and checks the
- * truncation only where it could be made. */
-static void test_truncated_hugetlb(void)
-{
-	static const char pool[] = "/proc/sys/vm/nr_hugepages";
-	long before = -1, huge;
-	volatile uint8_t *p;
-	void *base = NULL;
-	uint64_t f0;
-	FILE *f;
-	int fd;
-
-	fd = memfd_create("huge", MFD_CLOEXEC | MFD_HUGETLB);
-	if (fd < 0) {
-		printf("test_port_mem: no hugetlbfs memfd here: that part is "
-		       "not run\n");
-		CHECK(fd < 0);
-		return;
-	}
-	f = fopen(pool, "r+");
-	if (f != NULL && fscanf(f, "%ld", &before) == 1) {
-		rewind(f);
-		fprintf(f, "%ld\n", before + 2);
-		fclose(f);
-	} else if (f != NULL) {
-		fclose(f);
-	}
-	huge = 2 * 1024 * 1024;
-	if (ftruncate(fd, 2 * huge) != 0 ||
-	    port_mem_map(fd, 2 * (uint64_t)huge, &base) != 0) {
-		printf("test_port_mem: no free hugepages: that part is not "
-		       "run\n");
-		CHECK(base == NULL);
-		goto out;
-	}
-	p = base;
-	p[huge + 5] = 7; /* the second huge page is the file's */
-	f0 = port_mem_faults();
-	CHECK(ftruncate(fd, huge) == 0);
-	CHECK_EQ_U(p[huge + 5], 0); /* survived: a zeroed huge page */
-	CHECK_EQ_U(port_mem_faults(), f0 + 1);
-	CHECK_EQ_I(port_mem_faulted(base), 1);
-	p[0] = 3;
-	CHECK_EQ_U(p[0], 3);
-	CHECK_EQ_I(port_mem_unmap(base, 2 * (uint64_t)huge), 0);
-out:
-	close(fd);
-	if (before >= 0 && (f = fopen(pool, "w")) != NULL) {
-		fprintf(f, "%ld\n", before);
-		fclose(f);
-	}
 }
 
 /* A SIGBUS outside port_mem_map's mappings is a bug of ours: it kills. */
@@ -162,7 +106,6 @@ static void test_sent_sigbus_kills(void)
 int main(void)
 {
 	RUN(test_truncated_under_mapping);
-	RUN(test_truncated_hugetlb);
 	RUN(test_other_sigbus_kills);
 	RUN(test_sent_sigbus_kills);
 	return check_summary("test_port_mem");

@@ -57,6 +57,8 @@ int main(int argc, char **argv)
 	hf_tx(&h, 0, frame, sizeof(frame), NULL);
 	HF_CHECK(hf_ring_failed(&h, 0, 5000),
 		 "an RX buffer running past memory");
+	hf_expect("dev0 q0: descriptor 0: guest address 0x");
+	hf_expect("(length 2048) is outside guest memory");
 	hf_close(&h);
 
 	hf_scenario("a buffer that wraps 2^64");

@@ -23,6 +23,9 @@
 #define LOAD_ACQUIRE(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 
 static const char *scenario = "";
+/* Where the back-end's log stood when the scenario began: its lines, and
+ * the expectations, are those after it. */
+static long scenario_from;
 
 void hf_fail(const char *fmt, ...)
 {
@@ -36,14 +39,75 @@ void hf_fail(const char *fmt, ...)
 	exit(1);
 }
 
+static const char *log_path(void)
+{
+	const char *path = getenv("VHOST_LOG");
+
+	HF_CHECK(path != NULL, "VHOST_LOG is the back-end's log");
+	return path;
+}
+
+static long log_size(void)
+{
+	FILE *f = fopen(log_path(), "r");
+	long n = 0;
+
+	if (f != NULL && fseek(f, 0, SEEK_END) == 0)
+		n = ftell(f);
+	if (f != NULL)
+		fclose(f);
+	return n < 0 ? 0 : n;
+}
+
+/* Does a line of the log past offset `from` contain text (and, if prefix
+ * is not NULL, start with it)? */
+static bool log_has_since(long from, const char *text, const char *prefix)
+{
+	static char line[4096];
+	bool found = false;
+	FILE *f = fopen(log_path(), "r");
+
+	if (f == NULL)
+		return false;
+	if (fseek(f, from, SEEK_SET) == 0)
+		while (!found && fgets(line, sizeof(line), f) != NULL)
+			found = strstr(line, text) != NULL &&
+				(prefix == NULL ||
+				 strncmp(line, prefix, strlen(prefix)) == 0);
+	fclose(f);
+	return found;
+}
+
+/* Named in the log since the scenario began, within 5 s (the back-end
+ * writes its log once a round, after it drops a connection): an earlier
+ * scenario's line does not count. */
 void hf_expect(const char *text)
 {
 	printf("expect: %s\n", text);
 	fflush(stdout);
+	for (int i = 0; i < 100; i++) {
+		if (log_has_since(scenario_from, text, NULL))
+			return;
+		usleep(50000);
+	}
+	hf_fail("not named in the back-end's log since the scenario began: %s",
+		text);
 }
 
 void hf_scenario(const char *name)
 {
+	long a = log_size(), b;
+
+	/* the last scenario's lines out first (up to 1 s of quiet waited
+	 * for), so that they are not taken for this one's */
+	for (int i = 0; i < 20; i++) {
+		usleep(50000);
+		b = log_size();
+		if (b == a)
+			break;
+		a = b;
+	}
+	scenario_from = a;
 	scenario = name;
 	printf("scenario: %s\n", name);
 	fflush(stdout);
@@ -77,35 +141,21 @@ static unsigned count_in(const char *what)
 	return n;
 }
 
-static bool log_has(const char *text)
-{
-	const char *path = getenv("VHOST_LOG");
-	static char line[4096];
-	bool found = false;
-	FILE *f;
-
-	HF_CHECK(path != NULL, "VHOST_LOG is the back-end's log");
-	f = fopen(path, "r");
-	if (f == NULL)
-		return false;
-	while (!found && fgets(line, sizeof(line), f) != NULL)
-		found = strstr(line, text) != NULL;
-	fclose(f);
-	return found;
-}
-
+/* Only the counters this SIGUSR1 prints, and only the attacked device's
+ * (dev0, the first -s): not an earlier dump, not the bystander's. */
 bool hf_stats_have(const char *text)
 {
 	const char *pid = getenv("VHOST_PID");
+	long from = log_size();
 
 	HF_CHECK(pid != NULL, "VHOST_PID is the back-end's pid");
 	kill(atoi(pid), SIGUSR1);
 	for (int i = 0; i < 100; i++) {
-		if (log_has(text))
+		if (log_has_since(from, text, "dev0 "))
 			return true;
 		usleep(50000);
 	}
-	fprintf(stderr, "not in the back-end's log: %s\n", text);
+	fprintf(stderr, "not in dev0's counters: %s\n", text);
 	return false;
 }
 

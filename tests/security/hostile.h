@@ -7,9 +7,9 @@
  * rings, and then writes whatever the attack needs -- bad messages, bad
  * fds, bad rings -- and watches what the back-end does about it:
  *   - a front-end's violation: the back-end drops the connection
- *     (hf_gone), and names the violation in its log: the program prints
- *     "expect: TEXT" lines and the runner (security.sh) finds each TEXT in
- *     the back-end's log;
+ *     (hf_gone), and names the violation in its log (hf_expect: in the
+ *     lines the scenario caused, $VHOST_LOG read from where it stood when
+ *     the scenario began);
  *   - a guest's bad ring: that ring stops, its error fd is signalled and
  *     the connection stays (hf_ring_failed), the error named in the log;
  *   - a bad frame: dropped and counted, the connection kept (hf_alive);
@@ -72,14 +72,16 @@ __attribute__((noreturn, format(printf, 1, 2))) void hf_fail(const char *fmt,
 				#c);                                    \
 	} while (0)
 
-/* The back-end's log must contain text (checked by the runner). */
+/* The back-end's log ($VHOST_LOG) names text in a line written since
+ * the scenario began, within 5 s; else the test fails. */
 void hf_expect(const char *text);
 
-/* One scenario's name, for the output. */
+/* One scenario's name, for the output; its lines of the back-end's log
+ * start here (after the last scenario's, which are waited for). */
 void hf_scenario(const char *name);
 
-/* The back-end's log ($VHOST_LOG) has text after a SIGUSR1 (its counters
- * printed) within 5 s. */
+/* The counters a SIGUSR1 makes the back-end print, within 5 s: a line of
+ * device 0 (the one attacked) in this dump has text. */
 bool hf_stats_have(const char *text);
 
 /* fds and mapping lines of the back-end process ($VHOST_PID). */

@@ -12,6 +12,9 @@
  *   CHECK_STR_EQ(s, want)   s equals want
  *   RUN(fn)                 runs a case; a case that checks nothing fails
  *   check_note(text)        names the sub-case in later failure lines
+ *   check_skipped(name, why)  what main() returns when the whole program
+ *                           cannot run here (exit 77: tests/run.sh reports
+ *                           a skip, never a pass)
  *
  * Every CHECK* evaluates to 1 if it held, so a test can stop before it
  * would dereference what a failed check returned:
@@ -147,6 +150,25 @@ static inline int check_summary(const char *name)
 	printf("%s: %u checks, %u failed\n", name, check_n, check_failed);
 	fflush(stdout);
 	return check_failed == 0 && check_n > 0 ? 0 : 1;
+}
+
+/* The exit status of a program that did not run (automake's convention). */
+#define CHECK_SKIPPED 77
+
+/* Nothing could be checked here (a resource the machine does not have):
+ * one line saying why, and the status run.sh counts as a skip.  Only for
+ * a program that made no check: a part of a program that cannot run is
+ * a program of its own. */
+static inline int check_skipped(const char *name, const char *why)
+{
+	if (check_n > 0) {
+		printf("%s: %u checks made, then skipped (%s): a failure\n",
+		       name, check_n, why);
+		return 1;
+	}
+	printf("%s: skipped: %s\n", name, why);
+	fflush(stdout);
+	return CHECK_SKIPPED;
 }
 
 #endif /* TESTS_UNIT_CHECK_H */

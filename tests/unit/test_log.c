@@ -43,7 +43,29 @@ static void test_burst_then_rate(void)
 	fake_log_clear();
 	CHECK_EQ_U(flood(1000), CFG_LOG_RATE);
 	CHECK_EQ_U(fake_warn_count(), 1);
+	{
+		/* and the number it says is what was held back */
+		char want[96];
+
+		snprintf(want, sizeof(want),
+			 "dev0: %u lines held back (rate limit of %u a second)",
+			 1000u - CFG_LOG_BURST, (unsigned)CFG_LOG_RATE);
+		CHECK_STR_EQ(fake_last_warning(), want);
+	}
 	CHECK_EQ_U(a.suppressed, 1000 - CFG_LOG_RATE);
+	/* the next warning counts only what was held back since */
+	fake_now += NS_PER_S;
+	CHECK_EQ_U(flood(1), 1);
+	CHECK_EQ_U(fake_warn_count(), 2);
+	{
+		char want[96];
+
+		snprintf(want, sizeof(want),
+			 "dev0: %u lines held back (rate limit of %u a second)",
+			 1000u - CFG_LOG_RATE, (unsigned)CFG_LOG_RATE);
+		CHECK_STR_EQ(fake_last_warning(), want);
+	}
+	CHECK_EQ_U(a.suppressed, 0);
 	/* a long quiet time refills the burst, no more */
 	fake_now += 3600 * NS_PER_S;
 	CHECK_EQ_U(flood(1000), CFG_LOG_BURST);
