@@ -86,7 +86,9 @@ static const char usage_fe[] =
 	"                        (VIRTIO_NET_F_MQ if N > 1; default 1)\n"
 	"      --event-idx, --no-event-idx\n"
 	"                        VIRTIO_RING_F_EVENT_IDX forced on or off\n"
-	"                        (default: on if offered)\n";
+	"                        (default: on if offered)\n"
+	"      --mtu N           give the back-end MTU N (VIRTIO_NET_F_MTU,\n"
+	"                        NET_SET_MTU)\n";
 static const char usage_tail[] =
 	"%s"
 	"\n"
@@ -197,6 +199,7 @@ static const struct {
 	{"--queues", CFG_WITH_FRONTEND},
 	{"--event-idx", CFG_WITH_FRONTEND},
 	{"--no-event-idx", CFG_WITH_FRONTEND},
+	{"--mtu", CFG_WITH_FRONTEND},
 	{"--respond", CFG_WITH_RESPOND},
 	{"--ip6", CFG_WITH_RESPOND},
 	{"--mac", CFG_WITH_RESPOND},
@@ -317,10 +320,12 @@ static int dev_option(struct cli *c, const struct target *t, const char *a,
 	}
 	if (is(a, NULL, "--frames") || is(a, NULL, "--size") ||
 	    is(a, NULL, "--serve") ||
-	    (CFG_WITH_FRONTEND && is(a, NULL, "--queues"))) {
+	    (CFG_WITH_FRONTEND &&
+	     (is(a, NULL, "--queues") || is(a, NULL, "--mtu")))) {
 		uint32_t *dst = a[2] == 'f'   ? &o->fe.frames
 				: a[3] == 'i' ? &o->fe.size
 				: a[2] == 'q' ? &o->fe.pairs
+				: a[2] == 'm' ? &o->fe.mtu
 					      : &o->fe.serve_secs;
 		if (!parse_u32(val, dst))
 			return -usage_error("expected a number after", a);

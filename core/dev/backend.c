@@ -46,6 +46,7 @@ static int be_set_log_base(struct be_dev *, struct vu_msg *);
 static int be_set_log_fd(struct be_dev *, struct vu_msg *);
 static int be_get_inflight_fd(struct be_dev *, struct vu_msg *);
 static int be_send_rarp(struct be_dev *, struct vu_msg *);
+static int be_net_set_mtu(struct be_dev *, struct vu_msg *);
 static int be_set_inflight_fd(struct be_dev *, struct vu_msg *);
 
 static const struct be_req be_table[VU_REQ_MAX] = {
@@ -94,6 +95,8 @@ void be_reset(struct be_dev *d)
 	inflight_unmap(&d->inflight);
 	d->features = 0;
 	d->net.features = 0;
+	d->mtu = 0;
+	d->net.frame_max = CFG_FRAME_MAX;
 	d->proto = 0;
 	d->proto_set = false;
 	d->owner = false;
@@ -173,6 +176,7 @@ static int be_set_features(struct be_dev *d, struct vu_msg *m)
 	}
 	d->features = f;
 	d->net.features = f;
+	d->net.frame_max = net_frame_limit(f, d->mtu);
 	/* "Ring states": "upon receiving a VHOST_USER_SET_FEATURES message
 	 * from the front-end without VHOST_USER_F_PROTOCOL_FEATURES set, the
 	 * back-end must enable all rings immediately."  Latched: a later
@@ -428,6 +432,34 @@ static int be_send_rarp(struct be_dev *d, struct vu_msg *m)
 		 d->dev.name, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
 	rc = net_send_up(&d->net, 0, &fr);
 	return rc < 0 ? rc : 0;
+}
+
+/*
+ * vhost-user.rst NET_SET_MTU: "Set host MTU value exposed to the guest",
+ * the mtu of the device's config space (virtio 1.2 5.1.4), which QEMU
+ * sends when the guest took VIRTIO_NET_F_MTU (host_mtu=).  With that
+ * feature, no frame longer than the MTU's goes either way
+ * (net_frame_limit).  An MTU this board cannot carry is refused, the
+ * connection kept: QEMU then says the back-end does not support it.
+ */
+static int be_net_set_mtu(struct be_dev *d, struct vu_msg *m)
+{
+	int rc = needs_proto(d, m, VU_PROTO_F_MTU, "MTU");
+	uint64_t mtu = m->p.u64;
+
+	if (rc < 0)
+		return rc;
+	if (mtu < NET_MTU_MIN || mtu > NET_MTU_MAX) {
+		LOG_ERR("%s: NET_SET_MTU %llu refused: this board takes an MTU "
+			"of %u to %u (frames of CFG_FRAME_MAX %u bytes)",
+			d->dev.name, (unsigned long long)mtu, NET_MTU_MIN,
+			(unsigned)NET_MTU_MAX, (unsigned)CFG_FRAME_MAX);
+		return -PORT_ENOTSUP;
+	}
+	d->mtu = (uint32_t)mtu;
+	d->net.frame_max = net_frame_limit(d->features, d->mtu);
+	LOG_PEER("%s: MTU %u (NET_SET_MTU)\n", d->dev.name, d->mtu);
+	return 0;
 }
 
 static int be_set_vring_base(struct be_dev *d, struct vu_msg *m)

@@ -22,11 +22,11 @@
 	 VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES) |                           \
 	 VU_BIT(VIRTIO_F_RING_PACKED) | VU_BIT(VIRTIO_RING_F_INDIRECT_DESC) | \
 	 VU_BIT(VIRTIO_RING_F_EVENT_IDX) | VU_BIT(VIRTIO_NET_F_CSUM) |      \
-	 VU_BIT(VHOST_F_LOG_ALL) | BE_F_MQ)
+	 VU_BIT(VHOST_F_LOG_ALL) | VU_BIT(VIRTIO_NET_F_MTU) | BE_F_MQ)
 #define BE_PROTOCOL_FEATURES                                  \
 	(VU_BIT(VU_PROTO_F_MQ) | VU_BIT(VU_PROTO_F_REPLY_ACK) | \
 	 VU_BIT(VU_PROTO_F_LOG_SHMFD) | VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD) | \
-	 VU_BIT(VU_PROTO_F_RARP))
+	 VU_BIT(VU_PROTO_F_RARP) | VU_BIT(VU_PROTO_F_MTU))
 
 /* A back-end: the connection, and the state the protocol builds on it. */
 struct be_dev {
@@ -44,6 +44,7 @@ struct be_dev {
 	struct net_dev net;        /* the data path over q[] */
 	unsigned next_pair;        /* be_tick serves this pair first */
 	uint64_t announced;        /* SEND_RARP announcements sent */
+	uint32_t mtu;              /* NET_SET_MTU; 0: none given */
 };
 
 /* The back-end whose connection d is (d is its first member). */

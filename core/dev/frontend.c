@@ -21,6 +21,7 @@ enum {
 	ST_SET_PROTO,
 	ST_GET_QNUM,
 	ST_SET_FEATURES,
+	ST_SET_MTU,
 	ST_MEM_TABLE,
 	ST_QUEUES, /* then 6 steps for each of queue 0 (RX) and 1 (TX) */
 };
@@ -64,6 +65,16 @@ static int fe_init(struct fe_dev *d)
 	if (frame_max > CFG_FRAME_MAX) {
 		LOG_ERR("%s: --size %u makes frames larger than %u bytes",
 			d->dev.name, d->o.size, (unsigned)CFG_FRAME_MAX);
+		return -PORT_EINVAL;
+	}
+	/* virtio 1.2 5.1.4: an mtu is 68 to 65535, and with it negotiated
+	 * the driver sends no frame longer than the MTU allows */
+	if (d->o.mtu != 0 &&
+	    (d->o.mtu < 68 || d->o.mtu > 65535 ||
+	     (d->o.host ? d->o.size + 42 : d->o.size) > d->o.mtu + 18)) {
+		LOG_ERR("%s: --mtu %u: an MTU is 68 to 65535, and frames of "
+			"--size %u must fit it (with an 18-byte header)",
+			d->dev.name, d->o.mtu, d->o.size);
 		return -PORT_EINVAL;
 	}
 	if (d->o.pairs < 1 || d->o.pairs > CFG_MAX_QUEUE_PAIRS) {
@@ -226,7 +237,8 @@ static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
 			return 1;
 		*req = VU_SET_PROTOCOL_FEATURES;
 		u64 = f->proto_offered & (VU_BIT(VU_PROTO_F_REPLY_ACK) |
-					  VU_BIT(VU_PROTO_F_MQ));
+					  VU_BIT(VU_PROTO_F_MQ) |
+					  (d->o.mtu ? VU_BIT(VU_PROTO_F_MTU) : 0));
 		d->proto = u64;
 		break;
 	case ST_GET_QNUM:
@@ -253,6 +265,8 @@ static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
 			u64 |= VU_BIT(VIRTIO_RING_F_INDIRECT_DESC);
 		if (fe_pairs(d) > 1)
 			u64 |= VU_BIT(VIRTIO_NET_F_MQ);
+		if (d->o.mtu)
+			u64 |= VU_BIT(VIRTIO_NET_F_MTU);
 		if (d->o.event_idx == FE_ON ||
 		    (d->o.event_idx == FE_IF_OFFERED &&
 		     (f->offered & VU_BIT(VIRTIO_RING_F_EVENT_IDX))))
@@ -269,10 +283,24 @@ static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
 					  "(VIRTIO_RING_F_INDIRECT_DESC)"
 				: miss & VU_BIT(VIRTIO_NET_F_MQ)
 					? "multiqueue (VIRTIO_NET_F_MQ)"
+				: miss & VU_BIT(VIRTIO_NET_F_MTU)
+					? "an MTU (VIRTIO_NET_F_MTU)"
 					: "VIRTIO_RING_F_EVENT_IDX");
 			return -PORT_ENOTSUP;
 		}
 		d->features = u64;
+		break;
+	case ST_SET_MTU:
+		/* vhost-user.rst NET_SET_MTU: the MTU of our config space */
+		if (!d->o.mtu)
+			return 1;
+		if (!(d->proto & VU_BIT(VU_PROTO_F_MTU))) {
+			LOG_ERR("%s: --mtu %u, and the back-end does not offer "
+				"VHOST_USER_PROTOCOL_F_MTU", d->dev.name, d->o.mtu);
+			return -PORT_ENOTSUP;
+		}
+		*req = VU_NET_SET_MTU;
+		u64 = d->o.mtu;
 		break;
 	case ST_MEM_TABLE: {
 		struct vu_memhdr h = {1, 0};

@@ -30,6 +30,7 @@ struct fe_opts {
 	uint32_t pairs; /* queue pairs (--queues; VIRTIO_NET_F_MQ if > 1) */
 	/* VIRTIO_RING_F_EVENT_IDX: FE_IF_OFFERED, or forced on or off */
 	enum { FE_IF_OFFERED, FE_ON, FE_OFF } event_idx;
+	uint32_t mtu; /* --mtu: VIRTIO_NET_F_MTU and NET_SET_MTU; 0: none */
 	/* a small host (--respond) that answers ARP and ping for resp, and
 	 * may --ping a peer: ARP, then --frames echo requests */
 	bool host;

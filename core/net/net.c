@@ -32,6 +32,7 @@ void net_dev_init(struct net_dev *nd, struct vu_queue *q,
 	memset(nd, 0, sizeof(*nd));
 	nd->q = q;
 	nd->mem = mem;
+	nd->frame_max = CFG_FRAME_MAX;
 	nd->sink.frame = no_sink;
 }
 
@@ -153,6 +154,11 @@ int net_rx_deliver(struct net_dev *d, unsigned pair,
 	if (!net_queue_enabled(rx)) {
 		/* vhost-user.rst "Ring states": no new RX on a disabled ring */
 		rx->st.drop_disabled++;
+		return NET_DROPPED;
+	}
+	if (f->len > d->frame_max) {
+		/* larger than the MTU the guest was given (5.1.4.1) */
+		rx->st.drop_oversize++;
 		return NET_DROPPED;
 	}
 	/* Room for a whole frame's used elements: else hand over (and
@@ -372,7 +378,7 @@ static int tx_frame(struct net_dev *d, struct vu_queue *tx,
 		tx->st.drop_bad++;
 		return NET_DROPPED;
 	}
-	if (c->out_bytes - hdr > CFG_FRAME_MAX) {
+	if (c->out_bytes - hdr > d->frame_max) {
 		tx->st.drop_oversize++;
 		return NET_DROPPED;
 	}

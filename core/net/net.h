@@ -70,6 +70,26 @@ static inline uint32_t net_hdr_len(uint64_t features)
 		       : 10u;
 }
 
+/*
+ * MTUs a front-end may set (NET_SET_MTU): at least 68 (virtio 1.2 5.1.4.1:
+ * a device's mtu is 68 to 65535), at most what a frame of CFG_FRAME_MAX
+ * holds after an Ethernet header and an 802.1Q tag.
+ */
+#define NET_ETH_VLAN_HLEN 18u
+#define NET_MTU_MIN 68u
+#define NET_MTU_MAX (CFG_FRAME_MAX - NET_ETH_VLAN_HLEN)
+
+/* The longest frame either way: with VIRTIO_NET_F_MTU negotiated and an
+ * MTU set, the MTU's (virtio 1.2 5.1.4.1: the device passes no larger
+ * received packet; 5.1.4.2: nor may the driver send one), else
+ * CFG_FRAME_MAX. */
+static inline uint32_t net_frame_limit(uint64_t features, uint32_t mtu)
+{
+	return (features & VU_BIT(VIRTIO_NET_F_MTU)) && mtu != 0
+		       ? mtu + NET_ETH_VLAN_HLEN
+		       : CFG_FRAME_MAX;
+}
+
 /* virtio-net header flags (virtio 1.2 5.1.6) */
 #define NET_HDR_F_NEEDS_CSUM 1u
 
@@ -120,6 +140,7 @@ struct net_sink {
  * `features` current. */
 struct net_dev {
 	uint64_t features;           /* negotiated virtio features */
+	uint32_t frame_max;          /* net_frame_limit of features, MTU */
 	const struct mem_table *mem; /* guest memory */
 	struct vu_queue *q;          /* CFG_MAX_QUEUES queues */
 	struct net_sink sink;

@@ -89,6 +89,7 @@ struct vu_inflight {
 /* virtio 1.2 5.1.3 and 6 */
 #define VIRTIO_NET_F_CSUM 0
 #define VIRTIO_NET_F_GUEST_CSUM 1
+#define VIRTIO_NET_F_MTU 3
 #define VIRTIO_NET_F_MRG_RXBUF 15
 #define VIRTIO_NET_F_MQ 22
 #define VIRTIO_RING_F_INDIRECT_DESC 28
@@ -164,7 +165,7 @@ enum vu_fd_rule {
 	X(17, GET_QUEUE_NUM, 0, VU_FD_NONE, be_get_queue_num)                 \
 	X(18, SET_VRING_ENABLE, VU_SZ_STATE, VU_FD_NONE, be_set_vring_enable) \
 	X(19, SEND_RARP, VU_SZ_U64, VU_FD_NONE, be_send_rarp)                 \
-	X(20, NET_SET_MTU, VU_SZ_VAR, VU_FD_ANY, 0)                           \
+	X(20, NET_SET_MTU, VU_SZ_U64, VU_FD_NONE, be_net_set_mtu)             \
 	X(21, SET_BACKEND_REQ_FD, VU_SZ_VAR, VU_FD_ANY, 0)                    \
 	X(22, IOTLB_MSG, VU_SZ_VAR, VU_FD_ANY, 0)                             \
 	X(23, SET_VRING_ENDIAN, VU_SZ_VAR, VU_FD_ANY, 0)                      \
