@@ -236,12 +236,32 @@ struct port_iov {
 	uint32_t len;
 };
 
-/* Open (creating if needed) the tap interface `name` from /dev/net/tun,
- * IFF_TAP | IFF_NO_PI: each read or write is one whole Ethernet frame with
- * no extra header.  Non-blocking, close-on-exec.  multi_queue
- * (IFF_MULTI_QUEUE): each call opens one more queue of the interface;
- * -PORT_EINVAL if it exists without multi-queue. */
-int port_tap_open(const char *name, bool multi_queue);
+/*
+ * Open (creating if needed) the tap interface `name` from /dev/net/tun,
+ * IFF_TAP | IFF_NO_PI: each read or write is one whole Ethernet frame.
+ * Non-blocking, close-on-exec.  Flags:
+ *   PORT_TAP_MULTI_QUEUE  IFF_MULTI_QUEUE: each call opens one more queue
+ *                         of the interface; -PORT_EINVAL if it exists
+ *                         without multi-queue;
+ *   PORT_TAP_VNET_HDR     IFF_VNET_HDR: each frame read or written starts
+ *                         with a virtio-net header of PORT_TAP_VNET_HDR_LEN
+ *                         bytes (TUNSETVNETHDRSZ), which carries its
+ *                         offloads (port_tap_offload).
+ */
+#define PORT_TAP_MULTI_QUEUE 1u
+#define PORT_TAP_VNET_HDR 2u
+#define PORT_TAP_VNET_HDR_LEN 12u
+int port_tap_open(const char *name, unsigned flags);
+
+/* The offloads the kernel may hand us in the frames it writes to a tap
+ * opened with PORT_TAP_VNET_HDR (TUNSETOFFLOAD): partial checksums, TCP
+ * segments of up to 64 KiB over IPv4 or IPv6, with ECN.  0: whole,
+ * checksummed frames only. */
+#define PORT_TAP_OFF_CSUM 1u
+#define PORT_TAP_OFF_TSO4 2u
+#define PORT_TAP_OFF_TSO6 4u
+#define PORT_TAP_OFF_ECN 8u
+int port_tap_offload(int fd, unsigned offloads);
 
 /* Attach or detach (TUNSETQUEUE) a queue of a multi-queue tap: the
  * kernel hands frames only to attached queues, and a detached one can

@@ -24,35 +24,65 @@ static int fwd_guest_frame(void *ctx, struct net_dev *from, unsigned pair,
 #define MULTI_PAIR (CFG_MAX_QUEUE_PAIRS > 1)
 
 /*
- * Open link l's queues: a tap bridged to a device gets one per queue pair
- * (IFF_MULTI_QUEUE; pair i's frames are written to queue i, and the
- * kernel hands a flow back on the queue its frames came in on).  A tap
- * that exists without multi-queue is used with the one queue it has.
+ * Open link l's queues.  A tap bridged to a device gets one per queue
+ * pair (IFF_MULTI_QUEUE; pair i's frames are written to queue i, and the
+ * kernel hands a flow back on the queue its frames came in on), and a
+ * virtio-net header on every frame (IFF_VNET_HDR), so that the guest's
+ * offloads pass through it both ways; the kernel hands us none until the
+ * guest has taken them (link_offloads).  A tap that exists without
+ * multi-queue is used with the one queue it has.
  */
 static int link_open(struct link *l)
 {
-	bool multi = CFG_MAX_QUEUE_PAIRS > 1 && l->kind == LINK_TAP &&
-		     l->dev >= 0;
+	bool multi = CFG_MAX_QUEUE_PAIRS > 1 && fwd_link_vnet(l);
+	unsigned vnet = fwd_link_vnet(l) ? PORT_TAP_VNET_HDR : 0;
 	int fd;
 
+	l->vnet = fwd_link_vnet(l);
+	l->offloads = 0;
 	if (l->kind == LINK_PACKET)
 		fd = port_packet_open(l->name);
 	else
-		fd = port_tap_open(l->name, multi);
+		fd = port_tap_open(l->name,
+				   vnet | (multi ? PORT_TAP_MULTI_QUEUE : 0));
 	if (fd == -PORT_EINVAL && multi) {
 		LOG_WARN("tap %s exists without multi-queue: one queue for %u "
 			 "queue pairs", l->name, (unsigned)CFG_MAX_QUEUE_PAIRS);
 		multi = false;
-		fd = port_tap_open(l->name, false);
+		fd = port_tap_open(l->name, vnet);
+	}
+	if (fd >= 0 && vnet && port_tap_offload(fd, 0) < 0) {
+		port_fd_close(fd);
+		return -PORT_EINVAL;
 	}
 	while (fd >= 0) {
 		l->attached[l->nq] = true;
 		l->fd[l->nq++] = fd;
 		if (!multi || l->nq == FWD_LINK_QUEUES)
 			return 0;
-		fd = port_tap_open(l->name, true);
+		fd = port_tap_open(l->name, vnet | PORT_TAP_MULTI_QUEUE);
 	}
 	return fd;
+}
+
+/* The offloads the kernel may hand a tap's guest: those it negotiated
+ * (GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN), none while no guest is there.
+ * A frame read before the change carries what the guest did not take,
+ * and net_rx_deliver drops it. */
+static void link_offloads(struct fwd *f, struct link *l)
+{
+	const struct fwd_port *p = &f->port[l->dev];
+	unsigned want = 0, rx;
+
+	if (p->be != NULL && p->be->dev.fd >= 0) {
+		rx = net_offloads_rx(p->be->features);
+		want = ((rx & NET_OFF_CSUM) ? PORT_TAP_OFF_CSUM : 0u) |
+		       ((rx & NET_OFF_TSO4) ? PORT_TAP_OFF_TSO4 : 0u) |
+		       ((rx & NET_OFF_TSO6) ? PORT_TAP_OFF_TSO6 : 0u) |
+		       ((rx & NET_OFF_ECN) ? PORT_TAP_OFF_ECN : 0u);
+	}
+	if (want != l->offloads && port_tap_offload(l->fd[0], want) >= 0)
+		l->offloads = want;
 }
 
 /*
@@ -131,6 +161,10 @@ void fwd_attach(struct fwd *f, unsigned i, struct be_dev *be,
 	if (be != NULL) {
 		struct net_sink sink = {fwd_guest_frame, p};
 		net_dev_sink(&be->net, &sink, f->flat);
+		/* a tap with a virtio-net header takes the guest's offloads
+		 * as they are, and hands it its own */
+		if (o->action == ACT_LINK && fwd_link_vnet(&f->link[o->link]))
+			be_offer_offloads(be);
 	}
 }
 
@@ -181,6 +215,15 @@ static void link_send(struct fwd *f, struct link *l, unsigned pair,
 
 	if (!CFG_WITH_LINKS)
 		return;
+	if (l->vnet) {
+		/* the frame's offloads, for the kernel to complete (virtio
+		 * 1.2 5.1.6; num_buffers is RX's and stays 0) */
+		memset(f->vnet, 0, sizeof(f->vnet));
+		if (fr->hdr != NULL)
+			net_hdr_put(fr->hdr, f->vnet);
+		v[n].base = f->vnet;
+		v[n++].len = sizeof(f->vnet);
+	}
 	for (unsigned i = 0; i < fr->n && left > 0 && n < FWD_IOV_MAX; i++) {
 		uint32_t k = fr->iov[i].len;
 		if (skip >= k) {
@@ -390,6 +433,7 @@ bool fwd_generate(struct fwd *f)
 void fwd_link_readable(struct fwd *f, unsigned i, unsigned k)
 {
 	struct link *l = &f->link[i];
+	uint32_t vnet = l->vnet ? PORT_TAP_VNET_HDR_LEN : 0;
 	uint64_t now = port_now_ns();
 
 	if (!CFG_WITH_LINKS || k >= l->nq || !l->attached[k])
@@ -397,22 +441,29 @@ void fwd_link_readable(struct fwd *f, unsigned i, unsigned k)
 	/* A bounded batch: a flood on one interface cannot starve the loop.
 	 * What the guest has no room for is dropped, never queued. */
 	for (unsigned b = 0; b < CFG_BATCH; b++) {
-		long n = port_net_recv(l->fd[k], f->buf, sizeof(f->buf));
+		long n = port_net_recv(l->fd[k], f->lbuf, sizeof(f->lbuf));
 		struct vq_iov one;
 		struct net_frame fr;
+		struct net_hdr h;
 
 		if (n < 0)
 			return;
-		if (n > (long)sizeof(f->buf)) {
+		if (n > (long)sizeof(f->lbuf)) {
 			l->st.drop_oversize++;
 			continue;
 		}
-		if (n < (long)PKT_ETH_HLEN)
+		if (n < (long)(vnet + PKT_ETH_HLEN))
 			continue;
 		l->st.rx_frames++;
-		l->st.rx_bytes += (uint64_t)n;
-		net_frame_flat(&fr, &one, f->buf, (uint32_t)n);
-		capture(f, l->pcap_if, PCAP_IN, &fr);
+		l->st.rx_bytes += (uint64_t)n - vnet;
+		net_frame_flat(&fr, &one, f->lbuf + vnet, (uint32_t)n - vnet);
+		if (vnet) {
+			/* the kernel's offloads, checked against what the
+			 * guest took when it is delivered */
+			net_hdr_get(&h, f->lbuf);
+			if (!net_hdr_plain(&h))
+				fr.hdr = &h;
+		}
 		if (l->dev < 0) {
 			switch_frame(f, FWD_LINK_PORT(i), &fr, now);
 			continue;
@@ -424,8 +475,8 @@ void fwd_link_readable(struct fwd *f, unsigned i, unsigned k)
 			/* queue k is pair k's, while the guest receives there */
 			unsigned pair = l->nq > 1 && net_rx_usable(&p->be->net, k)
 						? k
-						: net_rx_pair(&p->be->net, f->buf,
-							      (uint32_t)n);
+						: net_rx_pair(&p->be->net, fr.iov->base,
+							      fr.len);
 			r = deliver(p, pair, &fr);
 		}
 		if (r == NET_FULL || (r == NET_DROPPED && !up))
@@ -435,9 +486,12 @@ void fwd_link_readable(struct fwd *f, unsigned i, unsigned k)
 
 void fwd_flush(struct fwd *f)
 {
-	for (unsigned j = 0; CFG_WITH_LINKS && j < f->nlinks; j++)
+	for (unsigned j = 0; CFG_WITH_LINKS && j < f->nlinks; j++) {
 		if (f->link[j].nq > 1)
 			link_queues(f, &f->link[j]);
+		if (f->link[j].vnet)
+			link_offloads(f, &f->link[j]);
+	}
 	for (unsigned i = 0; i < f->ndev; i++)
 		if (f->port[i].be != NULL && f->port[i].be->dev.fd >= 0)
 			be_flush(f->port[i].be);

@@ -70,10 +70,25 @@ struct link {
 	/* attached (TUNSETQUEUE): queue 0, and those of the pairs the
 	 * device's guest receives on (fwd_flush keeps them so) */
 	bool attached[FWD_LINK_QUEUES];
+	/* a tap bridged to a device: frames carry a virtio-net header with
+	 * their offloads (IFF_VNET_HDR), and the kernel may hand us those
+	 * the device's guest negotiated (PORT_TAP_OFF_*, fwd_flush) */
+	bool vnet;
+	unsigned offloads;
 	int dev; /* index of the device it is bridged to; -1: a switch port */
 	int pcap_if; /* its interface in the capture, or -1 */
 	struct link_stats st;
 };
+
+#define FWD_LINK_BUF \
+	(CFG_WITH_LINKS ? PORT_TAP_VNET_HDR_LEN + NET_GSO_FRAME_MAX : 1u)
+
+/* A tap bridged to a device carries a virtio-net header on every frame
+ * (struct link's vnet), known from how the link is set up. */
+static inline bool fwd_link_vnet(const struct link *l)
+{
+	return CFG_WITH_LINKS && l->kind == LINK_TAP && l->dev >= 0;
+}
 
 /* Switch ports: device i is port i, link j is port CFG_MAX_DEVICES + j. */
 #define FWD_LINK_PORT(j) ((uint16_t)(CFG_MAX_DEVICES + (j)))
@@ -106,6 +121,10 @@ struct fwd {
 	 * the data path completes (net_dev_sink); --generate's frame; the
 	 * pieces of a frame written to a link */
 	uint8_t buf[CFG_FRAME_MAX];
+	/* a frame read from a link: a tap's may be a 64 KiB GSO frame after
+	 * its virtio-net header */
+	uint8_t lbuf[FWD_LINK_BUF];
+	uint8_t vnet[PORT_TAP_VNET_HDR_LEN]; /* one written to a link */
 	uint8_t reply[CFG_FRAME_MAX];
 	uint8_t flat[CFG_FRAME_MAX];
 	uint8_t gen[CFG_FRAME_MAX];

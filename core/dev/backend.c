@@ -106,7 +106,7 @@ void be_reset(struct be_dev *d)
 
 static int be_get_features(struct be_dev *d, struct vu_msg *m)
 {
-	return reply_u64(d, m, BE_FEATURES);
+	return reply_u64(d, m, d->offered);
 }
 
 /*
@@ -143,10 +143,10 @@ static int be_set_features(struct be_dev *d, struct vu_msg *m)
 {
 	uint64_t f = m->p.u64;
 
-	if (f & ~(uint64_t)BE_FEATURES) {
+	if (f & ~d->offered) {
 		LOG_ERR("%s: SET_FEATURES 0x%llx has bits we did not offer "
 			"(0x%llx)", d->dev.name, (unsigned long long)f,
-			(unsigned long long)BE_FEATURES);
+			(unsigned long long)d->offered);
 		return -PORT_EINVAL;
 	}
 	for (unsigned i = 0; i < CFG_MAX_QUEUES; i++) {
@@ -728,6 +728,7 @@ int be_open(struct be_dev *be, unsigned index, const struct dev_opts *o)
 {
 	memset(be, 0, sizeof(*be));
 	dev_init(&be->dev, index, o, &be_role);
+	be->offered = BE_FEATURES;
 	be->log_fd = -1;
 	for (unsigned q = 0; q < CFG_MAX_QUEUES; q++)
 		be_queue_init(be, q);

@@ -23,6 +23,14 @@
 	 VU_BIT(VIRTIO_F_RING_PACKED) | VU_BIT(VIRTIO_RING_F_INDIRECT_DESC) | \
 	 VU_BIT(VIRTIO_RING_F_EVENT_IDX) | VU_BIT(VIRTIO_NET_F_CSUM) |      \
 	 VU_BIT(VHOST_F_LOG_ALL) | VU_BIT(VIRTIO_NET_F_MTU) | BE_F_MQ)
+/* Offloads a back-end whose frames go to a tap with a virtio-net header
+ * offers besides (be_offer_offloads): the tap takes partial checksums and
+ * TCP segments of 64 KiB from the guest, and hands it the same. */
+#define BE_OFFLOAD_FEATURES                                                 \
+	(VU_BIT(VIRTIO_NET_F_GUEST_CSUM) | VU_BIT(VIRTIO_NET_F_GUEST_TSO4) |  \
+	 VU_BIT(VIRTIO_NET_F_GUEST_TSO6) | VU_BIT(VIRTIO_NET_F_GUEST_ECN) |   \
+	 VU_BIT(VIRTIO_NET_F_HOST_TSO4) | VU_BIT(VIRTIO_NET_F_HOST_TSO6) |    \
+	 VU_BIT(VIRTIO_NET_F_HOST_ECN))
 #define BE_PROTOCOL_FEATURES                                  \
 	(VU_BIT(VU_PROTO_F_MQ) | VU_BIT(VU_PROTO_F_REPLY_ACK) | \
 	 VU_BIT(VU_PROTO_F_LOG_SHMFD) | VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD) | \
@@ -31,6 +39,7 @@
 /* A back-end: the connection, and the state the protocol builds on it. */
 struct be_dev {
 	struct vu_dev dev;
+	uint64_t offered;        /* BE_FEATURES, and what be_offer_offloads adds */
 	uint64_t features;       /* negotiated virtio features */
 	uint64_t proto;          /* negotiated protocol features */
 	bool proto_set;          /* SET_PROTOCOL_FEATURES seen */
@@ -59,6 +68,15 @@ extern const struct dev_role be_role;
 /* Set be up as device `index` (dev_init, dev_start), its frames going
  * nowhere until net_dev_sink(&be->net, ...). */
 int be_open(struct be_dev *be, unsigned index, const struct dev_opts *o);
+
+/* Frames this back-end's guest sends go to a sink that takes offloads as
+ * they are, and frames it receives may carry them: offer
+ * BE_OFFLOAD_FEATURES too (before a front-end connects). */
+static inline void be_offer_offloads(struct be_dev *be)
+{
+	be->offered |= BE_OFFLOAD_FEATURES;
+	be->net.pass_offloads = true;
+}
 
 /*
  * Handle one complete request.  Every fd the message carried is kept or

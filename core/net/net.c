@@ -142,6 +142,7 @@ int net_rx_deliver(struct net_dev *d, unsigned pair,
 	struct vq_chain *first = &d->rx_first;
 	struct iov_cur s, w;
 	struct vq_mark mark;
+	struct net_hdr oh = {0};
 	uint8_t h[12] = {0};
 	uint32_t left = f->len, used_first;
 	uint16_t nbufs = 1;
@@ -156,7 +157,23 @@ int net_rx_deliver(struct net_dev *d, unsigned pair,
 		rx->st.drop_disabled++;
 		return NET_DROPPED;
 	}
-	if (f->len > d->frame_max) {
+	if (CFG_WITH_LINKS && f->hdr != NULL) { /* only a tap's carry any */
+		/* DATA_VALID is advice the guest may go without (a tap sets
+		 * it whatever was negotiated); any other offload it did not
+		 * take (GUEST_*, 5.1.6.4) drops the frame */
+		oh = *f->hdr;
+		if (!(net_offloads_rx(d->features) & NET_OFF_CSUM))
+			oh.flags &= (uint8_t)~NET_HDR_F_DATA_VALID;
+		if (net_hdr_check(&oh, f->len, net_offloads_rx(d->features),
+				  true) != NET_HDR_OK) {
+			rx->st.drop_bad++;
+			return NET_DROPPED;
+		}
+	}
+	if (f->len > (CFG_WITH_LINKS && f->hdr != NULL &&
+			      oh.gso_type != NET_HDR_GSO_NONE
+			      ? NET_GSO_FRAME_MAX
+			      : d->frame_max)) {
 		/* larger than the MTU the guest was given (5.1.4.1) */
 		rx->st.drop_oversize++;
 		return NET_DROPPED;
@@ -181,6 +198,8 @@ int net_rx_deliver(struct net_dev *d, unsigned pair,
 	iov_cur_init(&s, f->iov, f->n);
 	iov_skip(&s, f->skip);
 	cur_in(&w, first);
+	if (CFG_WITH_LINKS && f->hdr != NULL)
+		net_hdr_put(&oh, h); /* the offloads it carries */
 	h[10] = 1; /* num_buffers, fixed below if more are used */
 	iov_from_buf(&w, h, hdr);
 	left -= iov_copy(&w, &s, left);
@@ -322,34 +341,25 @@ static bool csum_complete(struct net_dev *d, struct net_frame *fr,
 	return true;
 }
 
-/* The offloads a TX header asks for, with CSUM negotiated (virtio 1.2
- * 5.1.6.2): 0 to send fr (completed in *flat if it asked for a checksum),
- * -1 to drop it as bad. */
-static int tx_offloads(struct net_dev *d, const struct vq_chain *c,
-		       struct net_frame *fr, struct vq_iov *flat)
+/* The virtio-net header the guest wrote before a frame (its first
+ * NET_HDR_BYTES, read once: the guest may change them meanwhile). */
+static bool tx_hdr(const struct vq_chain *c, struct net_hdr *h)
 {
-	uint8_t h[10];
+	uint8_t b[NET_HDR_BYTES];
 
-	if (c->iov[0].len >= sizeof(h)) {
-		memcpy(h, c->iov[0].base, sizeof(h)); /* the usual case */
+	if (c->iov[0].len >= sizeof(b)) {
+		memcpy(b, c->iov[0].base, sizeof(b)); /* the usual case */
 	} else {
-		struct vq_iov one = {h, sizeof(h)};
+		struct vq_iov one = {b, sizeof(b)};
 		struct iov_cur src, dst;
 
 		iov_cur_init(&dst, &one, 1);
 		iov_cur_init(&src, c->iov, c->nout);
-		if (iov_copy(&dst, &src, sizeof(h)) != sizeof(h))
-			return -1;
+		if (iov_copy(&dst, &src, sizeof(b)) != sizeof(b))
+			return false;
 	}
-	/* gso_type: no GSO feature is offered */
-	if (h[1] != 0)
-		return -1;
-	if (!(h[0] & NET_HDR_F_NEEDS_CSUM))
-		return 0;
-	return csum_complete(d, fr, flat, (uint16_t)(h[6] | h[7] << 8),
-			     (uint16_t)(h[8] | h[9] << 8))
-		       ? 0
-		       : -1;
+	net_hdr_get(h, b);
+	return true;
 }
 
 /* Check one chain the guest transmitted and hand its frame on.  Returns
@@ -357,8 +367,9 @@ static int tx_offloads(struct net_dev *d, const struct vq_chain *c,
 static int tx_frame(struct net_dev *d, struct vu_queue *tx,
 		    const struct vq_chain *c)
 {
-	uint32_t hdr = net_hdr_len(d->features);
+	uint32_t hdr = net_hdr_len(d->features), limit;
 	struct net_frame frame;
+	struct net_hdr h;
 	struct vq_iov flat;
 	int r;
 
@@ -378,18 +389,44 @@ static int tx_frame(struct net_dev *d, struct vu_queue *tx,
 		tx->st.drop_bad++;
 		return NET_DROPPED;
 	}
-	if (c->out_bytes - hdr > d->frame_max) {
-		tx->st.drop_oversize++;
-		return NET_DROPPED;
-	}
 	frame.iov = c->iov;
 	frame.n = c->nout;
 	frame.skip = hdr;
 	frame.len = c->out_bytes - hdr;
-	if ((d->features & VU_BIT(VIRTIO_NET_F_CSUM)) &&
-	    tx_offloads(d, c, &frame, &flat) < 0) {
-		tx->st.drop_bad++;
+	frame.hdr = NULL;
+	/* The offloads the header asks for, as negotiated (CSUM, HOST_TSO*:
+	 * virtio 1.2 5.1.6.2), each field checked (CVE-2024-11614: a
+	 * csum_start past the end was read beyond the buffer).  Without
+	 * CSUM the header asks for nothing (5.1.6.2.1). */
+	if (d->features & VU_BIT(VIRTIO_NET_F_CSUM)) {
+		if (!tx_hdr(c, &h) ||
+		    net_hdr_check(&h, frame.len, net_offloads_tx(d->features),
+				  false) != NET_HDR_OK) {
+			tx->st.drop_bad++;
+			return NET_DROPPED;
+		}
+		if (!net_hdr_plain(&h))
+			frame.hdr = &h;
+	}
+	/* a GSO frame is as long as the segmenter takes; the MTU is for
+	 * the others (5.1.4.2) */
+	limit = frame.hdr != NULL && frame.hdr->gso_type != NET_HDR_GSO_NONE
+			? NET_GSO_FRAME_MAX
+			: d->frame_max;
+	if (frame.len > limit) {
+		tx->st.drop_oversize++;
 		return NET_DROPPED;
+	}
+	if (frame.hdr != NULL && !(CFG_WITH_LINKS && d->pass_offloads)) {
+		/* completed here: a GSO type was not offered, so only a
+		 * partial checksum gets this far */
+		if (frame.hdr->gso_type != NET_HDR_GSO_NONE ||
+		    !csum_complete(d, &frame, &flat, h.csum_start,
+				   h.csum_offset)) {
+			tx->st.drop_bad++;
+			return NET_DROPPED;
+		}
+		frame.hdr = NULL;
 	}
 	r = net_send_up(d, (unsigned)(tx - d->q) / 2, &frame);
 	if (r != NET_FULL) { /* a frame left waiting counts later */

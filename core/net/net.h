@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/mem/mem.h"
 #include "core/net/flow.h"
+#include "core/net/vhdr.h"
 #include "core/proto/vu_proto.h"
 #include "core/virtq/inflight.h"
 #include "core/virtq/vq.h"
@@ -90,8 +91,6 @@ static inline uint32_t net_frame_limit(uint64_t features, uint32_t mtu)
 		       : CFG_FRAME_MAX;
 }
 
-/* virtio-net header flags (virtio 1.2 5.1.6) */
-#define NET_HDR_F_NEEDS_CSUM 1u
 
 /* A frame somewhere in memory: len bytes after the first skip bytes of the
  * pieces iov[0..n) (a guest's TX chain after its virtio-net header, or one
@@ -101,6 +100,9 @@ struct net_frame {
 	unsigned n;
 	uint32_t skip;
 	uint32_t len;
+	/* offloads it carries (a partial checksum, a GSO frame: vhdr.h),
+	 * checked against what was negotiated; NULL: a whole frame */
+	const struct net_hdr *hdr;
 };
 
 /* A frame in one flat buffer of ours (no virtio-net header before it):
@@ -114,6 +116,7 @@ static inline void net_frame_flat(struct net_frame *fr, struct vq_iov *one,
 	fr->n = 1;
 	fr->skip = 0;
 	fr->len = len;
+	fr->hdr = NULL;
 }
 
 struct net_dev;
@@ -141,6 +144,10 @@ struct net_sink {
 struct net_dev {
 	uint64_t features;           /* negotiated virtio features */
 	uint32_t frame_max;          /* net_frame_limit of features, MTU */
+	/* its sink takes offloads as they are (a tap with a virtio-net
+	 * header): partial checksums and GSO frames are passed on, not
+	 * completed here */
+	bool pass_offloads;
 	const struct mem_table *mem; /* guest memory */
 	struct vu_queue *q;          /* CFG_MAX_QUEUES queues */
 	struct net_sink sink;

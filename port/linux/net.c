@@ -38,6 +38,19 @@
 #ifndef IFF_MULTI_QUEUE
 #define IFF_MULTI_QUEUE 0x0100
 #endif
+#ifndef IFF_VNET_HDR
+#define IFF_VNET_HDR 0x4000
+#endif
+#ifndef TUNSETOFFLOAD
+#define TUNSETOFFLOAD _IOW('T', 208, unsigned int)
+#endif
+#ifndef TUNSETVNETHDRSZ
+#define TUNSETVNETHDRSZ _IOW('T', 216, int)
+#endif
+#define NET_TUN_F_CSUM 0x01
+#define NET_TUN_F_TSO4 0x02
+#define NET_TUN_F_TSO6 0x04
+#define NET_TUN_F_TSO_ECN 0x08
 #ifndef TUNSETQUEUE
 #define TUNSETQUEUE _IOW('T', 217, int)
 #endif
@@ -263,17 +276,19 @@ static int fill_ifname(struct ifreq *ifr, const char *name)
 	return 0;
 }
 
-int port_tap_open(const char *name, bool multi_queue)
+int port_tap_open(const char *name, unsigned flags)
 {
 	struct ifreq ifr;
-	int fd, r, e;
+	int fd, r, e, hdr_len = PORT_TAP_VNET_HDR_LEN;
 
 	r = fill_ifname(&ifr, name);
 	if (r < 0)
 		return r;
 	/* With IFF_MULTI_QUEUE each TUNSETIFF attaches one more queue (of
 	 * up to 256) to the interface; EINVAL if it has none. */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | (multi_queue ? IFF_MULTI_QUEUE : 0);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI |
+			((flags & PORT_TAP_MULTI_QUEUE) ? IFF_MULTI_QUEUE : 0) |
+			((flags & PORT_TAP_VNET_HDR) ? IFF_VNET_HDR : 0);
 	do
 		fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
@@ -281,7 +296,9 @@ int port_tap_open(const char *name, bool multi_queue)
 		return -errno;
 	/* Creates the interface (CAP_NET_ADMIN) or attaches to an existing
 	 * tap of that name; EINVAL if that name is some other kind. */
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 ||
+	    ((flags & PORT_TAP_VNET_HDR) &&
+	     ioctl(fd, TUNSETVNETHDRSZ, &hdr_len) < 0)) {
 		e = errno;
 		close(fd);
 		return -e;
@@ -289,6 +306,16 @@ int port_tap_open(const char *name, bool multi_queue)
 	net_fd_release(fd); /* a stale entry of a number closed elsewhere */
 	note_fd(fd, false);
 	return fd;
+}
+
+int port_tap_offload(int fd, unsigned offloads)
+{
+	unsigned long f = ((offloads & PORT_TAP_OFF_CSUM) ? NET_TUN_F_CSUM : 0) |
+			  ((offloads & PORT_TAP_OFF_TSO4) ? NET_TUN_F_TSO4 : 0) |
+			  ((offloads & PORT_TAP_OFF_TSO6) ? NET_TUN_F_TSO6 : 0) |
+			  ((offloads & PORT_TAP_OFF_ECN) ? NET_TUN_F_TSO_ECN : 0);
+
+	return ioctl(fd, TUNSETOFFLOAD, f) < 0 ? -errno : 0;
 }
 
 int port_tap_queue(int fd, bool attach)

@@ -32,8 +32,10 @@ struct fake_fd {
 	 * sent; FAKE_FILE: path */
 	char name[64];
 	bool packet;
-	bool multi; /* a tap queue opened with multi_queue */
+	bool multi; /* a tap queue opened with PORT_TAP_MULTI_QUEUE */
+	bool vnet;  /* ... with PORT_TAP_VNET_HDR */
 	bool detached; /* port_tap_queue(fd, false) */
+	unsigned offloads; /* port_tap_offload */
 	bool blocked;
 	unsigned net_sent;
 	/* FAKE_FILE: its bytes are file_bytes[start, start + len) */
@@ -775,13 +777,43 @@ static int net_open(const char *name, bool packet)
 	return fd;
 }
 
-int port_tap_open(const char *name, bool multi_queue)
+int port_tap_open(const char *name, unsigned flags)
 {
 	int fd = net_open(name, false);
 
-	if (fd >= 0)
-		slot(fd)->multi = multi_queue;
+	if (fd >= 0) {
+		slot(fd)->multi = (flags & PORT_TAP_MULTI_QUEUE) != 0;
+		slot(fd)->vnet = (flags & PORT_TAP_VNET_HDR) != 0;
+	}
 	return fd;
+}
+
+int port_tap_offload(int fd, unsigned offloads)
+{
+	struct fake_fd *f = open_slot(fd, FAKE_NET);
+
+	if (f == NULL || f->packet || !f->vnet ||
+	    (offloads & ~(PORT_TAP_OFF_CSUM | PORT_TAP_OFF_TSO4 |
+			  PORT_TAP_OFF_TSO6 | PORT_TAP_OFF_ECN))) {
+		fake_misuse++;
+		return -PORT_EINVAL;
+	}
+	f->offloads = offloads;
+	return 0;
+}
+
+unsigned fake_net_offloads(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	return f != NULL && f->kind == FAKE_NET ? f->offloads : 0;
+}
+
+bool fake_net_is_vnet(int fd)
+{
+	const struct fake_fd *f = slot(fd);
+
+	return f != NULL && f->kind == FAKE_NET && f->vnet;
 }
 
 int port_packet_open(const char *ifname)

@@ -175,9 +175,12 @@ extern int fake_net_open_error;
 const char *fake_net_name(int fd);
 /* Opened by port_packet_open (true) or port_tap_open (false). */
 bool fake_net_is_packet(int fd);
-/* A tap queue opened with multi_queue; detached by port_tap_queue. */
+/* A tap queue opened with PORT_TAP_MULTI_QUEUE, with PORT_TAP_VNET_HDR;
+ * detached by port_tap_queue; its offloads (port_tap_offload). */
 bool fake_net_is_multi(int fd);
+bool fake_net_is_vnet(int fd);
 bool fake_net_is_detached(int fd);
+unsigned fake_net_offloads(int fd);
 
 /* Queue one inbound frame (0 < len <= FAKE_NET_FRAME_MAX) for fd: the
  * frames of an fd come out of port_net_recv one per call, in push order,

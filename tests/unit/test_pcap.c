@@ -216,7 +216,7 @@ static void make(uint32_t k, uint32_t len)
 static void frame_at(const struct vq_iov *iov, unsigned n, uint32_t skip,
 		     uint32_t len)
 {
-	struct net_frame fr = {iov, n, skip, len};
+	struct net_frame fr = {iov, n, skip, len, NULL};
 
 	pcap_frame(&pc, 0, PCAP_IN, &fr);
 }
