@@ -190,6 +190,10 @@ enum port_log_level {
 void port_log(enum port_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The text of an error code (negative or positive), for messages: the
+ * OS's words ("Permission denied"), never NULL. */
+const char *port_strerror(int err);
+
 /* Flush buffered standard output (before exit, or after a batch of trace
  * lines). */
 void port_log_flush(void);

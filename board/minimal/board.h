@@ -14,5 +14,7 @@
 #define CFG_WITH_SWITCH 0
 #define CFG_WITH_PCAP 0
 #define CFG_MAX_LINKS 0
+/* errors as numbers: libc's texts do not fit */
+#define CFG_ERROR_TEXT 0
 
 #endif

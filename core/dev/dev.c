@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "core/err.h"
 #include "core/log.h"
 #include "core/net/net.h"
 
@@ -46,8 +47,8 @@ int dev_start(struct vu_dev *d)
 	if (d->o.listen) {
 		rc = port_sock_listen(d->o.path);
 		if (rc < 0) {
-			LOG_ERR("%s: cannot listen on %s (error %d)", d->name,
-				d->o.path, -rc);
+			LOG_ERR("%s: cannot listen on %s: %s", d->name,
+				d->o.path, err_text(rc));
 			d->role->release(d); /* what the role made before */
 			return rc;
 		}
@@ -218,8 +219,9 @@ static void try_connect(struct vu_dev *d, uint64_t now)
 	}
 	if (!d->said_waiting) {
 		/* once, not at every retry */
-		LOG_INFO("%s: waiting for %s (error %d), retrying every %u ms\n",
-			 d->name, d->o.path, -rc, (unsigned)CFG_RECONNECT_MS);
+		LOG_INFO("%s: waiting for %s (%s), retrying every %u ms\n",
+			 d->name, d->o.path, err_text(rc),
+			 (unsigned)CFG_RECONNECT_MS);
 		d->said_waiting = true;
 	}
 	d->retry_at = now + CFG_RECONNECT_MS * PORT_NS_PER_MS;

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "core/err.h"
 #include "core/log.h"
 #include "core/net/net.h"
 #include "core/proto/trace.h"
@@ -71,15 +72,15 @@ static int fe_init(struct fe_dev *d)
 	}
 	rc = port_mem_create("vhost-frontend", f->mem_size);
 	if (rc < 0) {
-		LOG_ERR("%s: cannot create shared memory (error %d)",
-			d->dev.name, -rc);
+		LOG_ERR("%s: cannot create shared memory: %s",
+			d->dev.name, err_text(rc));
 		return rc;
 	}
 	f->memfd = rc;
 	rc = port_mem_map(f->memfd, f->mem_size, &f->mem);
 	if (rc < 0) {
-		LOG_ERR("%s: cannot map shared memory (error %d)", d->dev.name,
-			-rc);
+		LOG_ERR("%s: cannot map shared memory: %s", d->dev.name,
+			err_text(rc));
 		port_fd_close(f->memfd);
 		f->memfd = -1;
 		return rc;

@@ -1054,6 +1054,11 @@ void port_log(enum port_log_level level, const char *fmt, ...)
 	}
 }
 
+const char *port_strerror(int err)
+{
+	return strerror(err < 0 ? -err : err);
+}
+
 void port_log_flush(void)
 {
 }
