@@ -64,6 +64,18 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 .PHONY: all tests check test demo clean deps
 all: $(BUILD)/vhost $(BUILD)/vhost.stripped
 
+# --version: `git describe` of this tree (the release below and the
+# commit, "0.2-g1a2b3c4", while no tag is there yet); the release alone
+# outside a git checkout (a tarball).  about.o is rebuilt when it changes.
+VERSION := 0.2
+VHOST_VERSION := $(or $(shell test -e .git && git describe --tags --always \
+	--dirty 2>/dev/null | sed -E 's/^[0-9a-f]{7,}(-dirty)?$$/$(VERSION)-g&/'),$(VERSION))
+VERSION_STAMP := $(BUILD)/version
+$(shell mkdir -p $(BUILD) && { echo '$(VHOST_VERSION)' | cmp -s - \
+	$(VERSION_STAMP) || echo '$(VHOST_VERSION)' >$(VERSION_STAMP); })
+$(BUILD)/obj/core/app/about.o: $(VERSION_STAMP)
+$(BUILD)/obj/core/app/about.o: CPPFLAGS += -DVHOST_VERSION='"$(VHOST_VERSION)"'
+
 # A board's flags are in its board.mk (and those it includes): a change
 # there rebuilds its objects.
 BOARD_MK := $(filter board/%/board.mk toolchain.mk,$(MAKEFILE_LIST))

@@ -11,11 +11,9 @@
 
 #include <string.h>
 
+#include "core/app/about.h"
 #include "core/log.h"
 
-#ifndef VHOST_VERSION
-#define VHOST_VERSION "0.2"
-#endif
 /* The board this binary was built for (the Makefile sets it). */
 #ifndef VHOST_BOARD
 #define VHOST_BOARD "custom"
@@ -81,7 +79,7 @@ static const char usage_tail[] =
 	"      --stats SECS      print counters every SECS seconds\n"
 	"  -v, --verbose         trace every vhost-user message\n"
 	"  -h, --help            this text\n"
-	"      --version         print the version\n"
+	"      --version         version, board, limits, features\n"
 	"\n"
 	"Signals: SIGINT/SIGTERM stop (counters printed, sockets removed),\n"
 	"SIGUSR1 prints counters.  Exit status: 0 success, 1 failure, 2 usage.\n";
@@ -384,7 +382,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 			usage();
 			return -1;
 		} else if (is(a, NULL, "--version")) {
-			LOG_INFO("vhost " VHOST_VERSION "\n");
+			about_version();
 			return -1;
 		} else if (is(a, "-v", "--verbose")) {
 			verbose = true;

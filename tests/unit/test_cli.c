@@ -6,6 +6,7 @@
  * so is an option of a part the board leaves out (config.h); the cases
  * of such parts run only where they are built.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/app/cli.h"
@@ -231,6 +232,29 @@ static void test_parts_left_out(void)
 	check_note(NULL);
 }
 
+/* --version: the version, the board, its limits in numbers, and the
+ * features offered by name. */
+static void test_version(void)
+{
+	const char *a[] = {"--version", NULL};
+	char want[64];
+
+	CHECK_EQ_I(parse(a), -1);
+	CHECK_STR_HAS(fake_last_info(), "vhost ");
+	CHECK_STR_HAS(fake_last_info(), ", board ");
+	snprintf(want, sizeof(want), "devices %u, queue pairs %u",
+		 (unsigned)CFG_MAX_DEVICES, (unsigned)CFG_MAX_QUEUE_PAIRS);
+	CHECK_STR_HAS(fake_last_info(), want);
+	snprintf(want, sizeof(want), "ring size %u",
+		 (unsigned)CFG_QUEUE_SIZE_MAX);
+	CHECK_STR_HAS(fake_last_info(), want);
+	CHECK_STR_HAS(fake_last_info(), " VERSION_1");
+	CHECK_STR_HAS(fake_last_info(), " RING_PACKED");
+	CHECK_STR_HAS(fake_last_info(), " REPLY_ACK");
+	CHECK_STR_HAS(fake_last_info(), " INFLIGHT_SHMFD");
+	CHECK(strstr(fake_last_info(), "CFG_") == NULL);
+}
+
 static void test_too_many_devices(void)
 {
 	static const char *a[2 * CFG_MAX_DEVICES + 3];
@@ -261,5 +285,6 @@ int main(void)
 	RUN(test_usage_errors);
 	RUN(test_parts_left_out);
 	RUN(test_too_many_devices);
+	RUN(test_version);
 	return check_summary("test_cli");
 }
