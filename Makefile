@@ -30,7 +30,8 @@ BUILD := $(O)/$(BOARD)$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter 1,$(SAN)),-
 # preprocessor so that board.h stays the one place that says so: one
 # name a line for each condition that holds.
 PART_IF := frontend:!CFG_WITH_FRONTEND respond:!CFG_WITH_RESPOND \
-	switch:!CFG_WITH_SWITCH pcap:!CFG_WITH_PCAP links:!CFG_WITH_LINKS
+	switch:!CFG_WITH_SWITCH pcap:!CFG_WITH_PCAP links:!CFG_WITH_LINKS \
+	service:!CFG_WITH_SERVICE
 part = $(word $(1),$(subst :, ,$(2)))
 BOARD_WITHOUT := $(shell printf '$(foreach p,$(PART_IF),\043if $(call \
 	part,2,$(p))\n$(call part,1,$(p))\n\043endif\n)' | $(CC) -E -P -I. \
@@ -44,6 +45,7 @@ PART_SRC_respond := core/net/respond.c
 PART_SRC_switch := core/net/l2sw.c
 PART_SRC_pcap := core/net/pcap.c port/linux/file.c
 PART_SRC_links := port/linux/net.c
+PART_SRC_service := port/linux/svc.c
 PART_TEST_respond := tests/unit/test_respond.c
 PART_TEST_switch := tests/unit/test_l2sw.c
 PART_TEST_pcap := tests/unit/test_pcap.c

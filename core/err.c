@@ -19,6 +19,8 @@ const char *err_text(int rc)
 	if (CFG_ERROR_TEXT)
 		return port_strerror(rc);
 	v = rc < 0 ? 0u - (unsigned)rc : (unsigned)rc;
+	if (v == PORT_ENODIR) /* ours, no errno: its number means nothing */
+		return "its directory does not exist";
 	*--p = '\0';
 	do
 		*--p = (char)('0' + v % 10);

@@ -1,5 +1,5 @@
 /*
- * about.c - --version.
+ * about.c - --version and --print-capabilities.
  */
 #include "core/app/about.h"
 
@@ -30,4 +30,12 @@ void about_version(void)
 		 (unsigned)CFG_FRAME_MAX, (unsigned)CFG_MAX_LINKS,
 		 (unsigned long long)BE_FEATURES,
 		 (unsigned long long)BE_PROTOCOL_FEATURES);
+}
+
+void about_capabilities(void)
+{
+	/* vhost-user.json gives type "net" no capabilities of its own (the
+	 * union @VHostUserBackendCapabilities has branches for "block",
+	 * "input" and "gpu" only), so the object holds the type alone. */
+	LOG_INFO("{\n  \"type\": \"net\"\n}\n");
 }

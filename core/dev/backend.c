@@ -636,12 +636,13 @@ static int be_message(struct vu_dev *dev, struct vu_msg *m, uint64_t now)
 static bool be_disconnected(struct vu_dev *dev, const char *why)
 {
 	be_reset(be_of(dev));
-	if (dev->o.listen)
-		LOG_PEER("%s: front-end gone (%s); listening again on %s\n",
-			 dev->name, why, dev->o.path);
-	else
-		LOG_PEER("%s: front-end gone (%s); reconnecting to %s\n",
-			 dev->name, why, dev->o.path);
+	/* (dev.c: a device whose one connection was handed to it with
+	 * --fd is done) */
+	LOG_PEER("%s: front-end gone (%s); %s %s\n", dev->name, why,
+		 dev->o.listen      ? "listening again on"
+		 : dev->o.inherited ? "the device is done: its connection was"
+				    : "reconnecting to",
+		 dev->o.path);
 	return true;
 }
 

@@ -11,5 +11,7 @@ const char *port_strerror(int err)
 {
 	if (err < 0)
 		err = -err;
+	if (err == PORT_ENODIR)
+		return "its directory does not exist";
 	return strerror(err);
 }
