@@ -529,10 +529,12 @@ static const char need_opts[] =
 	"1+--echo\0" "1+--dump\0" "1+--sink\0" "1+--generate\0" "1+--tap\0"
 	"1+--packet\0" "3 --size\0" "4+--respond\0";
 
+/* (the needs that cannot arise without a part need no words) */
 static const char *const need_what[CLI_NEEDS] = {
-	"a front-end (-q)",
-	"a back-end",
-	"a socket file we make (-s, --socket-path, --listen)",
+	CFG_WITH_FRONTEND ? "a front-end (-q)" : "",
+	CFG_WITH_FRONTEND ? "a back-end" : "",
+	CFG_WITH_SERVICE ? "a socket file we make (-s, --socket-path, --listen)"
+			 : "",
 	"a front-end or --generate",
 };
 
