@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "core/err.h"
 #include "core/log.h"
 #include "core/net/pkt.h"
 
@@ -29,9 +30,9 @@ int fwd_open(struct fwd *f)
 		int fd = l->kind == LINK_TAP ? port_tap_open(l->name)
 					     : port_packet_open(l->name);
 		if (fd < 0) {
-			LOG_ERR("cannot open %s %s (error %d)%s",
+			LOG_ERR("cannot open %s %s: %s%s",
 				l->kind == LINK_TAP ? "tap" : "interface",
-				l->name, -fd,
+				l->name, err_text(fd),
 				fd == -PORT_ENOENT || fd == -PORT_ENODEV
 					? ": no such interface"
 					: "");

@@ -12,16 +12,28 @@
 #include "core/net/net.h"
 #include "core/virtq/inflight.h"
 
-/* Virtio and protocol features this back-end offers. */
-#define BE_FEATURES                                                       \
-	(VU_BIT(VIRTIO_F_VERSION_1) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF) |      \
-	 VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES) |                           \
-	 VU_BIT(VIRTIO_F_RING_PACKED) | VU_BIT(VIRTIO_RING_F_INDIRECT_DESC) | \
-	 VU_BIT(VIRTIO_NET_F_CSUM) | VU_BIT(VHOST_F_LOG_ALL))
-#define BE_PROTOCOL_FEATURES                                  \
-	(VU_BIT(VU_PROTO_F_MQ) | VU_BIT(VU_PROTO_F_REPLY_ACK) | \
-	 VU_BIT(VU_PROTO_F_LOG_SHMFD) | VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD) | \
-	 VU_BIT(VU_PROTO_F_RARP))
+/* Virtio and protocol features this back-end offers, each once with its
+ * name in the specs (virtio 1.2 5.1.3 and 6, vhost-user.rst "Protocol
+ * features"): the masks below and --version's list come from here. */
+#define BE_FEATURE_LIST(X)                                       \
+	X(VIRTIO_NET_F_CSUM, "CSUM")                             \
+	X(VIRTIO_NET_F_MRG_RXBUF, "MRG_RXBUF")                   \
+	X(VHOST_F_LOG_ALL, "LOG_ALL")                            \
+	X(VIRTIO_RING_F_INDIRECT_DESC, "INDIRECT_DESC")          \
+	X(VHOST_USER_F_PROTOCOL_FEATURES, "PROTOCOL_FEATURES")   \
+	X(VIRTIO_F_VERSION_1, "VERSION_1")                       \
+	X(VIRTIO_F_RING_PACKED, "RING_PACKED")
+#define BE_PROTOCOL_FEATURE_LIST(X)                              \
+	X(VU_PROTO_F_MQ, "MQ")                                   \
+	X(VU_PROTO_F_LOG_SHMFD, "LOG_SHMFD")                     \
+	X(VU_PROTO_F_RARP, "RARP")                               \
+	X(VU_PROTO_F_REPLY_ACK, "REPLY_ACK")                     \
+	X(VU_PROTO_F_INFLIGHT_SHMFD, "INFLIGHT_SHMFD")
+#define BE_FEATURE_BIT_(bit, name) | VU_BIT(bit)
+/* " NAME" for each: one string literal, made by the preprocessor */
+#define BE_FEATURE_NAME_(bit, name) " " name
+#define BE_FEATURES (0 BE_FEATURE_LIST(BE_FEATURE_BIT_))
+#define BE_PROTOCOL_FEATURES (0 BE_PROTOCOL_FEATURE_LIST(BE_FEATURE_BIT_))
 
 /* A back-end: the connection, and the state the protocol builds on it. */
 struct be_dev {

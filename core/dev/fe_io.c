@@ -116,7 +116,7 @@ int fe_reap(struct fe_dev *d, uint64_t now)
 	if (reposted)
 		fe_kick(d, 0, &f->rxq);
 	if (progress) {
-		f->deadline = now + FE_TIMEOUT_NS;
+		f->deadline = now + fe_timeout_ns(d);
 		fe_pump(d, now);
 	}
 	return 0;
