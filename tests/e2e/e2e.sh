@@ -124,7 +124,7 @@ t_sink_detects_echo() {
 	fe -q "$SOCK" --frames 100 --expect-none >"$E2E_DIR/fe.log" 2>&1
 	rc=$?
 	[ $rc -eq 1 ] || { echo "  front-end exit $rc, expected 1"; cat "$E2E_DIR/fe.log"; return 1; }
-	has "$E2E_DIR/fe.log" "front-end failed: frames came back wrong" &&
+	has "$E2E_DIR/fe.log" "front-end failed: frames came back (--expect-none)" &&
 		has "$E2E_DIR/fe.log" "sent 100, completed 100, received 0 intact, 100 wrong: FAIL" ||
 		{ cat "$E2E_DIR/fe.log"; return 1; }
 	stop "$BE" && has "$BELOG" "q0 (rx): frames 100 "
