@@ -30,7 +30,8 @@ BUILD := $(O)/$(BOARD)$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter 1,$(SAN)),-
 # preprocessor so that board.h stays the one place that says so: one
 # name a line for each condition that holds.
 PART_IF := frontend:!CFG_WITH_FRONTEND respond:!CFG_WITH_RESPOND \
-	switch:!CFG_WITH_SWITCH pcap:!CFG_WITH_PCAP links:!CFG_WITH_LINKS
+	switch:!CFG_WITH_SWITCH pcap:!CFG_WITH_PCAP links:!CFG_WITH_LINKS \
+	service:!CFG_WITH_SERVICE
 part = $(word $(1),$(subst :, ,$(2)))
 BOARD_WITHOUT := $(shell printf '$(foreach p,$(PART_IF),\043if $(call \
 	part,2,$(p))\n$(call part,1,$(p))\n\043endif\n)' | $(CC) -E -P -I. \
@@ -44,6 +45,7 @@ PART_SRC_respond := core/net/respond.c
 PART_SRC_switch := core/net/l2sw.c
 PART_SRC_pcap := core/net/pcap.c port/linux/file.c
 PART_SRC_links := port/linux/net.c
+PART_SRC_service := port/linux/svc.c
 PART_TEST_frontend := tests/unit/test_frontend.c
 PART_TEST_respond := tests/unit/test_respond.c tests/unit/test_fwd.c
 PART_TEST_switch := tests/unit/test_l2sw.c tests/unit/test_fwd.c
@@ -65,6 +67,18 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all tests unit-tests check test demo clean deps
 all: $(BUILD)/vhost $(BUILD)/vhost.stripped
+
+# --version: `git describe` of this tree (the release below and the
+# commit, "0.2-g1a2b3c4", while no tag is there yet); the release alone
+# outside a git checkout (a tarball).  about.o is rebuilt when it changes.
+VERSION := 0.2
+VHOST_VERSION := $(or $(shell test -e .git && git describe --tags --always \
+	--dirty 2>/dev/null | sed -E 's/^[0-9a-f]{7,}(-dirty)?$$/$(VERSION)-g&/'),$(VERSION))
+VERSION_STAMP := $(BUILD)/version
+$(shell mkdir -p $(BUILD) && { echo '$(VHOST_VERSION)' | cmp -s - \
+	$(VERSION_STAMP) || echo '$(VHOST_VERSION)' >$(VERSION_STAMP); })
+$(BUILD)/obj/core/app/about.o: $(VERSION_STAMP)
+$(BUILD)/obj/core/app/about.o: CPPFLAGS += -DVHOST_VERSION='"$(VHOST_VERSION)"'
 
 # A board's flags are in its board.mk (and those it includes): a change
 # there rebuilds its objects.

@@ -147,6 +147,22 @@
 #define CFG_WITH_PCAP 1
 #endif
 
+/* Running as a system service on its own: --pid-file, and the mode and
+ * group of the socket files it makes (--socket-mode, --socket-group), so
+ * that a VMM running as another user can connect.  Under systemd socket
+ * activation (--fd), the socket unit sets those and tracks the process:
+ * a board may leave this out. */
+#ifndef CFG_WITH_SERVICE
+#define CFG_WITH_SERVICE 1
+#endif
+
+/* Errors in messages in the OS's words ("Permission denied"): 1, or as
+ * their numbers ("error 13"), 0, which leaves libc's table of texts out
+ * (2.3 KB on aarch64). */
+#ifndef CFG_ERROR_TEXT
+#define CFG_ERROR_TEXT 1
+#endif
+
 /* ---- derived and checked ---------------------------------------------- */
 
 /* Tap and AF_PACKET interfaces are built in (port.h, FEATURES). */

@@ -13,11 +13,14 @@
  *              needs all of it.
  *   FEATURES   what only an optional part of the core needs (config.h):
  *              tap and AF_PACKET interfaces (port_tap_*, port_packet_*,
- *              port_net_*) for links (CFG_MAX_LINKS > 0), and files
- *              (port_file_*) for the capture (CFG_WITH_PCAP).  A port for boards that leave those parts
- *              out need not implement them: the core then has no call to
- *              them, and the build links none (the Makefile leaves out
- *              port/linux/net.c and file.c).
+ *              port_net_*) for links (CFG_MAX_LINKS > 0), files
+ *              (port_file_*) for the capture (CFG_WITH_PCAP), and the pid
+ *              file and group names (port_pid_file, port_group_id) for
+ *              running as a service (CFG_WITH_SERVICE).  A port for boards
+ *              that leave those parts out need not implement them: the
+ *              core then has no call to them, and the build links none
+ *              (the Makefile leaves out port/linux/net.c, file.c and
+ *              svc.c).
  * A port must implement every function its boards need (no weak
  * symbols): a missing one fails the link, which is the point.
  */
@@ -46,21 +49,67 @@
 #define PORT_EPIPE 32
 #define PORT_ENODEV 19
 #define PORT_ENOTTY 25
+#define PORT_EACCES 13
+#define PORT_EEXIST 17
+#define PORT_ENAMETOOLONG 36
+#define PORT_ENOTSOCK 88
+#define PORT_EADDRINUSE 98
+#define PORT_ETIMEDOUT 110
+#define PORT_ECONNRESET 104
+/* Not an errno: a socket's directory does not exist (port_sock_connect and
+ * port_sock_listen tell it from a socket that is not there yet). */
+#define PORT_ENODIR 4096
+
 
 /* ==== MANDATORY: every port, every board ================================ */
 
 /* ---- unix stream sockets (vhost-user transport) ---------------------- */
 
-/* Create a listening unix stream socket at path (a stale socket file is
- * removed first).  Non-blocking, close-on-exec. */
-int port_sock_listen(const char *path);
+/* Longest socket path, in bytes without the final NUL (Linux's sun_path
+ * holds 108 with it). */
+#define PORT_SOCK_PATH_MAX 107
+
+/* A file we made (a socket, the pid file), as it was when we made it: at
+ * the end it is removed only if it is still that file, never one that
+ * someone put in its place since. */
+struct port_file_id {
+	uint64_t dev, ino;
+};
+
+/* Who may connect to a socket file: its mode bits and its group. */
+struct port_sock_perm {
+	uint32_t mode; /* 0: as the umask made it */
+	bool set_gid;  /* else the group it was created with */
+	uint32_t gid;
+};
+
+/* Create a listening unix stream socket at path, with the permissions of
+ * perm (may be NULL), before it listens; *id says which file it is.
+ * Non-blocking, close-on-exec.  A socket file already there is probed
+ * first: if something accepts on it, it is live and not touched
+ * (-PORT_EADDRINUSE); if nobody does, it is stale and replaced.  Anything
+ * else at path is not ours to delete (-PORT_EEXIST).  -PORT_ENODIR if
+ * the directory does not exist. */
+int port_sock_listen(const char *path, const struct port_sock_perm *perm,
+		     struct port_file_id *id);
+
+/* A socket this process was handed (the back-end conventions' --fd): 1 if
+ * it listens, 0 if it is already connected; made non-blocking and
+ * close-on-exec.  -PORT_EBADF if fd is not open, -PORT_ENOTSOCK if it is
+ * no socket, another negative value if it is no unix stream socket, or
+ * neither listens nor is connected. */
+int port_sock_adopt(int fd);
 
 /* Accept one connection from a listening socket; non-blocking result.
  * -PORT_EAGAIN when none is pending. */
 int port_sock_accept(int lfd);
 
-/* Connect to the unix stream socket at path.  -PORT_ENOENT or
- * -PORT_ECONNREFUSED while nobody listens there yet. */
+/* Connect to the unix stream socket at path.  While nobody listens there
+ * yet: -PORT_ENOENT (no file at path), -PORT_ECONNREFUSED (a socket file
+ * nobody listens on), -PORT_EAGAIN (a listener that takes no more); these
+ * may clear.  Any other error will not clear by itself: -PORT_ENODIR (the
+ * directory is missing), -PORT_ENOTSOCK (a file that is no socket),
+ * -PORT_EACCES, ... */
 int port_sock_connect(const char *path);
 
 /*
@@ -79,8 +128,10 @@ long port_sock_recv(int fd, void *buf, size_t len, int *fds, unsigned *nfds,
 long port_sock_send(int fd, const void *buf, size_t len, const int *fds,
                     unsigned nfds);
 
-/* Remove a socket file that this process created. */
-int port_sock_unlink(const char *path);
+/* Remove the file at path if it is still the one id names (a socket of
+ * port_sock_listen, the pid file).  -PORT_EEXIST, and left alone, if
+ * another file took its place; -PORT_ENOENT if none is there. */
+int port_unlink_ours(const char *path, const struct port_file_id *id);
 
 /* ---- file descriptors ------------------------------------------------- */
 
@@ -172,7 +223,7 @@ uint64_t port_wall_ns(void);
 
 /* ---- signals ---------------------------------------------------------- */
 
-#define PORT_SIG_STOP 0x1u  /* SIGINT or SIGTERM */
+#define PORT_SIG_STOP 0x1u  /* SIGINT, SIGTERM or SIGHUP */
 #define PORT_SIG_STATS 0x2u /* SIGUSR1 */
 
 /* Install handlers for the signals above (SIGPIPE is ignored; SIGBUS in
@@ -206,6 +257,10 @@ size_t port_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
  * several lines is about). */
 void port_vlog(enum port_log_level level, const char *tag, const char *fmt,
 	       va_list ap);
+
+/* The text of an error code (negative or positive), for messages: the
+ * OS's words ("Permission denied"), never NULL. */
+const char *port_strerror(int err);
 
 /* Flush buffered standard output (before exit, or after a batch of trace
  * lines). */
@@ -299,5 +354,16 @@ int port_file_stdout(void);
 
 /* Write up to len bytes; returns bytes written (maybe fewer). */
 long port_file_write(int fd, const void *buf, uint32_t len);
+
+/* ---- running as a service (CFG_WITH_SERVICE) ---------------------------- */
+
+/* Write our process id, in decimal and a newline, to the file at path
+ * (created or truncated; a symbolic link there is refused); *id says
+ * which file it is (for port_unlink_ours at the end). */
+int port_pid_file(const char *path, struct port_file_id *id);
+
+/* The group id of a group name, or of a decimal number.  -PORT_ENOENT if
+ * the OS knows no such group. */
+int port_group_id(const char *name, uint32_t *gid);
 
 #endif /* PORT_PORT_H */

@@ -11,6 +11,9 @@ PKGS="make gcc iproute2 iputils-ping tcpdump tshark musl-tools musl-dev:arm64 gc
 # (testpmd is in dpdk in older 22.11 point releases, in dpdk-dev in newer);
 # ethtool goes into the guest image for the driver's per-queue counters.
 PKGS="$PKGS qemu-system-x86 busybox-static cpio ethtool dpdk dpdk-dev"
+# The service tests: systemd-socket-activate (--fd, as systemd hands it
+# over) and systemd-analyze (the example units of docs/service/).
+PKGS="$PKGS systemd"
 # make fuzz: clang with libFuzzer and the sanitizer runtimes, and
 # llvm-symbolizer for its stack traces.
 PKGS="$PKGS clang libclang-rt-14-dev llvm"
@@ -25,7 +28,8 @@ missing() {
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	[ -f /usr/lib/aarch64-linux-musl/libc.a ] || echo "musl-dev:arm64"
-	for t in qemu-system-x86_64 cpio dpdk-testpmd clang llvm-symbolizer; do
+	for t in qemu-system-x86_64 cpio dpdk-testpmd clang llvm-symbolizer \
+		systemd-socket-activate systemd-analyze; do
 		command -v "$t" >/dev/null 2>&1 || { echo "$t"; return 0; }
 	done
 	[ -x /bin/busybox ] || echo "busybox-static"

@@ -188,6 +188,7 @@ done
 
 source tests/e2e/e2e.sh
 source tests/e2e/e2e_net.sh
+source tests/e2e/e2e_svc.sh
 source tests/security/security.sh
 source tests/interop/qemu.sh
 source tests/interop/dpdk.sh
@@ -243,6 +244,7 @@ for i in "${!boards[@]}"; do
 		echo "== $LABEL: end to end (${RUN:-native})"
 		e2e_all
 		e2e_net_all
+		e2e_svc_all
 	fi
 	if wanted security; then
 		echo "== $LABEL: security, one test per class of known vulnerability"

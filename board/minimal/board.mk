@@ -10,5 +10,7 @@ BOARD_LTO := -flto
 # on the next one (up to 4 KiB less file padding); max-page-size stays
 # 64 KiB, so it still loads on 4 and 64 KiB page kernels.
 BOARD_LDFLAGS += -Wl,-z,common-page-size=64
-# What the tests allow its stripped binary (bytes).
-BOARD_SIZE_LIMIT := 65536
+# What the tests allow its stripped binary (bytes): 68 KiB.  It was 64
+# KiB until ring errors, dirty-log coverage, packed ring recovery and
+# QEMU's back-end conventions came in, with LTO, at 66.7 KB.
+BOARD_SIZE_LIMIT := 69632

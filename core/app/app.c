@@ -19,6 +19,7 @@
 #include "core/dev/dev.h"
 #include "core/dev/frontend.h"
 #include "core/app/fwd.h"
+#include "core/err.h"
 #include "core/log.h"
 
 /* Watched fds: a socket and a connection per device, a kick or call fd per
@@ -45,6 +46,7 @@ static unsigned gen_seen[CFG_MAX_DEVICES]; /* devs[i].gen, last looked at */
 static struct stats_prev stats_prev[CFG_MAX_DEVICES]; /* --stats-json */
 
 static bool gen_again; /* fwd_generate wants to run again at once */
+static struct port_file_id pid_id; /* the --pid-file we wrote */
 
 /* One pass of the loop: wait, then serve what is ready. */
 static void loop_once(unsigned ndev, uint64_t stats_at)
@@ -144,6 +146,16 @@ static void print_period(unsigned ndev)
 		stats_json(&devs[i].dev, &stats_prev[i], now, wall);
 }
 
+/* Close the devices (and their socket files), the capture, the links. */
+static void close_all(unsigned ndev)
+{
+	for (unsigned i = 0; i < ndev; i++)
+		dev_close(&devs[i].dev);
+	if (CFG_WITH_PCAP && fwd.pcap != NULL)
+		pcap_close(&pcap);
+	fwd_close(&fwd);
+}
+
 /* Open the links, the capture and the devices.  Returns how many devices
  * were opened, or -1 (everything opened is closed again). */
 static int open_all(const struct cli *c)
@@ -179,11 +191,7 @@ static int open_all(const struct cli *c)
 				 : be_open(&devs[i].be, i, &o->conn);
 
 		if (rc < 0) {
-			while (i-- > 0)
-				dev_close(&devs[i].dev);
-			if (CFG_WITH_PCAP && c->pcap != NULL)
-				pcap_close(&pcap);
-			fwd_close(&fwd);
+			close_all(i);
 			return -1;
 		}
 		fwd_attach(&fwd, i, fe ? NULL : &devs[i].be, &o->fwd);
@@ -220,9 +228,21 @@ int app_main(int argc, char **argv)
 	rc = open_all(&cli);
 	if (rc < 0) {
 		port_log_flush();
-		return 1;
+		return 3; /* could not start (app.h) */
 	}
 	ndev = (unsigned)rc;
+	/* written once every socket listens: whoever waits for the file
+	 * (an init script) may connect at once */
+	if (CFG_WITH_SERVICE && cli.pid_file != NULL) {
+		rc = port_pid_file(cli.pid_file, &pid_id);
+		if (rc < 0) {
+			LOG_ERR("--pid-file %s: %s", cli.pid_file,
+				err_text(rc));
+			close_all(ndev);
+			port_log_flush();
+			return 3;
+		}
+	}
 	rc = 0;
 	for (unsigned i = 0; i < ndev; i++)
 		nfe += cli.dev[i].role == DEV_FRONTEND;
@@ -248,20 +268,27 @@ int app_main(int argc, char **argv)
 				devs[i].dev.finished;
 		if (nfe > 0 && done == nfe)
 			break;
+		/* back-ends end only by a signal, unless every device is
+		 * done: the connection of --fd over, a peer that cannot
+		 * come back (dev.c) */
+		for (unsigned i = done = 0; i < ndev; i++)
+			done += devs[i].dev.finished;
+		if (done == ndev)
+			break;
 		loop_once(ndev, stats_at);
 	}
 	/* the counters at the end are for the operator, not asked for */
 	if (log_level >= LOG_NORMAL)
 		print_stats(ndev, true);
-	for (unsigned i = 0; i < ndev; i++) {
-		if (cli.dev[i].role == DEV_FRONTEND &&
-		    (!devs[i].dev.finished || devs[i].dev.exit_code != 0))
+	for (unsigned i = 0; i < ndev; i++)
+		if (devs[i].dev.exit_code != 0 ||
+		    (cli.dev[i].role == DEV_FRONTEND && !devs[i].dev.finished))
 			rc = 1;
-		dev_close(&devs[i].dev);
-	}
-	if (CFG_WITH_PCAP && fwd.pcap != NULL)
-		pcap_close(&pcap);
-	fwd_close(&fwd);
+	close_all(ndev);
+	if (CFG_WITH_SERVICE && cli.pid_file != NULL &&
+	    port_unlink_ours(cli.pid_file, &pid_id) == -PORT_EEXIST)
+		LOG_WARN("--pid-file %s: no longer the file we wrote: left in "
+			 "place", cli.pid_file);
 	port_log_flush();
 	return rc;
 }

@@ -28,6 +28,23 @@ struct cli_dev {
 	bool respond;   /* --respond: fwd.resp holds our address */
 	bool size_set;  /* --size given (else a default per mode) */
 	bool fe_listen; /* --listen (front-end only) */
+	const char *how; /* the option that made it: "-s", "--fd", ... */
+	char label[16];  /* an inherited socket's name: "fd 3" */
+};
+
+/* argv as cli_parse reads it: every --opt=value split in two (the
+ * back-end conventions' form), the names copied here. */
+#define CLI_ARGS_MAX 256
+#define CLI_NAMES_MAX 1024
+
+/* Options that only some devices take (cli.c): for each, the first one
+ * given in a scope, to refuse where it does not apply. */
+enum cli_need {
+	NEED_FE,       /* a front-end */
+	NEED_BE,       /* a back-end */
+	NEED_SOCKFILE, /* a socket file that we create */
+	NEED_FRAMES,   /* frames of --size: a front-end, or --generate */
+	CLI_NEEDS
 };
 
 struct cli {
@@ -46,16 +63,24 @@ struct cli {
 	int verbosity;     /* LOG_QUIET .. LOG_RINGS */
 	bool log_syslog;   /* sd-daemon(3) priorities before lines */
 	bool stats_json;
+	const char *pid_file;
 	/* while parsing: the options before the first device (the defaults
 	 * of all), and per device (the last entry: the defaults) whether an
 	 * action or --mac was given explicitly */
 	struct cli_dev def;
 	bool action_set[CFG_MAX_DEVICES + 1];
 	bool mac_set[CFG_MAX_DEVICES + 1];
+	/* per scope (the same indexes): the action given in it, and the
+	 * first option of each need */
+	const char *act_opt[CFG_MAX_DEVICES + 1];
+	const char *need[CFG_MAX_DEVICES + 1][CLI_NEEDS];
+	const char *args[CLI_ARGS_MAX];
+	bool split_val[CLI_ARGS_MAX]; /* args[k] came after an '=' */
+	char names[CLI_NAMES_MAX];
 };
 
 /* Parse argv.  Returns 0, 2 after logging a usage error, or -1 when
- * --help or --version was printed. */
+ * --help, --version or --print-capabilities was printed. */
 int cli_parse(struct cli *c, int argc, char **argv);
 
 #endif /* CORE_CLI_H */

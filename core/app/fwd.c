@@ -14,11 +14,16 @@
 
 #include <string.h>
 
+#include "core/err.h"
 #include "core/log.h"
 #include "core/net/pkt.h"
 
 static int fwd_guest_frame(void *ctx, struct net_dev *from, unsigned pair,
 			   const struct net_frame *fr);
+
+/* Set-up, and what changes only when a guest comes, goes or renegotiates:
+ * compiled for size, out of the frames' way. */
+#define FWD_RARE __attribute__((cold))
 
 /* A board whose devices have more than one queue pair (flows to steer). */
 #define MULTI_PAIR (CFG_MAX_QUEUE_PAIRS > 1)
@@ -32,7 +37,7 @@ static int fwd_guest_frame(void *ctx, struct net_dev *from, unsigned pair,
  * guest has taken them (link_offloads).  A tap that exists without
  * multi-queue is used with the one queue it has.
  */
-static int link_open(struct link *l)
+FWD_RARE static int link_open(struct link *l)
 {
 	bool multi = CFG_MAX_QUEUE_PAIRS > 1 && fwd_link_vnet(l);
 	unsigned vnet = fwd_link_vnet(l) ? PORT_TAP_VNET_HDR : 0;
@@ -69,7 +74,7 @@ static int link_open(struct link *l)
  * (GUEST_CSUM, GUEST_TSO4/6, GUEST_ECN), none while no guest is there.
  * A frame read before the change carries what the guest did not take,
  * and net_rx_deliver drops it. */
-static void link_offloads(struct fwd *f, struct link *l)
+FWD_RARE static void link_offloads(struct fwd *f, struct link *l)
 {
 	const struct fwd_port *p = &f->port[l->dev];
 	unsigned want = 0, rx;
@@ -94,7 +99,7 @@ static void link_offloads(struct fwd *f, struct link *l)
  * of order.  Called once a round; a change is a rare event (a guest's
  * rings enabled or stopped).
  */
-static void link_queues(struct fwd *f, struct link *l)
+FWD_RARE static void link_queues(struct fwd *f, struct link *l)
 {
 	const struct fwd_port *p = &f->port[l->dev];
 	bool up = p->be != NULL && p->be->dev.fd >= 0;
@@ -118,9 +123,9 @@ int fwd_open(struct fwd *f)
 		l->nq = 0;
 		fd = link_open(l);
 		if (fd < 0) {
-			LOG_ERR("cannot open %s %s (error %d)%s",
+			LOG_ERR("cannot open %s %s: %s%s",
 				l->kind == LINK_TAP ? "tap" : "interface",
-				l->name, -fd,
+				l->name, err_text(fd),
 				fd == -PORT_ENOENT || fd == -PORT_ENODEV
 					? ": no such interface"
 					: "");

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/dev/be_queue.h"
+#include "core/err.h"
 #include "core/log.h"
 #include "core/net/pkt.h"
 #include "core/proto/trace.h"
@@ -62,8 +63,9 @@ static int reply_u64(struct be_dev *d, struct vu_msg *m, uint64_t v)
 	int rc = vu_send(d->dev.fd, m->hdr.request, VU_FLAG_REPLY, &v,
 			 sizeof(v), NULL, 0);
 	if (rc < 0) {
-		LOG_ERR("%s: cannot send the reply to %s (error %d)",
-			d->dev.name, vu_req_name(m->hdr.request), -rc);
+		LOG_ERR("%s: cannot send the reply to %s: %s",
+			d->dev.name, vu_req_name(m->hdr.request),
+			err_text(rc));
 		return rc;
 	}
 	return 1;
@@ -376,8 +378,8 @@ static int be_get_inflight_fd(struct be_dev *d, struct vu_msg *m)
 		     sizeof(reply), &fd, 1);
 	port_fd_close(fd); /* the front-end has its copy, we the mapping */
 	if (rc < 0) {
-		LOG_ERR("%s: cannot send the reply to GET_INFLIGHT_FD (error "
-			"%d)", d->dev.name, -rc);
+		LOG_ERR("%s: cannot send the reply to GET_INFLIGHT_FD: %s",
+			d->dev.name, err_text(rc));
 		return rc;
 	}
 	rc = queues_reattach(d);
@@ -442,7 +444,8 @@ static int be_send_rarp(struct be_dev *d, struct vu_msg *m)
  * (net_frame_limit).  An MTU this board cannot carry is refused, the
  * connection kept: QEMU then says the back-end does not support it.
  */
-static int be_net_set_mtu(struct be_dev *d, struct vu_msg *m)
+__attribute__((cold)) static int be_net_set_mtu(struct be_dev *d,
+						 struct vu_msg *m)
 {
 	int rc = needs_proto(d, m, VU_PROTO_F_MTU, "MTU");
 	uint64_t mtu = m->p.u64;
@@ -515,8 +518,8 @@ static int be_get_vring_base(struct be_dev *d, struct vu_msg *m)
 	rc = vu_send(d->dev.fd, m->hdr.request, VU_FLAG_REPLY, &st, sizeof(st),
 		     NULL, 0);
 	if (rc < 0) {
-		LOG_ERR("%s: cannot send the reply to GET_VRING_BASE (error %d)",
-			d->dev.name, -rc);
+		LOG_ERR("%s: cannot send the reply to GET_VRING_BASE: %s",
+			d->dev.name, err_text(rc));
 		return rc;
 	}
 	return 1;
@@ -750,12 +753,13 @@ static int be_message(struct vu_dev *dev, struct vu_msg *m, uint64_t now)
 static bool be_disconnected(struct vu_dev *dev, const char *why)
 {
 	be_reset(be_of(dev));
-	if (dev->o.listen)
-		LOG_PEER("%s: front-end gone (%s); listening again on %s\n",
-			 dev->name, why, dev->o.path);
-	else
-		LOG_PEER("%s: front-end gone (%s); reconnecting to %s\n",
-			 dev->name, why, dev->o.path);
+	/* (dev.c: a device whose one connection was handed to it with
+	 * --fd is done) */
+	LOG_PEER("%s: front-end gone (%s); %s %s\n", dev->name, why,
+		 dev->o.listen      ? "listening again on"
+		 : dev->o.inherited ? "the device is done: its connection was"
+				    : "reconnecting to",
+		 dev->o.path);
 	return true;
 }
 

@@ -12,17 +12,40 @@
 #include "core/net/net.h"
 #include "core/virtq/inflight.h"
 
-/* Virtio and protocol features this back-end offers.  VIRTIO_NET_F_MQ
- * (virtio 1.2 5.1.3) on a board with more than one queue pair: the
- * VMM's config space then says how many the device has (QEMU: queues=,
- * checked against GET_QUEUE_NUM). */
-#define BE_F_MQ (CFG_MAX_QUEUE_PAIRS > 1 ? VU_BIT(VIRTIO_NET_F_MQ) : 0)
-#define BE_FEATURES                                                       \
-	(VU_BIT(VIRTIO_F_VERSION_1) | VU_BIT(VIRTIO_NET_F_MRG_RXBUF) |      \
-	 VU_BIT(VHOST_USER_F_PROTOCOL_FEATURES) |                           \
-	 VU_BIT(VIRTIO_F_RING_PACKED) | VU_BIT(VIRTIO_RING_F_INDIRECT_DESC) | \
-	 VU_BIT(VIRTIO_RING_F_EVENT_IDX) | VU_BIT(VIRTIO_NET_F_CSUM) |      \
-	 VU_BIT(VHOST_F_LOG_ALL) | VU_BIT(VIRTIO_NET_F_MTU) | BE_F_MQ)
+/* VIRTIO_NET_F_MQ (virtio 1.2 5.1.3) on a board with more than one queue
+ * pair: the VMM's config space then says how many the device has (QEMU:
+ * queues=, checked against GET_QUEUE_NUM). */
+#if CFG_MAX_QUEUE_PAIRS > 1
+#define BE_FEATURE_MQ_(X) X(VIRTIO_NET_F_MQ, "MQ")
+#else
+#define BE_FEATURE_MQ_(X)
+#endif
+/* Virtio and protocol features this back-end offers, each once with its
+ * name in the specs (virtio 1.2 5.1.3 and 6, vhost-user.rst "Protocol
+ * features"): the masks below and --version's list come from here. */
+#define BE_FEATURE_LIST(X)                                       \
+	X(VIRTIO_NET_F_CSUM, "CSUM")                             \
+	X(VIRTIO_NET_F_MTU, "MTU")                               \
+	X(VIRTIO_NET_F_MRG_RXBUF, "MRG_RXBUF")                   \
+	BE_FEATURE_MQ_(X)                                        \
+	X(VHOST_F_LOG_ALL, "LOG_ALL")                            \
+	X(VIRTIO_RING_F_INDIRECT_DESC, "INDIRECT_DESC")          \
+	X(VIRTIO_RING_F_EVENT_IDX, "EVENT_IDX")                  \
+	X(VHOST_USER_F_PROTOCOL_FEATURES, "PROTOCOL_FEATURES")   \
+	X(VIRTIO_F_VERSION_1, "VERSION_1")                       \
+	X(VIRTIO_F_RING_PACKED, "RING_PACKED")
+#define BE_PROTOCOL_FEATURE_LIST(X)                              \
+	X(VU_PROTO_F_MQ, "MQ")                                   \
+	X(VU_PROTO_F_LOG_SHMFD, "LOG_SHMFD")                     \
+	X(VU_PROTO_F_RARP, "RARP")                               \
+	X(VU_PROTO_F_REPLY_ACK, "REPLY_ACK")                     \
+	X(VU_PROTO_F_MTU, "MTU")                                 \
+	X(VU_PROTO_F_INFLIGHT_SHMFD, "INFLIGHT_SHMFD")
+#define BE_FEATURE_BIT_(bit, name) | VU_BIT(bit)
+/* " NAME" for each: one string literal, made by the preprocessor */
+#define BE_FEATURE_NAME_(bit, name) " " name
+#define BE_FEATURES (0 BE_FEATURE_LIST(BE_FEATURE_BIT_))
+#define BE_PROTOCOL_FEATURES (0 BE_PROTOCOL_FEATURE_LIST(BE_FEATURE_BIT_))
 /* Offloads a back-end whose frames go to a tap with a virtio-net header
  * offers besides (be_offer_offloads): the tap takes partial checksums and
  * TCP segments of 64 KiB from the guest, and hands it the same. */
@@ -31,10 +54,6 @@
 	 VU_BIT(VIRTIO_NET_F_GUEST_TSO6) | VU_BIT(VIRTIO_NET_F_GUEST_ECN) |   \
 	 VU_BIT(VIRTIO_NET_F_HOST_TSO4) | VU_BIT(VIRTIO_NET_F_HOST_TSO6) |    \
 	 VU_BIT(VIRTIO_NET_F_HOST_ECN))
-#define BE_PROTOCOL_FEATURES                                  \
-	(VU_BIT(VU_PROTO_F_MQ) | VU_BIT(VU_PROTO_F_REPLY_ACK) | \
-	 VU_BIT(VU_PROTO_F_LOG_SHMFD) | VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD) | \
-	 VU_BIT(VU_PROTO_F_RARP) | VU_BIT(VU_PROTO_F_MTU))
 
 /* A back-end: the connection, and the state the protocol builds on it. */
 struct be_dev {

@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "core/err.h"
 #include "core/log.h"
 #include "core/net/net.h"
 
@@ -39,27 +40,6 @@ void dev_init(struct vu_dev *d, unsigned index, const struct dev_opts *o,
 	vu_rx_init(&d->rx);
 }
 
-int dev_start(struct vu_dev *d)
-{
-	int rc;
-
-	if (d->o.listen) {
-		rc = port_sock_listen(d->o.path);
-		if (rc < 0) {
-			LOG_ERR("%s: cannot listen on %s (error %d)", d->name,
-				d->o.path, -rc);
-			d->role->release(d); /* what the role made before */
-			return rc;
-		}
-		d->lfd = rc;
-		LOG_INFO("%s: %s listening on %s\n", d->name, d->role->name,
-			 d->o.path);
-	} else {
-		d->retry_at = port_now_ns(); /* first attempt right away */
-	}
-	return 0;
-}
-
 static void conn_up(struct vu_dev *d, int fd, uint64_t now)
 {
 	d->fd = fd;
@@ -70,6 +50,74 @@ static void conn_up(struct vu_dev *d, int fd, uint64_t now)
 		 d->o.path);
 	if (d->role->connected != NULL && d->role->connected(d, now) < 0)
 		d->broken = true;
+}
+
+/* One attempt to connect.  Negative (logged) if the error will not clear
+ * by itself (port.h port_sock_connect): the path names a file that is no
+ * socket, a directory that is missing, one we may not enter... */
+static int try_connect(struct vu_dev *d, uint64_t now)
+{
+	int rc = port_sock_connect(d->o.path);
+
+	if (rc >= 0) {
+		conn_up(d, rc, now);
+		return 0;
+	}
+	d->last_err = rc;
+	if (rc != -PORT_ENOENT && rc != -PORT_ECONNREFUSED &&
+	    rc != -PORT_EAGAIN && rc != -PORT_EINTR) {
+		LOG_ERR("%s: cannot connect to %s: %s (not retried)", d->name,
+			d->o.path, err_text(rc));
+		return rc;
+	}
+	if (!d->said_waiting) {
+		/* once, not at every retry */
+		LOG_INFO("%s: waiting for %s (%s), retrying every %u ms\n",
+			 d->name, d->o.path, err_text(rc),
+			 (unsigned)CFG_RECONNECT_MS);
+		d->said_waiting = true;
+	}
+	d->retry_at = now + CFG_RECONNECT_MS * PORT_NS_PER_MS;
+	return 0;
+}
+
+int dev_start(struct vu_dev *d)
+{
+	int rc;
+
+	if (d->o.inherited) {
+		/* the socket we were handed (--fd): it listens, or it is
+		 * the one connection this device will have */
+		rc = port_sock_adopt(d->o.fd);
+		if (rc < 0)
+			LOG_ERR("%s: --fd %d: %s (a unix stream socket is "
+				"needed)", d->name, d->o.fd, err_text(rc));
+		d->o.listen = rc == 1;
+		if (rc == 0)
+			conn_up(d, d->o.fd, port_now_ns());
+		rc = rc == 1 ? d->o.fd : rc;
+	} else if (d->o.listen) {
+		rc = port_sock_listen(d->o.path, &d->o.perm, &d->file);
+		d->own_file = rc >= 0;
+		if (rc == -PORT_EADDRINUSE)
+			LOG_ERR("%s: %s is in use by another %s", d->name,
+				d->o.path, d->role->name);
+		else if (rc < 0)
+			LOG_ERR("%s: cannot listen on %s: %s", d->name,
+				d->o.path, err_text(rc));
+	} else {
+		rc = try_connect(d, port_now_ns());
+	}
+	if (rc < 0) {
+		d->role->release(d); /* what the role made before */
+		return rc;
+	}
+	if (d->o.listen) {
+		d->lfd = rc;
+		LOG_INFO("%s: %s listening on %s\n", d->name, d->role->name,
+			 d->o.path);
+	}
+	return 0;
 }
 
 void dev_disconnect(struct vu_dev *d, const char *why)
@@ -83,7 +131,11 @@ void dev_disconnect(struct vu_dev *d, const char *why)
 	 * program sees the device gone (app.c) */
 	d->gen++;
 	d->broken = false;
-	if (d->role->disconnected(d, why) && !d->o.listen)
+	if (!d->role->disconnected(d, why))
+		return;
+	if (d->o.inherited && !d->o.listen)
+		d->finished = true; /* the one connection we were handed */
+	else if (!d->o.listen)
 		d->retry_at = port_now_ns() + CFG_RECONNECT_MS * PORT_NS_PER_MS;
 }
 
@@ -93,8 +145,14 @@ void dev_close(struct vu_dev *d)
 	if (d->lfd >= 0) {
 		port_fd_close(d->lfd);
 		d->lfd = -1;
-		port_sock_unlink(d->o.path);
 	}
+	/* Only the file we made, and only while it is still that file: a
+	 * back-end that took the path over since keeps its socket. */
+	if (d->own_file && port_unlink_ours(d->o.path, &d->file) ==
+				   -PORT_EEXIST)
+		LOG_WARN("%s: %s is another's socket now: left in place",
+			 d->name, d->o.path);
+	d->own_file = false;
 	d->role->release(d);
 }
 
@@ -208,23 +266,6 @@ void dev_event(const struct watch *w, uint16_t revents, uint64_t now)
 	}
 }
 
-static void try_connect(struct vu_dev *d, uint64_t now)
-{
-	int rc = port_sock_connect(d->o.path);
-
-	if (rc >= 0) {
-		conn_up(d, rc, now);
-		return;
-	}
-	if (!d->said_waiting) {
-		/* once, not at every retry */
-		LOG_INFO("%s: waiting for %s (error %d), retrying every %u ms\n",
-			 d->name, d->o.path, -rc, (unsigned)CFG_RECONNECT_MS);
-		d->said_waiting = true;
-	}
-	d->retry_at = now + CFG_RECONNECT_MS * PORT_NS_PER_MS;
-}
-
 void dev_tick(struct vu_dev *d, uint64_t now)
 {
 	int rc;
@@ -232,8 +273,13 @@ void dev_tick(struct vu_dev *d, uint64_t now)
 	if (d->finished)
 		return;
 	if (d->fd < 0) {
-		if (d->retry_at != 0 && now >= d->retry_at)
-			try_connect(d, now);
+		if (d->retry_at != 0 && now >= d->retry_at &&
+		    try_connect(d, now) < 0) {
+			d->retry_at = 0; /* the device is done */
+			d->finished = true;
+			d->exit_code = 1;
+			return;
+		}
 		if (d->fd < 0) {
 			d->role->tick(d, now); /* a front-end gives up */
 			return;

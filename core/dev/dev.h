@@ -21,8 +21,14 @@
 
 /* What the command line asked of a device's connection. */
 struct dev_opts {
-	const char *path;
-	bool listen; /* else connect (and retry) */
+	const char *path; /* the socket file; for an inherited socket, only
+			   * its name in messages ("fd 3") */
+	bool listen;      /* else connect (and retry) */
+	/* the socket is fd, made by whoever started us (--fd: listening or
+	 * already connected, port_sock_adopt) */
+	bool inherited;
+	int fd;
+	struct port_sock_perm perm; /* a socket file we make: who may connect */
 };
 
 struct dev_role;
@@ -40,6 +46,9 @@ struct vu_dev {
 	unsigned gen;      /* bumped by every disconnect */
 	bool broken;       /* sticky: tear the connection down */
 	bool said_waiting; /* connect mode: "waiting for" logged */
+	int last_err;      /* connect mode: why the last attempt failed */
+	bool own_file;     /* we made the socket file: file says which */
+	struct port_file_id file;
 	bool finished;     /* front-end: done, see exit_code */
 	int exit_code;
 	struct vu_rx rx;
@@ -124,11 +133,15 @@ struct dev_role {
 void dev_init(struct vu_dev *d, unsigned index, const struct dev_opts *o,
 	      const struct dev_role *role);
 
-/* Listen on the socket, or make the first connect attempt soon.  Negative
- * (logged, the role's state released) if it cannot listen. */
+/* Listen on the socket (or take the inherited one), or make the first
+ * connect attempt.  Negative (logged, the role's state released) if it
+ * cannot listen, or the first attempt met an error that will not clear
+ * (port_sock_connect); one that may clear is retried every
+ * CFG_RECONNECT_MS. */
 int dev_start(struct vu_dev *d);
 
-/* Close everything: connection, mappings, fds, socket file. */
+/* Close everything: connection, mappings, fds, and the socket file if we
+ * made it and it is still ours. */
 void dev_close(struct vu_dev *d);
 
 /* Add the device's fds to the poll set (at most max entries) and lower

@@ -75,7 +75,11 @@ static void echo_rx(struct fe_dev *d, unsigned p, const uint8_t *fr,
 		f->received++;
 		return;
 	}
-	if (f->bad < 5)
+	if (d->o.expect_none && f->bad == 0)
+		LOG_ERR("%s: frame %u came back, and --expect-none wants none: "
+			"the back-end returns frames (is it --echo?)",
+			d->dev.name, pair_seq(d, p, pp->received + pp->bad));
+	else if (!d->o.expect_none && f->bad < 5)
 		LOG_ERR("%s: frame %u came back wrong on pair %u (length %u, "
 			"expected %u)", d->dev.name,
 			pair_seq(d, p, pp->received + pp->bad), p, len,
@@ -104,7 +108,9 @@ static int echo_over(struct fe_dev *d, uint64_t now)
 		return 0;
 	}
 	if (f->bad > 0) {
-		fe_finish(d, false, "frames came back wrong");
+		fe_finish(d, false, d->o.expect_none
+					    ? "frames came back (--expect-none)"
+					    : "frames came back wrong");
 		return -PORT_EPROTO;
 	}
 	return 1;

@@ -125,7 +125,7 @@ again:
 	if (reposted)
 		fe_kick(d, 2 * p);
 	if (progress) {
-		d->fe.deadline = now + FE_TIMEOUT_NS;
+		d->fe.deadline = now + fe_timeout_ns(d);
 		fe_pump(d, now);
 	}
 	return 0;

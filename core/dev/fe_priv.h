@@ -22,7 +22,6 @@ static inline struct fe_dev *fe_of(struct vu_dev *d)
 
 /* Where our one region sits in "guest-physical" space. */
 #define FE_GPA_BASE 0x40000000ull
-#define FE_TIMEOUT_NS (10 * PORT_NS_PER_S)
 #define FE_GRACE_NS (300 * PORT_NS_PER_MS)
 #define FE_NUM CFG_FE_QUEUE_SIZE
 #define FE_TX_SLOTS (FE_NUM / 2) /* a TX chain is two descriptors */
@@ -48,6 +47,12 @@ static inline struct vqd *fe_ring(struct fe_dev *d, unsigned q)
 	struct fe_pair *p = &d->fe.pair[q / 2];
 
 	return q & 1 ? &p->txq : &p->rxq;
+}
+
+/* How long the front-end waits for anything (--timeout). */
+static inline uint64_t fe_timeout_ns(const struct fe_dev *d)
+{
+	return (uint64_t)d->o.timeout_secs * PORT_NS_PER_S;
 }
 
 /* Bytes of the virtio-net header with the features negotiated. */

@@ -9,9 +9,14 @@
 
 #include <string.h>
 
+#include "core/err.h"
 #include "core/log.h"
 #include "core/net/net.h"
 #include "core/proto/trace.h"
+
+/* The handshake and the set-up: once a run, compiled for size (GCC and
+ * clang read `cold` so), out of the way of the rings' code. */
+#define FE_SETUP __attribute__((cold))
 
 /* Handshake steps, in the order QEMU uses; queue steps repeat per queue. */
 enum {
@@ -39,73 +44,104 @@ static unsigned st_end(const struct fe_dev *d)
 	return st_run(d) + 2 * fe_pairs(d);
 }
 
-/* Build the shared memory.  Negative (logged) if the options do not fit. */
-static int fe_init(struct fe_dev *d)
+/* The bytes of one pair's buffers (RX, then TX slots) and --indirect
+ * tables, for buffers of buf_size bytes. */
+FE_SETUP static uint64_t fe_pair_bytes(uint32_t buf_size)
 {
-	struct fe_state *f = &d->fe;
+	return ((uint64_t)(FE_NUM + FE_TX_SLOTS) * buf_size +
+		32ull * FE_TX_SLOTS + 63) / 64 * 64;
+}
+
+/* The shared memory a front-end with options o needs, and the bytes of
+ * one of its buffers; 0 (logged, naming who) if the options do not fit
+ * the board. */
+FE_SETUP static uint64_t fe_mem_need(const struct fe_opts *o, const char *who,
+			    uint32_t *buf_size)
+{
 	uint32_t hdr = 12; /* the larger header: the layout fits either */
 	uint32_t frame_max;
-	uint64_t need;
-	int rc;
+	uint64_t need, size;
 
-	f->memfd = -1;
-	f->deadline = port_now_ns() + FE_TIMEOUT_NS; /* for a back-end */
-	if ((!d->o.host && d->o.size < PKT_ARP_FRAME_LEN) ||
-	    d->o.size > CFG_FRAME_MAX) {
-		LOG_ERR("%s: --size %u: frames are %u to %u bytes", d->dev.name,
-			d->o.size, (unsigned)PKT_ARP_FRAME_LEN,
+	if ((!o->host && o->size < PKT_ARP_FRAME_LEN) ||
+	    o->size > CFG_FRAME_MAX) {
+		LOG_ERR("%s: --size %u: frames are %u to %u bytes", who,
+			o->size, (unsigned)PKT_ARP_FRAME_LEN,
 			(unsigned)CFG_FRAME_MAX);
-		return -PORT_EINVAL;
+		return 0;
 	}
 	/* --ping frames carry headers around the payload, and what we answer
 	 * may be as large as a standard frame */
-	frame_max = d->o.host ? d->o.size + 42 : d->o.size;
-	if (d->o.host && frame_max < 1514)
+	frame_max = o->host ? o->size + 42 : o->size;
+	if (o->host && frame_max < 1514)
 		frame_max = 1514;
 	if (frame_max > CFG_FRAME_MAX) {
-		LOG_ERR("%s: --size %u makes frames larger than %u bytes",
-			d->dev.name, d->o.size, (unsigned)CFG_FRAME_MAX);
-		return -PORT_EINVAL;
+		LOG_ERR("%s: --size %u makes frames larger than %u bytes (the "
+			"payload of --ping is at most %u)", who, o->size,
+			(unsigned)CFG_FRAME_MAX, (unsigned)CFG_FRAME_MAX - 42);
+		return 0;
 	}
 	/* virtio 1.2 5.1.4: an mtu is 68 to 65535, and with it negotiated
 	 * the driver sends no frame longer than the MTU allows */
-	if (d->o.mtu != 0 &&
-	    (d->o.mtu < 68 || d->o.mtu > 65535 ||
-	     (d->o.host ? d->o.size + 42 : d->o.size) > d->o.mtu + 18)) {
+	if (o->mtu != 0 &&
+	    (o->mtu < 68 || o->mtu > 65535 ||
+	     (o->host ? o->size + 42 : o->size) > o->mtu + 18)) {
 		LOG_ERR("%s: --mtu %u: an MTU is 68 to 65535, and frames of "
-			"--size %u must fit it (with an 18-byte header)",
-			d->dev.name, d->o.mtu, d->o.size);
-		return -PORT_EINVAL;
+			"--size %u must fit it (with an 18-byte header)", who,
+			o->mtu, o->size);
+		return 0;
 	}
-	if (d->o.pairs < 1 || d->o.pairs > CFG_MAX_QUEUE_PAIRS) {
+	if (o->pairs < 1 || o->pairs > CFG_MAX_QUEUE_PAIRS) {
 		LOG_ERR("%s: --queues %u: 1 to %u queue pairs on this board",
-			d->dev.name, d->o.pairs, (unsigned)CFG_MAX_QUEUE_PAIRS);
-		return -PORT_EINVAL;
+			who, o->pairs, (unsigned)CFG_MAX_QUEUE_PAIRS);
+		return 0;
 	}
-	f->buf_size = (hdr + frame_max + 63) / 64 * 64;
-	/* a pair's RX buffers, TX slots and --indirect tables */
-	f->pair_bytes = ((uint64_t)(FE_NUM + FE_TX_SLOTS) * f->buf_size +
-			 32ull * FE_TX_SLOTS + 63) / 64 * 64;
-	need = OFF_BUFS + d->o.pairs * f->pair_bytes;
-	f->mem_size = (need + 0x1fffff) & ~0x1fffffull; /* whole 2 MiB */
-	if (f->mem_size > CFG_FE_MEM_SIZE) {
+	*buf_size = (hdr + frame_max + 63) / 64 * 64;
+	need = OFF_BUFS + o->pairs * fe_pair_bytes(*buf_size);
+	size = (need + 0x1fffff) & ~0x1fffffull; /* whole 2 MiB */
+	if (size > CFG_FE_MEM_SIZE) {
 		LOG_ERR("%s: --size %u with %u queue pairs needs %llu bytes of "
-			"shared memory, the board gives %u", d->dev.name,
-			d->o.size, d->o.pairs, (unsigned long long)f->mem_size,
+			"shared memory, the board gives %u", who, o->size,
+			o->pairs, (unsigned long long)size,
 			(unsigned)CFG_FE_MEM_SIZE);
-		return -PORT_ENOSPC;
+		return 0;
 	}
+	if (o->timeout_secs == 0) {
+		LOG_ERR("%s: --timeout must be at least 1 second", who);
+		return 0;
+	}
+	return size;
+}
+
+FE_SETUP int fe_opts_check(const struct fe_opts *o, const char *who)
+{
+	uint32_t buf_size;
+
+	return fe_mem_need(o, who, &buf_size) != 0 ? 0 : -PORT_EINVAL;
+}
+
+/* Build the shared memory.  Negative (logged) if the options do not fit. */
+FE_SETUP static int fe_init(struct fe_dev *d)
+{
+	struct fe_state *f = &d->fe;
+	int rc;
+
+	f->memfd = -1;
+	f->deadline = port_now_ns() + fe_timeout_ns(d); /* for a back-end */
+	f->mem_size = fe_mem_need(&d->o, d->dev.name, &f->buf_size);
+	if (f->mem_size == 0)
+		return -PORT_EINVAL;
+	f->pair_bytes = fe_pair_bytes(f->buf_size);
 	rc = port_mem_create("vhost-frontend", f->mem_size);
 	if (rc < 0) {
-		LOG_ERR("%s: cannot create shared memory (error %d)",
-			d->dev.name, -rc);
+		LOG_ERR("%s: cannot create shared memory: %s",
+			d->dev.name, err_text(rc));
 		return rc;
 	}
 	f->memfd = rc;
 	rc = port_mem_map(f->memfd, f->mem_size, &f->mem);
 	if (rc < 0) {
-		LOG_ERR("%s: cannot map shared memory (error %d)", d->dev.name,
-			-rc);
+		LOG_ERR("%s: cannot map shared memory: %s", d->dev.name,
+			err_text(rc));
 		port_fd_close(f->memfd);
 		f->memfd = -1;
 		return rc;
@@ -129,7 +165,7 @@ static void fe_release(struct fe_dev *d)
 /* Lay the rings of every pair out and offer every RX buffer and no TX
  * yet.  Split: descriptor table, avail ring, used ring (64-byte aligned);
  * packed: descriptor ring, driver and device event areas. */
-static void fe_setup_pair(struct fe_dev *d, unsigned p)
+FE_SETUP static void fe_setup_pair(struct fe_dev *d, unsigned p)
 {
 	struct fe_pair *pp = &d->fe.pair[p];
 	bool packed = (d->features & VU_BIT(VIRTIO_F_RING_PACKED)) != 0;
@@ -193,7 +229,7 @@ static void fe_setup_pair(struct fe_dev *d, unsigned p)
 	memset(pp->tx_out, 0, sizeof(pp->tx_out));
 }
 
-static void fe_setup_rings(struct fe_dev *d)
+FE_SETUP static void fe_setup_rings(struct fe_dev *d)
 {
 	memset(d->fe.mem, 0, OFF_BUFS);
 	for (unsigned p = 0; p < fe_pairs(d); p++)
@@ -205,7 +241,7 @@ static void fe_setup_rings(struct fe_dev *d)
  * step, <0 on failure.  *want_reply tells whether the request has a reply
  * of its own.
  */
-static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
+FE_SETUP static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
 		    uint8_t *payload, uint32_t *size, int *fds,
 		    unsigned *nfds, bool *want_reply)
 {
@@ -388,8 +424,20 @@ static int fe_build(struct fe_dev *d, unsigned st, uint32_t *req,
 	return 0;
 }
 
+/* Why the connection ended under us: before the first reply, a back-end
+ * that closes at once is most likely busy with another front-end (a
+ * vhost-user socket serves one at a time). */
+static const char *fe_gone_why(const struct fe_dev *d)
+{
+	if (d->fe.step <= ST_GET_FEATURES + 1 && d->fe.offered == 0)
+		return "the back-end closed the connection before its first "
+		       "reply: is it serving another front-end? (one at a "
+		       "time)";
+	return "the back-end closed the connection";
+}
+
 /* Send steps until one needs an answer or the handshake is over. */
-int fe_advance(struct fe_dev *d, uint64_t now)
+FE_SETUP int fe_advance(struct fe_dev *d, uint64_t now)
 {
 	struct fe_state *f = &d->fe;
 
@@ -409,7 +457,7 @@ int fe_advance(struct fe_dev *d, uint64_t now)
 			/* the RX buffers are on the rings: tell the back-end */
 			for (unsigned p = 0; p < fe_pairs(d); p++)
 				fe_kick(d, 2 * p);
-			f->deadline = now + FE_TIMEOUT_NS;
+			f->deadline = now + fe_timeout_ns(d);
 			fe_pump(d, now);
 			rc = fe_run_over(d, now); /* at once for --frames 0 */
 			if (rc <= 0)
@@ -446,14 +494,18 @@ int fe_advance(struct fe_dev *d, uint64_t now)
 		rc = vu_send(d->dev.fd, m.hdr.request, m.hdr.flags, m.p.bytes,
 			     m.hdr.size, fds, m.nfds);
 		if (rc < 0) {
-			fe_finish(d, false, "cannot send to the back-end");
+			fe_finish(d, false, rc == -PORT_EPIPE ||
+						    rc == -PORT_ECONNRESET
+						    ? fe_gone_why(d)
+						    : "cannot send to the "
+						      "back-end");
 			return rc;
 		}
 		f->step++;
 		if (want_reply) {
 			f->waiting = true;
 			f->wait_req = m.hdr.request;
-			f->deadline = now + FE_TIMEOUT_NS;
+			f->deadline = now + fe_timeout_ns(d);
 		}
 	}
 	if (f->step >= st_end(d) && !f->waiting && !d->dev.finished)
@@ -461,7 +513,7 @@ int fe_advance(struct fe_dev *d, uint64_t now)
 	return 0;
 }
 
-static int fe_connected(struct vu_dev *dev, uint64_t now)
+FE_SETUP static int fe_connected(struct vu_dev *dev, uint64_t now)
 {
 	struct fe_dev *d = fe_of(dev);
 	struct fe_state *f = &d->fe;
@@ -482,7 +534,7 @@ static int fe_connected(struct vu_dev *dev, uint64_t now)
 	return fe_advance(d, now);
 }
 
-static int fe_on_msg(struct vu_dev *dev, struct vu_msg *m, uint64_t now)
+FE_SETUP static int fe_on_msg(struct vu_dev *dev, struct vu_msg *m, uint64_t now)
 {
 	struct fe_dev *d = fe_of(dev);
 	struct fe_state *f = &d->fe;
@@ -590,6 +642,52 @@ static uint64_t fe_deadline(const struct fe_dev *d)
 	return f->deadline;
 }
 
+/* No back-end came in --timeout seconds: say what the last attempt met. */
+static void fe_no_backend(struct fe_dev *d)
+{
+	int e = d->dev.last_err;
+
+	if (d->dev.o.listen)
+		LOG_ERR("%s: no back-end connected to %s in %u s (--timeout "
+			"SECS waits longer)", d->dev.name, d->dev.o.path,
+			d->o.timeout_secs);
+	else
+		LOG_ERR("%s: no back-end on %s after %u s: %s%s (--timeout "
+			"SECS waits longer)", d->dev.name, d->dev.o.path,
+			d->o.timeout_secs, err_text(e),
+			e == -PORT_ECONNREFUSED
+				? ", a socket file nobody listens on"
+				: "");
+	fe_finish(d, false, "no back-end");
+}
+
+/* Nothing moved for --timeout seconds: say where it stands, and what
+ * that suggests of the back-end. */
+static void fe_timed_out(struct fe_dev *d)
+{
+	const struct fe_state *f = &d->fe;
+	const char *why;
+
+	if (f->waiting)
+		why = "no reply to a request (the back-end is stuck)";
+	else if (f->tx_done < f->sent)
+		why = "the back-end stopped taking frames from the TX ring";
+	else if (f->received + f->bad == 0 && d->o.host)
+		why = "no echo reply came back";
+	else if (f->received + f->bad == 0)
+		why = "the back-end takes the frames but returns none: it does "
+		      "not echo (for a --sink or --dump back-end, add "
+		      "--expect-none)";
+	else
+		why = "frames stopped coming back";
+	LOG_ERR("%s: timed out after %u s (--timeout SECS waits longer), "
+		"waiting for %s: sent %u, completed %u, received %u: %s",
+		d->dev.name, d->o.timeout_secs,
+		f->waiting ? vu_req_name(f->wait_req) : "frames", f->sent,
+		f->tx_done, f->received, why);
+	fe_finish(d, false, "timed out");
+}
+
 static int fe_tick(struct vu_dev *dev, uint64_t now)
 {
 	struct fe_dev *d = fe_of(dev);
@@ -598,11 +696,8 @@ static int fe_tick(struct vu_dev *dev, uint64_t now)
 	if (d->dev.finished)
 		return 0;
 	if (d->dev.fd < 0) {
-		if (now >= f->deadline) {
-			LOG_ERR("%s: no back-end on %s", d->dev.name,
-				d->dev.o.path);
-			fe_finish(d, false, "no back-end");
-		}
+		if (now >= f->deadline)
+			fe_no_backend(d);
 		return 0;
 	}
 	if (f->running && !f->stopping) {
@@ -616,11 +711,7 @@ static int fe_tick(struct vu_dev *dev, uint64_t now)
 			return -PORT_EPROTO;
 	}
 	if (f->deadline != 0 && now >= f->deadline && f->serve_end == 0) {
-		LOG_ERR("%s: timed out (%s): sent %u, completed %u, received "
-			"%u", d->dev.name,
-			f->waiting ? vu_req_name(f->wait_req) : "frames",
-			f->sent, f->tx_done, f->received);
-		fe_finish(d, false, "timed out");
+		fe_timed_out(d);
 		return -PORT_EPROTO;
 	}
 	return 0;
@@ -637,7 +728,7 @@ static void fe_queues_reset(struct fe_dev *d)
 	}
 }
 
-int fe_open(struct fe_dev *f, unsigned index, const struct dev_opts *o,
+FE_SETUP int fe_open(struct fe_dev *f, unsigned index, const struct dev_opts *o,
 	    const struct fe_opts *fo)
 {
 	int rc;
@@ -695,7 +786,7 @@ static bool fe_disconnected(struct vu_dev *dev, const char *why)
 
 	(void)why;
 	if (!d->dev.finished)
-		fe_finish(d, false, "the back-end closed the connection");
+		fe_finish(d, false, fe_gone_why(d));
 	fe_queues_reset(d);
 	return false;
 }

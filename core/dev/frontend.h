@@ -38,6 +38,7 @@ struct fe_opts {
 	bool ping;
 	uint8_t ping_ip[4];
 	uint32_t serve_secs; /* keep answering after the run */
+	uint32_t timeout_secs; /* the longest wait for anything (--timeout) */
 };
 
 /* One of its queues (2n RX and 2n+1 TX of pair n), as it configures the
@@ -112,6 +113,11 @@ struct fe_dev {
 
 /* The front-end role (dev.h struct dev_role). */
 extern const struct dev_role fe_role;
+
+/* Do options o fit the board (frame size, shared memory, time-out)?  0,
+ * or negative after a line that begins with who and says what is wrong.
+ * The command line asks before anything starts; fe_open asks again. */
+int fe_opts_check(const struct fe_opts *o, const char *who);
 
 /* Set f up as device `index`: its shared memory, then its socket
  * (dev_start).  Negative (logged) if the options do not fit the memory. */

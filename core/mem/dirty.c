@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "core/log.h"
 #include "port/port.h"
 
@@ -30,7 +31,8 @@ int dirty_map(struct dirty_log *l, int fd, uint64_t size, uint64_t offset,
 	}
 	rc = port_fd_size(fd, &fsize);
 	if (rc < 0) {
-		LOG_ERR("%s: SET_LOG_BASE: fd unusable (error %d)", who, -rc);
+		LOG_ERR("%s: SET_LOG_BASE: fd unusable (%s)", who,
+			err_text(rc));
 		return rc;
 	}
 	if (fsize < end) {
@@ -41,8 +43,8 @@ int dirty_map(struct dirty_log *l, int fd, uint64_t size, uint64_t offset,
 	}
 	rc = port_mem_map(fd, end, &base);
 	if (rc < 0) {
-		LOG_ERR("%s: SET_LOG_BASE: mmap of 0x%llx bytes failed (error "
-			"%d)", who, (unsigned long long)end, -rc);
+		LOG_ERR("%s: SET_LOG_BASE: mmap of 0x%llx bytes failed: %s",
+			who, (unsigned long long)end, err_text(rc));
 		return rc;
 	}
 	dirty_unmap(l);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "core/err.h"
 #include "core/log.h"
 #include "port/port.h"
 
@@ -93,14 +94,14 @@ int mem_table_map(struct mem_table *t, const struct vu_region *regs,
 			rc = -PORT_ERANGE;
 		} else if (rc < 0) {
 			LOG_ERR("%s: SET_MEM_TABLE: region %u: fd unusable "
-				"(error %d)", who, i, -rc);
+				"(%s)", who, i, err_text(rc));
 		} else {
 			rc = port_mem_map(fds[i], map_len, &base);
 			if (rc < 0)
 				LOG_ERR("%s: SET_MEM_TABLE: region %u: mmap of "
-					"0x%llx bytes failed (error %d)",
+					"0x%llx bytes failed: %s",
 					who, i, (unsigned long long)map_len,
-					-rc);
+					err_text(rc));
 		}
 		if (rc < 0) {
 			mem_table_unmap(t);

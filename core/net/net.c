@@ -116,11 +116,13 @@ void net_ring_fail(struct vu_queue *q)
  */
 static int rx_pop(struct net_dev *d, struct vu_queue *rx, struct vq_chain *c)
 {
-	int rc = vq_pop(&rx->ring, d->mem, c);
+	int rc;
 
-	if (rc == 0 && vq_kicks_on(&rx->ring))
+	for (unsigned tries = 0;; tries++) {
 		rc = vq_pop(&rx->ring, d->mem, c);
-	return rc;
+		if (rc != 0 || tries > 0 || !vq_kicks_on(&rx->ring))
+			return rc;
+	}
 }
 
 /* The guest broke its RX ring in the middle of a frame: give back what

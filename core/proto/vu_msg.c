@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "core/err.h"
 #include "core/log.h"
 #include "port/port.h"
 
@@ -69,7 +70,7 @@ static int rx_some(struct vu_rx *rx, int fd, void *dst, uint32_t want,
 		return -PORT_EPROTO;
 	}
 	if (n < 0 && n != -PORT_EAGAIN && n != -PORT_EINTR)
-		LOG_ERR("%s: socket read failed (error %ld)", who, -n);
+		LOG_ERR("%s: socket read failed: %s", who, err_text((int)n));
 	if (n < 0)
 		return n == -PORT_EINTR ? -PORT_EAGAIN : (int)n;
 	rx->msg.nfds += got_fds;

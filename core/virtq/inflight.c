@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "core/err.h"
 #include "core/log.h"
 #include "core/virtq/access.h"
 #include "port/port.h"
@@ -73,13 +74,13 @@ int inflight_create(struct inflight *inf, const struct vu_inflight *req,
 	fd = port_mem_create("vhost-inflight", size);
 	if (fd < 0) {
 		LOG_ERR("%s: GET_INFLIGHT_FD: cannot create %llu bytes of shared "
-			"memory (error %d)", who, (unsigned long long)size, -fd);
+			"memory: %s", who, (unsigned long long)size, err_text(fd));
 		return fd;
 	}
 	rc = port_mem_map(fd, size, &base);
 	if (rc < 0) {
-		LOG_ERR("%s: GET_INFLIGHT_FD: cannot map it (error %d)", who,
-			-rc);
+		LOG_ERR("%s: GET_INFLIGHT_FD: cannot map it: %s", who,
+			err_text(rc));
 		port_fd_close(fd);
 		return rc;
 	}
@@ -132,8 +133,8 @@ int inflight_map(struct inflight *inf, int fd, const struct vu_inflight *req,
 	if (rc == 0)
 		rc = port_mem_map(fd, end, &base);
 	if (rc < 0) {
-		LOG_ERR("%s: SET_INFLIGHT_FD: cannot map the region (error %d)",
-			who, -rc);
+		LOG_ERR("%s: SET_INFLIGHT_FD: cannot map the region: %s",
+			who, err_text(rc));
 		return rc;
 	}
 	set_region(inf, base, end, req->mmap_offset, req, packed);

@@ -161,22 +161,10 @@ static inline uint32_t vq_wrap_dist(uint32_t from, uint32_t to, uint32_t num)
  * counter); did it pass the descriptor the other side named in off_wrap
  * (offset and wrap counter, VRING_EVENT_F_DESC): is it in [old, new)
  * going round the circle of 2 * num slots?  An off_wrap past the ring is
- * the other side's mistake and is never passed.
+ * the other side's mistake and is never passed.  (event.c: one copy for
+ * both sides.)
  */
-static inline bool vq_wrap_need_event(uint16_t off_wrap, uint16_t old_idx,
-				      bool old_wrap, uint16_t new_idx,
-				      bool new_wrap, uint32_t num)
-{
-	uint32_t off = off_wrap & (VRING_EVENT_WRAP - 1u);
-	uint32_t from = vq_wrap_pos(old_idx, old_wrap, num);
-
-	if (off >= num)
-		return false;
-	return vq_wrap_dist(from, vq_wrap_pos(off, (off_wrap &
-						    VRING_EVENT_WRAP) != 0,
-					      num),
-			    num) <
-	       vq_wrap_dist(from, vq_wrap_pos(new_idx, new_wrap, num), num);
-}
+bool vq_wrap_need_event(uint16_t off_wrap, uint16_t old_idx, bool old_wrap,
+			uint16_t new_idx, bool new_wrap, uint32_t num);
 
 #endif /* CORE_VIRTQ_LAYOUT_H */

@@ -77,6 +77,7 @@ int port_poll(struct port_pollfd *fds, unsigned n, int64_t timeout_ns)
 		return -errno;
 	sigdelset(&mask, SIGINT);
 	sigdelset(&mask, SIGTERM);
+	sigdelset(&mask, SIGHUP);
 	sigdelset(&mask, SIGUSR1);
 
 	r = ppoll(pfds, n, tsp, &mask);

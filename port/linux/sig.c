@@ -1,5 +1,9 @@
 /*
- * sig.c - SIGINT/SIGTERM (stop) and SIGUSR1 (stats) as flags.
+ * sig.c - SIGINT/SIGTERM/SIGHUP (stop) and SIGUSR1 (stats) as flags.
+ *
+ * SIGHUP stops as SIGTERM does: a back-end has no configuration file to
+ * read again, and a terminal or session that goes away must not leave its
+ * socket files behind (the default action would kill us on the spot).
  *
  * The signals stay blocked except inside port_poll()'s ppoll(), so the
  * handlers only ever run there: the main loop checks port_sig_take() and
@@ -48,7 +52,7 @@ static void on_sigbus(int signo, siginfo_t *si, void *ctx)
 
 int port_sig_init(void)
 {
-	static const int sigs[] = {SIGINT, SIGTERM, SIGUSR1};
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGUSR1};
 	struct sigaction sa = {0};
 	sigset_t set;
 	size_t i;

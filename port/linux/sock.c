@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
 #include <string.h>
@@ -72,7 +73,46 @@ static int wait_out(int fd, uint64_t deadline)
 	}
 }
 
-int port_sock_listen(const char *path)
+/* -PORT_ENODIR for an ENOENT whose cause is the directory of path (a
+ * socket that is not there yet leaves its directory there), else -e. */
+static int path_error(const char *path, int e)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat st;
+	size_t n = 0;
+
+	/* (fill_addr has checked the length) */
+	for (size_t i = 0; path[i] != '\0'; i++)
+		if (path[i] == '/')
+			n = i == 0 ? 1 : i; /* "/x": "/" */
+	if (e != ENOENT || n == 0)
+		return -e; /* (no slash: the current directory, which exists) */
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if (lstat(dir, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return -PORT_ENODIR;
+	return -e;
+}
+
+/* Does something accept connections on the socket file at sa?  1 yes, 0
+ * no (a stale file: nobody listens), negative if we cannot tell. */
+static int sock_live(const struct sockaddr_un *sa, socklen_t salen)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int r, e;
+
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (const struct sockaddr *)sa, salen);
+	e = errno;
+	close(fd);
+	if (r == 0 || e == EAGAIN || e == EINPROGRESS)
+		return 1; /* accepted, or queued behind a full backlog */
+	return e == ECONNREFUSED ? 0 : -e;
+}
+
+int port_sock_listen(const char *path, const struct port_sock_perm *perm,
+		     struct port_file_id *id)
 {
 	struct sockaddr_un sa;
 	socklen_t salen;
@@ -83,10 +123,15 @@ int port_sock_listen(const char *path)
 	if (r < 0)
 		return r;
 	/* A socket file left by an earlier run would make bind fail with
-	 * EADDRINUSE; anything else at that path is not ours to delete. */
+	 * EADDRINUSE, and is removed; one that a running back-end listens on
+	 * is never taken from it; anything else at that path is not ours to
+	 * delete. */
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode))
 			return -EEXIST;
+		r = sock_live(&sa, salen);
+		if (r != 0)
+			return r > 0 ? -EADDRINUSE : r;
 		if (unlink(path) < 0 && errno != ENOENT)
 			return -errno;
 	} else if (errno != ENOENT) {
@@ -95,19 +140,56 @@ int port_sock_listen(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, salen) < 0)
-		goto fail;
-	if (listen(fd, SOCK_BACKLOG) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, salen) < 0) {
+		e = errno;
+		close(fd);
+		return path_error(path, e);
+	}
+	/* Who may connect is settled before anyone can: the file is not
+	 * listened on yet. */
+	if ((perm && perm->mode != 0 && chmod(path, perm->mode) < 0) ||
+	    (perm && perm->set_gid && chown(path, (uid_t)-1, perm->gid) < 0) ||
+	    lstat(path, &st) < 0 || listen(fd, SOCK_BACKLOG) < 0) {
 		e = errno;
 		unlink(path); /* do not leave a file nobody listens behind */
 		close(fd);
 		return -e;
 	}
+	if (id) {
+		id->dev = (uint64_t)st.st_dev;
+		id->ino = (uint64_t)st.st_ino;
+	}
 	return fd;
-fail:
-	e = errno;
-	close(fd);
-	return -e;
+}
+
+int port_sock_adopt(int fd)
+{
+	/* vhost-user runs over unix stream sockets (vhost-user.rst
+	 * "Communication"): the domain and the type, then whether it
+	 * listens */
+	static const int opt[3] = {SO_DOMAIN, SO_TYPE, SO_ACCEPTCONN};
+	static const int want[2] = {AF_UNIX, SOCK_STREAM};
+	static const int wrong[2] = {EAFNOSUPPORT, EPROTOTYPE};
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+	int v = 0, flags;
+
+	/* (getsockopt tells a closed fd, EBADF, and a file, ENOTSOCK) */
+	for (unsigned i = 0; i < 3; i++) {
+		socklen_t vlen = sizeof(v);
+		if (getsockopt(fd, SOL_SOCKET, opt[i], &v, &vlen) < 0)
+			return -errno;
+		if (i < 2 && v != want[i])
+			return -wrong[i];
+	}
+	/* not listening: it must be connected to a peer (else ENOTCONN) */
+	if (!v && getpeername(fd, (struct sockaddr *)&sa, &len) < 0)
+		return -errno;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	return v ? 1 : 0;
 }
 
 int port_sock_accept(int lfd)
@@ -155,7 +237,7 @@ int port_sock_connect(const char *path)
 			continue;
 		}
 		if (e != EINPROGRESS && e != EALREADY && e != EINTR)
-			break; /* ENOENT, ECONNREFUSED, ...: nobody listens */
+			break; /* ENOENT, ECONNREFUSED, ...: see below */
 		/* In progress (not done by Linux for unix sockets, but allowed
 		 * by POSIX): wait, check the outcome, then let the next
 		 * connect() confirm it with EISCONN. */
@@ -174,7 +256,15 @@ int port_sock_connect(const char *path)
 		}
 	}
 	close(fd);
-	return -e;
+	/* Tell what may clear from what will not (port.h): Linux refuses a
+	 * connection to a file that is no socket as it does to a socket
+	 * nobody listens on. */
+	if (e == ECONNREFUSED) {
+		struct stat st;
+		if (stat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+			return -ENOTSOCK;
+	}
+	return path_error(path, e);
 }
 
 /* Close every fd of every SCM_RIGHTS message in msg. */
@@ -303,9 +393,17 @@ long port_sock_send(int fd, const void *buf, size_t len, const int *fds,
 	return (long)done;
 }
 
-int port_sock_unlink(const char *path)
+int port_unlink_ours(const char *path, const struct port_file_id *id)
 {
-	if (!path)
+	struct stat st;
+
+	if (!path || !id)
 		return -EINVAL;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	/* A second back-end that took the path over (ours was stale to it,
+	 * or someone removed ours) keeps its file. */
+	if ((uint64_t)st.st_dev != id->dev || (uint64_t)st.st_ino != id->ino)
+		return -EEXIST;
 	return unlink(path) < 0 ? -errno : 0;
 }

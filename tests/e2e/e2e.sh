@@ -124,7 +124,7 @@ t_sink_detects_echo() {
 	fe -q "$SOCK" --frames 100 --expect-none >"$E2E_DIR/fe.log" 2>&1
 	rc=$?
 	[ $rc -eq 1 ] || { echo "  front-end exit $rc, expected 1"; cat "$E2E_DIR/fe.log"; return 1; }
-	has "$E2E_DIR/fe.log" "front-end failed: frames came back wrong" &&
+	has "$E2E_DIR/fe.log" "front-end failed: frames came back (--expect-none)" &&
 		has "$E2E_DIR/fe.log" "sent 100, completed 100, received 0 intact, 100 wrong: FAIL" ||
 		{ cat "$E2E_DIR/fe.log"; return 1; }
 	stop "$BE" && has "$BELOG" "q0 (rx): frames 100 "
@@ -473,7 +473,8 @@ t_sleeps_when_idle() {
 
 # An option of each part a board may leave out (core/config.h).
 declare -A E2E_PART_OPT=([frontend]="-q x.sock" [respond]="--respond 192.0.2.1"
-	[switch]="--switch" [pcap]="--pcap x.pcap" [links]="--tap vht0")
+	[switch]="--switch" [pcap]="--pcap x.pcap" [links]="--tap vht0"
+	[service]="--pid-file x.pid")
 
 t_cli() {
 	local out p opt help
@@ -484,7 +485,7 @@ t_cli() {
 	[ $? -eq 2 ] && echo "$out" | grep -q "no device" || return 1
 	if [ -z "$(unbuilt frontend)" ]; then
 		out=$(vh -q "$E2E_DIR/x.sock" --size 20 2>&1)
-		[ $? -eq 1 ] && echo "$out" | grep -q -- "--size 20" || return 1
+		[ $? -eq 2 ] && echo "$out" | grep -q -- "--size 20" || return 1
 	fi
 	# a part left out: its option is refused by name, and --help does
 	# not offer it
@@ -581,7 +582,8 @@ core_objs() {
 
 # The symbols of each part a board may leave out.
 declare -A E2E_PART_SYMS=([frontend]="fe_|vqd_|pkt_check_" [respond]="respond_"
-	[switch]="sw_|l2sw_" [pcap]="pcap_|port_file_" [links]="port_(tap|packet|net)_")
+	[switch]="sw_|l2sw_" [pcap]="pcap_|port_file_" [links]="port_(tap|packet|net)_"
+	[service]="port_pid_file|port_group_id")
 
 binary_checks() {
 	local f size syms und p aarch64=0

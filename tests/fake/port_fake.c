@@ -120,7 +120,10 @@ unsigned fake_misuse;
 unsigned fake_recv_calls;
 long fake_send_error;
 int fake_connect_error;
+int fake_listen_error;
 unsigned fake_unlinks;
+int fake_unlink_result;
+struct port_sock_perm fake_sock_perm;
 unsigned fake_maps_made;
 uint64_t fake_now;
 uint64_t fake_wall_ns;
@@ -164,7 +167,10 @@ void fake_reset(void)
 	fake_recv_calls = 0;
 	fake_send_error = 0;
 	fake_connect_error = 0;
+	fake_listen_error = 0;
 	fake_unlinks = 0;
+	fake_unlink_result = 0;
+	memset(&fake_sock_perm, 0, sizeof(fake_sock_perm));
 	fake_maps_made = 0;
 	fake_now = 0;
 	fake_wall_ns = 0;
@@ -460,11 +466,29 @@ void fake_sent_clear(void)
 	sent_n = 0;
 }
 
-int port_sock_listen(const char *path)
+int port_sock_listen(const char *path, const struct port_sock_perm *perm,
+		     struct port_file_id *id)
 {
-	if (path == NULL || path[0] == '\0')
+	if (path == NULL || path[0] == '\0' || id == NULL)
 		return -PORT_EINVAL;
+	if (fake_listen_error < 0)
+		return fake_listen_error;
+	if (perm != NULL)
+		fake_sock_perm = *perm;
+	id->dev = 1;
+	id->ino = 1000 + (uint64_t)fd_used;
 	return fake_fd_new(FAKE_LISTEN);
+}
+
+int port_sock_adopt(int fd)
+{
+	struct fake_fd *f = slot(fd);
+
+	if (f == NULL || !f->open)
+		return -PORT_EBADF;
+	if (f->kind == FAKE_LISTEN)
+		return 1;
+	return f->kind == FAKE_SOCK ? 0 : -PORT_ENOTSOCK;
 }
 
 int fake_listen_pending(int lfd)
@@ -504,12 +528,12 @@ int port_sock_connect(const char *path)
 	return fake_sock();
 }
 
-int port_sock_unlink(const char *path)
+int port_unlink_ours(const char *path, const struct port_file_id *id)
 {
-	if (path == NULL)
+	if (path == NULL || id == NULL)
 		return -PORT_EINVAL;
 	fake_unlinks++;
-	return 0;
+	return fake_unlink_result;
 }
 
 /* ---- eventfds -------------------------------------------------------------- */
@@ -1188,6 +1212,43 @@ void port_log_setup(enum port_log_stdout out, bool syslog_prefix)
 {
 	fake_log_stdout = out;
 	fake_log_syslog = syslog_prefix;
+}
+
+const char *port_strerror(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == PORT_ENODIR)
+		return "its directory does not exist";
+	return strerror(err);
+}
+
+int port_pid_file(const char *path, struct port_file_id *id)
+{
+	if (path == NULL || id == NULL)
+		return -PORT_EINVAL;
+	id->dev = 1;
+	id->ino = 1;
+	return 0;
+}
+
+/* Groups: a number, or the one name fake_group (gid fake_gid). */
+int port_group_id(const char *name, uint32_t *gid)
+{
+	char *end;
+	unsigned long v;
+
+	if (name == NULL || name[0] == '\0' || gid == NULL)
+		return -PORT_EINVAL;
+	if (strcmp(name, "fakegroup") == 0) {
+		*gid = 4242;
+		return 0;
+	}
+	v = strtoul(name, &end, 10);
+	if (*end != '\0' || name[0] < '0' || name[0] > '9' || v > 0xffffffffu)
+		return -PORT_ENOENT;
+	*gid = (uint32_t)v;
+	return 0;
 }
 
 void port_log_flush(void)

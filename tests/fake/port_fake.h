@@ -121,8 +121,14 @@ extern long fake_send_error;
 int fake_listen_pending(int lfd);
 /* If negative, port_sock_connect fails with it; else it makes a socket. */
 extern int fake_connect_error;
-/* port_sock_unlink calls. */
+/* If negative, port_sock_listen fails with it. */
+extern int fake_listen_error;
+/* port_unlink_ours calls, and what they return (0: removed). */
 extern unsigned fake_unlinks;
+extern int fake_unlink_result;
+/* The permissions the last port_sock_listen was asked for. */
+extern struct port_sock_perm fake_sock_perm;
+/* port_group_id knows numbers and the group "fakegroup" (gid 4242). */
 
 /* ---- eventfds ------------------------------------------------------------ */
 

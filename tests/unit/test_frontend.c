@@ -426,6 +426,7 @@ static void start(enum lie lie)
 	tb.proto = VU_BIT(VU_PROTO_F_MQ) | VU_BIT(VU_PROTO_F_REPLY_ACK);
 	fo.packed = packed;
 	fo.pairs = 1;
+	fo.timeout_secs = 10; /* the command line's default */
 	fake_now = PORT_NS_PER_S; /* a retry time of 0 means none */
 	CHECK_EQ_I(fe_open(&fe, 0, &o, &fo), 0);
 	fake_log_clear();
@@ -580,7 +581,7 @@ static void test_expect_none(void)
 	fo.frames = 10;
 	start(HONEST);
 	run();
-	expect_fail("front-end failed: frames came back wrong",
+	expect_fail("front-end failed: frames came back (--expect-none)",
 		    "sent 10, completed 10, received 0 intact, 10 wrong: FAIL");
 	finish();
 }
