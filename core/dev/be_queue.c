@@ -55,10 +55,7 @@ void be_queue_reset(struct be_dev *d, unsigned qi)
  * the ring's VHOST_VRING_F_LOG says). */
 static int queue_log(struct be_dev *d, struct vu_queue *q)
 {
-	bool on = (d->features & VU_BIT(VHOST_F_LOG_ALL)) &&
-		  d->dlog.bits != NULL;
-
-	return vq_attach_log(&q->ring, on ? &d->dlog : NULL, &d->mem,
+	return vq_attach_log(&q->ring, be_logging(d) ? &d->dlog : NULL, &d->mem,
 			     q->attached && (q->addr.flags & VU_VRING_F_LOG),
 			     q->addr.log);
 }
