@@ -400,7 +400,8 @@ i_soak() {
 		# until the namespace reaches the guest again, 60 s at most
 		until ip netns exec "$NETNS" ping -c 1 -W 1 192.0.2.10 >/dev/null 2>&1; do
 			[ $(($(date +%s%N) - t0)) -lt 60000000000 ] ||
-				{ echo "  traffic did not resume after restart $k"; return 1; }
+				{ echo "  traffic did not resume after restart $k"
+				  sed 's/^/  | /' "$BELOG_NOW"; return 1; }
 		done
 		gaps="$gaps $((($(date +%s%N) - t0) / 1000000))"
 	done
@@ -485,6 +486,7 @@ i_lifecycle() {
 # 192.0.2.1 (a new tap each time: the old one went with the old process).
 iop_soak_be() {
 	local log=$BELOG.$RANDOM
+	BELOG_NOW=$log
 	ip netns exec "$NETNS" "$VHOST" "$@" >"$log" 2>&1 &
 	BE=$!
 	E2E_PIDS+=("$BE")

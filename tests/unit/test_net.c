@@ -726,6 +726,44 @@ static void restart(uint32_t q)
 }
 
 /*
+ * A back-end killed between publishing used entries and calling took the
+ * call with it, and a driver whose RX ring it had filled waits for that
+ * call forever: nothing else can call, as no buffer is left for a frame.
+ * So a ring that starts calls its driver once, whatever the ring holds and
+ * whatever the driver asked, and only once.
+ */
+static void test_restart_calls(void)
+{
+	uint64_t c0, c1;
+
+	setup(0);
+	rx_add(0, 2048);
+	tx_put(0, 60, 1, HDR);
+	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
+	/* no frame since: no call */
+	dev_tick(&dev.dev, 0);
+	c0 = fake_evt_count(call_fd[0]);
+	c1 = fake_evt_count(call_fd[1]);
+	CHECK_EQ_U(c0, 1);
+	CHECK_EQ_U(c1, 1);
+	/* RX starts again, with its driver asking for no calls */
+	restart(0);
+	no_calls(&rxq);
+	dev_tick(&dev.dev, 0);
+	dev_tick(&dev.dev, 0);
+	CHECK_EQ_U(fake_evt_count(call_fd[0]), c0 + 1);
+	CHECK_EQ_U(fake_evt_count(call_fd[1]), c1);
+	/* TX starts again: its call, and no second one for RX */
+	restart(1);
+	dev_tick(&dev.dev, 0);
+	dev_tick(&dev.dev, 0);
+	CHECK_EQ_U(fake_evt_count(call_fd[0]), c0 + 1);
+	CHECK_EQ_U(fake_evt_count(call_fd[1]), c1 + 1);
+	CHECK_EQ_U(dev.q[0].st.calls + dev.q[1].st.calls, c0 + c1 + 2);
+	teardown();
+}
+
+/*
  * D3 (vhost-user.rst SET_VRING_ERR): a guest's bad descriptor costs that
  * ring.  It stops where it stood (the bad chain not taken), its error fd
  * is signalled once, and the connection, the other ring and the device
@@ -1289,6 +1327,7 @@ int main(void)
 		RUN(test_calls);
 		RUN(test_batch);
 		RUN(test_restart_looks);
+		RUN(test_restart_calls);
 		RUN(test_hostile);
 		RUN(test_ring_error);
 		RUN(test_csum);
