@@ -26,6 +26,14 @@ include toolchain.mk
 O ?= build
 BUILD := $(O)/$(BOARD)$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter 1,$(SAN)),-san)
 
+# FAULTS=1: a test build whose ring code can be made to die at chosen
+# points (core/virtq/fault.h), for tests/crash/; in a folder of its own,
+# never the product.
+ifeq ($(FAULTS),1)
+BUILD := $(BUILD)-faults
+CPPFLAGS += -DVHOST_FAULTS
+endif
+
 # The optional parts (core/config.h) this board leaves out, asked of the
 # preprocessor so that board.h stays the one place that says so: one
 # name a line for each condition that holds.

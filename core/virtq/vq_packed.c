@@ -335,6 +335,7 @@ void vq_packed_publish(struct vq *vq)
 			STORE(&ring[slot].flags, LE16(f));
 		vq_wrap_add(&slot, &wrap, e[k].ndesc, num);
 	}
+	VQ_FAULT(USED);
 	STORE_RELEASE(&ring[first].flags, LE16(used_flags));
 	/* marked after the writes, so a log read in between misses none:
 	 * the first slot of each element, where it was written */
@@ -348,12 +349,14 @@ void vq_packed_publish(struct vq *vq)
 			vq_wrap_add(&at, &aw, e[k].ndesc, num);
 		}
 	}
+	VQ_FAULT(HANDED);
 	if (vq->inflight != NULL)
 		inflight_packed_published(vq->inflight, e, n);
 	p->used_idx = slot;
 	p->used_wrap = wrap;
 	p->nshadow = 0;
 	p->call_pending = true;
+	VQ_FAULT(PUBLISHED);
 }
 
 bool vq_packed_need_call(struct vq *vq)
