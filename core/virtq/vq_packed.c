@@ -165,10 +165,21 @@ void vq_packed_attach(struct vq *vq, const struct vq_config *cfg)
 int vq_packed_inflight(struct vq *vq, struct inflight_q *iq, bool fresh)
 {
 	struct vq_packed *p = &vq->p;
+	int rc = inflight_packed_start(iq, fresh, p->pdesc, &p->used_idx,
+				       &p->used_wrap, &p->last_avail,
+				       &p->avail_wrap);
 
-	return inflight_packed_start(iq, fresh, p->pdesc, &p->used_idx,
-				     &p->used_wrap, &p->last_avail,
-				     &p->avail_wrap);
+	/* A part to recover says where the ring stands (vhost-user.rst
+	 * "Inflight I/O tracking": used_idx, then the chains in flight),
+	 * checked by inflight_packed_start: a ring whose flags could not
+	 * tell it (packed_recover) is not lost. */
+	if (rc == 0 && !fresh && p->lost) {
+		p->lost = false;
+		LOG_PEER("%s: the inflight region says where the ring stands: "
+			 "slot %u wrap %u\n", vq->name, p->used_idx,
+			 p->used_wrap);
+	}
+	return rc;
 }
 
 /*
