@@ -162,6 +162,35 @@ void vq_packed_attach(struct vq *vq, const struct vq_config *cfg)
 	packed_recover(vq);
 }
 
+/*
+ * A batch the inflight region rolled back: a dead back-end wrote its used
+ * elements and the flags of all but the first (vq_packed_publish), and
+ * died before the first's, which hands the batch over.  Its chains are
+ * taken again, and its slots are still the device's; they show
+ * "available" again, as the driver left them, or publishing the first
+ * element anew would hand the driver the rest (it reads on in ring order,
+ * 2.8.6) before they are done: RX buffers the device then writes again.
+ */
+static void packed_unpublish(struct vq *vq, uint32_t n)
+{
+	struct vq_packed *p = &vq->p;
+	uint16_t i = p->used_idx;
+	bool w = p->used_wrap;
+
+	for (uint32_t k = 0; k < n; k++) {
+		uint16_t f = LE16(LOAD(&p->pdesc[i].flags));
+
+		f = (uint16_t)((f & ~(VRING_PACKED_F_AVAIL |
+				      VRING_PACKED_F_USED)) |
+			       (w ? VRING_PACKED_F_AVAIL : VRING_PACKED_F_USED));
+		STORE(&p->pdesc[i].flags, LE16(f));
+		if (vq_log_on(&vq->log))
+			dirty_mark(vq->log.dirty, vq->log.ring_gpa + 16ull * i,
+				   16);
+		vq_wrap_add(&i, &w, 1, vq->num);
+	}
+}
+
 int vq_packed_inflight(struct vq *vq, struct inflight_q *iq, bool fresh)
 {
 	struct vq_packed *p = &vq->p;
@@ -169,6 +198,10 @@ int vq_packed_inflight(struct vq *vq, struct inflight_q *iq, bool fresh)
 				       &p->used_wrap, &p->last_avail,
 				       &p->avail_wrap);
 
+	if (rc > 0) {
+		packed_unpublish(vq, (uint32_t)rc);
+		rc = 0;
+	}
 	/* A part to recover says where the ring stands (vhost-user.rst
 	 * "Inflight I/O tracking": used_idx, then the chains in flight),
 	 * checked by inflight_packed_start: a ring whose flags could not

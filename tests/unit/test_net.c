@@ -1331,6 +1331,86 @@ static void test_inflight_restart(void)
 	teardown();
 }
 
+/*
+ * Packed: a back-end dies in the middle of a publish, after it wrote the
+ * batch's used elements and the flags of all but the first, whose flags
+ * hand the batch over (vq_packed_publish; the region's used position
+ * moved, the chains still marked in flight).  The new one rolls the batch
+ * back and takes its chains again -- and must not leave the flags of the
+ * rest showing "used": the first element it publishes again would expose
+ * them, and the driver would take chains the device has not finished
+ * with (an RX buffer it then writes again).  Found by killing the
+ * back-end there (tests/crash): the driver saw the stale element, then the
+ * real one written over the slot it had taken back.
+ *
+ * The dead back-end's state is made here from a whole publish of three RX
+ * buffers, in the region's layout (vhost-user.rst, the packed one): the
+ * three marked in flight again, the old used position and free head as
+ * before the batch, and the first element's flags back to "available".
+ */
+static void test_inflight_half_batch(void)
+{
+	struct vu_inflight in = {0, 0, 2, 16, 0};
+	struct vu_state s = {0, 0};
+	struct vu_addr a = {0, 0, UVA(Q_GPA(0)), UVA(Q_GPA(0) + USED_OFF),
+			    UVA(Q_GPA(0) + AVAIL_OFF), 0};
+	const struct fake_sent *sent;
+	uint8_t *r;
+	uint64_t v = 0;
+	uint32_t id, len;
+
+	proto_extra = VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD);
+	setup_with(F_BASE, 16, true, true, ACT_ECHO);
+	proto_extra = 0;
+	CHECK_EQ_I(req(VU_GET_INFLIGHT_FD, &in, sizeof(in), -1), 0);
+	sent = fake_sent_last();
+	if (!CHECK_EQ_U(sent->nfds, 1)) {
+		teardown();
+		return;
+	}
+	r = fake_memfd_base(sent->fds[0]); /* queue 0's part */
+	for (uint16_t i = 0; i < 3; i++) {
+		rx_add(i, 2048);
+		tx_put(i, 60, (uint8_t)i, HDR);
+	}
+	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
+	CHECK_EQ_U(r[16] | r[17] << 8, 3); /* used_idx: after the batch */
+
+	/* the publish, half undone: entries 0-2 took the three chains */
+	for (unsigned e = 0; e < 3; e++)
+		r[32 + 32 * e] = 1;       /* inflight */
+	r[14] = 3, r[15] = 0;             /* old_free_head: as before */
+	r[18] = 0, r[19] = 0;             /* old_used_idx */
+	r[21] = 1;                        /* old_used_wrap */
+	rxq.pdesc[0].flags = VRING_PACKED_F_AVAIL | VRING_DESC_F_WRITE;
+
+	/* a new back-end: the ring attached once, at QEMU's base */
+	CHECK(req(VU_GET_VRING_BASE, &s, sizeof(s), -1) >= 0);
+	CHECK_EQ_I(req(VU_SET_VRING_ADDR, &a, sizeof(a), -1), 0);
+	s.num = VQ_BASE_PACKED_INIT;
+	CHECK_EQ_I(req(VU_SET_VRING_BASE, &s, sizeof(s), -1), 0);
+	CHECK_EQ_I(req(VU_SET_VRING_KICK, &v, 8, fake_evt()), 0);
+	s.num = 1;
+	CHECK_EQ_I(req(VU_SET_VRING_ENABLE, &s, sizeof(s), -1), 0);
+	CHECK_EQ_U(dev.q[0].iq.nresubmit, 3);
+
+	/* one frame: one RX buffer (the first taken again) is used, and
+	 * the driver sees that one and no other */
+	tx_put(3, 61, 3, HDR);
+	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
+	expect_used(&rxq, 0, HDR + 61);
+	CHECK_EQ_I(vqd_get_used(&rxq, &id, &len), 0);
+	/* the next two frames take the other two */
+	tx_put(4, 62, 4, HDR);
+	tx_put(5, 63, 5, HDR);
+	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
+	expect_used(&rxq, 1, HDR + 62);
+	expect_used(&rxq, 2, HDR + 63);
+	CHECK(memcmp(host(RX_BUF(2)) + HDR, make_frame(63, 5), 63) == 0);
+	expect_no_used(&rxq);
+	teardown();
+}
+
 int main(void)
 {
 	for (int pass = 0; pass < 2; pass++) {
@@ -1354,6 +1434,8 @@ int main(void)
 		RUN(test_dirty_log);
 		RUN(test_inflight);
 		RUN(test_inflight_restart);
+		if (packed)
+			RUN(test_inflight_half_batch);
 	}
 	return check_summary("test_net");
 }
