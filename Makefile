@@ -125,6 +125,16 @@ $(BUILD)/security/%: tests/security/%.c tests/security/hostile.c \
 
 tests: all $(UNIT_BIN) $(PORT_TEST_BIN) $(TOOL_BIN) $(SEC_BIN)
 
+# The crash test's front-end (tests/crash/): plain libc, with hostile.c.
+CRASH_BIN := $(BUILD)/tools/crashfe
+$(CRASH_BIN): tests/crash/crashfe.c tests/security/hostile.c \
+		tests/security/hostile.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iboard/$(BOARD) \
+		$(BOARD_CFLAGS) -static $< tests/security/hostile.c -o $@
+tests: $(CRASH_BIN)
+
 # The fake port's objects are shared by every unit test: keep them.
 .SECONDARY: $(FAKE_OBJ)
 
