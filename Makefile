@@ -26,6 +26,14 @@ include toolchain.mk
 O ?= build
 BUILD := $(O)/$(BOARD)$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter 1,$(SAN)),-san)
 
+# FAULTS=1: a test build whose ring code can be made to die at chosen
+# points (core/virtq/fault.h), for tests/crash/; in a folder of its own,
+# never the product.
+ifeq ($(FAULTS),1)
+BUILD := $(BUILD)-faults
+CPPFLAGS += -DVHOST_FAULTS
+endif
+
 # The optional parts (core/config.h) this board leaves out, asked of the
 # preprocessor so that board.h stays the one place that says so: one
 # name a line for each condition that holds.
@@ -132,6 +140,16 @@ $(BUILD)/security/%: tests/security/%.c tests/security/hostile.c \
 		$(BOARD_CFLAGS) -static $< tests/security/hostile.c -o $@
 
 tests: all $(UNIT_BIN) $(PORT_TEST_BIN) $(TOOL_BIN) $(SEC_BIN)
+
+# The crash test's front-end (tests/crash/): plain libc, with hostile.c.
+CRASH_BIN := $(BUILD)/tools/crashfe
+$(CRASH_BIN): tests/crash/crashfe.c tests/security/hostile.c \
+		tests/security/hostile.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iboard/$(BOARD) \
+		$(BOARD_CFLAGS) -static $< tests/security/hostile.c -o $@
+tests: $(CRASH_BIN)
 
 # The unit and port tests alone (make test builds them with DEBUG=1 too:
 # the one pass with CORE_ASSERT on).

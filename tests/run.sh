@@ -192,6 +192,7 @@ source tests/e2e/e2e_svc.sh
 source tests/security/security.sh
 source tests/interop/qemu.sh
 source tests/interop/dpdk.sh
+source tests/crash/crash.sh
 
 # The parts each board leaves out; the front-end for those without one.
 declare -A without=()
@@ -250,6 +251,16 @@ for i in "${!boards[@]}"; do
 		echo "== $LABEL: security, one test per class of known vulnerability"
 		sec_all
 	fi
+done
+
+# Inflight recovery by crash (tests/crash/), once, with the host board's
+# build (not in the sanitizers' pass: it runs everything else again).
+for i in "${!boards[@]}"; do
+	[ "${boards[$i]}" = host ] && [ "$SAN" = 0 ] || continue
+	BOARD=host
+	BUILD=${builds[$i]}
+	echo "== crash: the back-end killed at chosen points, inflight recovery"
+	crash_all $(for b in "${builds[@]}"; do echo "$b/vhost"; done)
 done
 
 # Real peers, once, with the native binary (the aarch64 one joins in
