@@ -34,7 +34,7 @@ PART_IF := frontend:!CFG_WITH_FRONTEND respond:!CFG_WITH_RESPOND \
 part = $(word $(1),$(subst :, ,$(2)))
 BOARD_WITHOUT := $(shell printf '$(foreach p,$(PART_IF),\043if $(call \
 	part,2,$(p))\n$(call part,1,$(p))\n\043endif\n)' | $(CC) -E -P -I. \
-	-Iboard/$(BOARD) -include core/config.h -x c - 2>/dev/null)
+	-Iboard/$(BOARD) $(CPPFLAGS) -include core/config.h -x c - 2>/dev/null)
 
 # Each part's files (the port's among them: port.h, FEATURES) and unit
 # tests; a part left out is not built, so a call to it that the core
@@ -42,8 +42,8 @@ BOARD_WITHOUT := $(shell printf '$(foreach p,$(PART_IF),\043if $(call \
 PART_SRC_frontend := core/dev/frontend.c $(wildcard core/dev/fe_*.c)
 PART_SRC_respond := core/net/respond.c
 PART_SRC_switch := core/net/l2sw.c
-PART_SRC_pcap := core/net/pcap.c port/linux/file.c
-PART_SRC_links := port/linux/net.c
+PART_SRC_pcap := core/net/pcap.c port/$(BOARD_PORT)/file.c
+PART_SRC_links := port/$(BOARD_PORT)/net.c
 PART_TEST_respond := tests/unit/test_respond.c
 PART_TEST_switch := tests/unit/test_l2sw.c
 PART_TEST_pcap := tests/unit/test_pcap.c
@@ -51,7 +51,7 @@ SRC_OUT := $(foreach p,$(BOARD_WITHOUT),$(PART_SRC_$(p)) $(PART_TEST_$(p)))
 
 CORE_SRC_ALL := $(sort $(wildcard core/*.c core/*/*.c))
 CORE_SRC := $(filter-out $(SRC_OUT),$(CORE_SRC_ALL))
-PORT_SRC := $(filter-out $(SRC_OUT),$(sort $(wildcard port/linux/*.c)))
+PORT_SRC := $(filter-out $(SRC_OUT),$(sort $(wildcard port/$(BOARD_PORT)/*.c)))
 FAKE_SRC := $(sort $(wildcard tests/fake/*.c))
 UNIT_SRC := $(filter-out $(SRC_OUT),$(sort $(wildcard tests/unit/test_*.c)))
 
@@ -61,8 +61,26 @@ PORT_OBJ := $(call obj,$(PORT_SRC))
 FAKE_OBJ := $(call obj,$(FAKE_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all tests check test demo clean deps
+.PHONY: all tests check test demo clean deps FORCE
 all: $(BUILD)/vhost $(BUILD)/vhost.stripped
+
+# The version --version prints: `git describe` of this checkout (never of
+# a repository around it, such as a distribution's build tree), else
+# VERSION.  VHOST_VERSION=... on the command line sets it (a package's
+# version).  Only the object that prints it is rebuilt when it changes.
+VERSION := 0.3
+git_describe = $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = \
+	"$$(pwd -P)" ] && git describe --always --dirty 2>/dev/null)
+ifeq ($(origin VHOST_VERSION),undefined)
+VHOST_VERSION = $(eval VHOST_VERSION := $(or $(git_describe),$(VERSION)))$(VHOST_VERSION)
+endif
+VERSION_OBJ := $(BUILD)/obj/core/app/cli.o
+$(VERSION_OBJ): VHOST_CPPFLAGS += -DVHOST_VERSION='"$(VHOST_VERSION)"'
+$(VERSION_OBJ): $(BUILD)/version
+$(BUILD)/version: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VHOST_VERSION)' | cmp -s - $@ 2>/dev/null || \
+		echo '$(VHOST_VERSION)' >$@
 
 # A board's flags are in its board.mk (and those it includes): a change
 # there rebuilds its objects.
@@ -71,11 +89,11 @@ BOARD_MK := $(filter board/%/board.mk toolchain.mk,$(MAKEFILE_LIST))
 $(BUILD)/obj/%.o: %.c $(BOARD_MK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/vhost: $(CORE_OBJ) $(PORT_OBJ)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $^ -o $@
 
 $(BUILD)/vhost.stripped: $(BUILD)/vhost
 	$(Q)$(STRIP) -o $@ $<
@@ -85,15 +103,15 @@ $(BUILD)/vhost.stripped: $(BUILD)/vhost
 $(BUILD)/tests/%: tests/unit/%.c $(filter-out $(BUILD)/obj/core/app/app.o,$(CORE_OBJ)) $(FAKE_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) -o $@
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(filter-out %.h,$^) -o $@
 
 # Tests of the Linux port itself (no fake: they talk to the OS).
 PORT_TEST_SRC := $(sort $(wildcard tests/port/test_*.c))
 PORT_TEST_BIN := $(patsubst tests/port/%.c,$(BUILD)/tests/%,$(PORT_TEST_SRC))
-$(BUILD)/tests/test_port_%: tests/port/test_port_%.c $(filter-out $(BUILD)/obj/port/linux/main.o,$(PORT_OBJ))
+$(BUILD)/tests/test_port_%: tests/port/test_port_%.c $(filter-out $(BUILD)/obj/port/$(BOARD_PORT)/main.o,$(PORT_OBJ))
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $(filter-out %.h,$^) -o $@
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(filter-out %.h,$^) -o $@
 
 # Test tools for the end-to-end tests (plain libc programs).
 TOOL_SRC := $(sort $(wildcard tests/e2e/*.c))
@@ -101,7 +119,7 @@ TOOL_BIN := $(patsubst tests/e2e/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 $(BUILD)/tools/%: tests/e2e/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TOOL    $@")
-	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror $(BOARD_CFLAGS) -static $< -o $@
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra $(WERROR_FLAG) $(BOARD_CFLAGS) -static $< -o $@
 
 # The security tests (tests/security/README): one hostile front-end per
 # class of published vulnerability, each linked with hostile.c.
@@ -112,7 +130,7 @@ $(BUILD)/security/%: tests/security/%.c tests/security/hostile.c \
 		tests/security/hostile.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  SEC     $@")
-	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iboard/$(BOARD) \
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra $(WERROR_FLAG) -I. -Iboard/$(BOARD) \
 		$(BOARD_CFLAGS) -static $< tests/security/hostile.c -o $@
 
 tests: all $(UNIT_BIN) $(PORT_TEST_BIN) $(TOOL_BIN) $(SEC_BIN)

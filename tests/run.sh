@@ -90,7 +90,8 @@ for i in "${!boards[@]}"; do
 	BOARD=${boards[$i]}
 	BUILD=${builds[$i]}
 	RUN=$(make -s --no-print-directory BOARD="$BOARD" print-BOARD_RUN)
-	BINUTILS=$(make -s --no-print-directory BOARD="$BOARD" print-BOARD_BINUTILS)
+	# the board's binutils, as the Makefile finds them (CROSS_COMPILE, CC)
+	NM=$(make -s --no-print-directory BOARD="$BOARD" print-NM)
 	SIZE_LIMIT=$(make -s --no-print-directory BOARD="$BOARD" print-BOARD_SIZE_LIMIT)
 	WITHOUT=${without[$i]}
 	VHOST=$BUILD/vhost
