@@ -61,7 +61,7 @@ PORT_OBJ := $(call obj,$(PORT_SRC))
 FAKE_OBJ := $(call obj,$(FAKE_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all tests check test demo clean deps FORCE
+.PHONY: all tests check test demo clean deps deps-demo FORCE
 all: $(BUILD)/vhost $(BUILD)/vhost.stripped
 
 # The version --version prints: `git describe` of this checkout (never of
@@ -153,8 +153,13 @@ check: tests
 	$(Q)tests/run.sh --board $(BOARD) --build $(BUILD)
 endif
 
+# What this machine needs: everything the tests use (deps), or only the
+# compilers and qemu-user (deps-demo, for make demo).
 deps:
-	$(Q)tests/deps.sh
+	$(Q)tests/deps.sh test
+
+deps-demo:
+	$(Q)tests/deps.sh demo
 
 # Every board, everything, from a fresh machine (minimal's back-end is
 # driven by the host board's front-end).  SAN=1: the host board under
@@ -175,7 +180,7 @@ test: deps
 		--board minimal --build $(O)/minimal
 endif
 
-demo: deps
+demo: deps-demo
 	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt all
 	$(Q)tests/demo.sh $(O)/qemu-virt/vhost
 
