@@ -61,7 +61,7 @@ PORT_OBJ := $(call obj,$(PORT_SRC))
 FAKE_OBJ := $(call obj,$(FAKE_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all tests check test demo clean deps deps-demo FORCE
+.PHONY: all tests check test test-all demo clean deps deps-demo FORCE
 all: $(BUILD)/vhost $(BUILD)/vhost.stripped
 
 # The version --version prints: `git describe` of this checkout (never of
@@ -161,6 +161,14 @@ deps:
 deps-demo:
 	$(Q)tests/deps.sh demo
 
+# The boards `make test` runs the whole suite of, and those it runs the
+# quick suite of (unit tests, the binary checks, a few end-to-end tests:
+# tests/run.sh --quick); `make test-all` runs every board's whole suite.
+TEST_BOARDS := host qemu-virt minimal
+QUICK_BOARDS := rpi3 ampere-altra
+run_args = $(foreach b,$(1),--board $(b) --build $(O)/$(b)) \
+	$(foreach b,$(2),--board $(b) --build $(O)/$(b) --quick)
+
 # Every board, everything, from a fresh machine (minimal's back-end is
 # driven by the host board's front-end).  SAN=1: the host board under
 # ASan and UBSan (the aarch64 binary still joins the interop test).
@@ -170,14 +178,18 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt SAN= tests
 	$(Q)tests/run.sh --san --board host --build $(O)/host-san \
 		--aarch64 $(O)/qemu-virt/vhost
+
+test-all: test
 else
 test: deps
-	$(Q)$(MAKE) --no-print-directory BOARD=host tests
-	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt tests
-	$(Q)$(MAKE) --no-print-directory BOARD=minimal tests
-	$(Q)tests/run.sh --board host --build $(O)/host \
-		--board qemu-virt --build $(O)/qemu-virt \
-		--board minimal --build $(O)/minimal
+	$(Q)$(foreach b,$(TEST_BOARDS) $(QUICK_BOARDS),\
+		$(MAKE) --no-print-directory BOARD=$(b) tests &&) true
+	$(Q)tests/run.sh $(call run_args,$(TEST_BOARDS),$(QUICK_BOARDS))
+
+test-all: deps
+	$(Q)$(foreach b,$(TEST_BOARDS) $(QUICK_BOARDS),\
+		$(MAKE) --no-print-directory BOARD=$(b) tests &&) true
+	$(Q)tests/run.sh $(call run_args,$(TEST_BOARDS) $(QUICK_BOARDS),)
 endif
 
 demo: deps-demo

@@ -2,7 +2,7 @@
 # run.sh - run the tests of one or more boards and count them.
 #
 #   tests/run.sh --board host --build build/host [--board qemu-virt --build build/qemu-virt]
-#                [--frontend PATH]
+#                [--board rpi3 --build build/rpi3 --quick] [--frontend PATH]
 #
 # Per board: the unit tests (natively, or under the board's runner such as
 # qemu-aarch64), checks of the linked binary (static, right architecture,
@@ -13,8 +13,11 @@
 # driven by another board's binary: --frontend PATH, else the first board
 # of this run that has one, else build/host/vhost.  A test of a part the
 # board leaves out (core/config.h) is skipped and said so, never counted
-# as passed.  Ends with one line "N passed, M failed"; exit status 0 only
-# if nothing failed.
+# as passed.  --quick after a board runs its quick suite: the unit
+# tests, the binary checks, and the end-to-end and security tests named
+# in QUICK_TESTS; the others are reported as skipped (make test-all runs
+# them).  Ends with one
+# line "N passed, M failed"; exit status 0 only if nothing failed.
 set -u
 cd "$(dirname "$0")/.."
 
@@ -28,6 +31,16 @@ fail() { FAILED=$((FAILED + 1)); FAILED_NAMES+=("$1"); echo "FAIL $*"; }
 
 # skip NAME PARTS: a test not run, as the board leaves PARTS out.
 skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIP $1 (not in board $BOARD: $2)"; }
+
+# skip_why NAME REASON: a test not run, and why.
+skip_why() { SKIPPED=$((SKIPPED + 1)); echo "SKIP $1 ($2)"; }
+
+# The quick suite's end-to-end and security tests: the data path on both
+# ring layouts, the command line, signals, the responder and the switch,
+# and the attacks whose limits come from the board (queue indexes,
+# memory tables, framing).
+QUICK_TESTS="t_echo t_packed_indirect t_cli t_signals t_respond t_switch
+	cve_2020_10723 mem_table framing"
 
 # unbuilt PART...: those of the parts named that the board leaves out
 # (WITHOUT, from the Makefile: frontend respond switch pcap links).
@@ -56,6 +69,7 @@ result() {
 
 boards=()
 builds=()
+declare -A quick=()
 SAN=0
 IOP_AARCH64_VHOST=
 FRONTEND=
@@ -63,6 +77,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--board) boards+=("$2"); shift 2 ;;
 	--build) builds+=("$2"); shift 2 ;;
+	--quick) quick[$((${#boards[@]} - 1))]=1; shift ;;
 	--frontend) FRONTEND=$2; shift 2 ;;
 	--san) SAN=1; shift ;;
 	--aarch64) IOP_AARCH64_VHOST=$2; shift 2 ;;
@@ -75,6 +90,45 @@ source tests/e2e/e2e_net.sh
 source tests/security/security.sh
 source tests/interop/qemu.sh
 source tests/interop/dpdk.sh
+
+# On a quick board (QUICK_BOARD=1), e2e_run runs of the tests that
+# e2e_all and e2e_net_all give it those in QUICK_TESTS, and reports the
+# others as skipped.
+eval "e2e_run_every() $(declare -f e2e_run | tail -n +2)"
+QUICK_BOARD=0
+e2e_run() {
+	local lines=$1 t keep=()
+	shift
+	[ "$QUICK_BOARD" = 1 ] || { e2e_run_every "$lines" "$@"; return; }
+	for t in "$@"; do
+		case " $(echo $QUICK_TESTS) " in
+		*" $t "*) keep+=("$t") ;;
+		*) skip_why "$BOARD e2e ${t#t_}" "quick suite: make test-all runs it" ;;
+		esac
+	done
+	e2e_run_every "$lines" "${keep[@]}"
+}
+
+# sec_quick: the security tests in QUICK_TESTS (sec_all's loop, for them).
+sec_quick() {
+	local b name
+	for b in "$BUILD"/security/*; do
+		[ -x "$b" ] || continue
+		name=$(basename "$b")
+		case " $(echo $QUICK_TESTS) " in *" $name "*) ;; *)
+			skip_why "$BOARD security $name" "quick suite: make test-all runs it"
+			continue ;;
+		esac
+		E2E_DIR=$(mktemp -d /tmp/vhost-sec.XXXXXX)
+		echo "== $BOARD security: $name"
+		if sec_one "$name" "$b"; then pass "$BOARD security $name"; else
+			fail "$BOARD security $name"
+			[ -n "${BELOG:-}" ] && [ -f "$BELOG" ] && tail -n 5 "$BELOG" | sed 's/^/  | /'
+		fi
+		e2e_cleanup
+		BELOG=
+	done
+}
 
 # The parts each board leaves out; the front-end for those without one.
 declare -A without=()
@@ -132,6 +186,16 @@ for i in "${!boards[@]}"; do
 		echo "== $BOARD: the linked binary"
 		binary_checks
 	fi
+	if [ "${quick[$i]:-0}" = 1 ]; then
+		echo "== $BOARD: end to end, quick suite (${RUN:-native})"
+		QUICK_BOARD=1
+		e2e_all
+		e2e_net_all
+		QUICK_BOARD=0
+		echo "== $BOARD: security, quick suite"
+		sec_quick
+		continue
+	fi
 	echo "== $BOARD: end to end (${RUN:-native})"
 	e2e_all
 	e2e_net_all
@@ -156,7 +220,8 @@ for i in "${!boards[@]}"; do
 	interop_dpdk_all
 done
 
-[ "$SKIPPED" -gt 0 ] && echo "$SKIPPED skipped (parts their board leaves out)"
+[ "$SKIPPED" -gt 0 ] && echo "$SKIPPED skipped (parts their board leaves out, the quick suites' others)"
+
 if [ ${#FAILED_NAMES[@]} -gt 0 ]; then
 	echo "failed:"
 	printf '  %s\n' "${FAILED_NAMES[@]}"
