@@ -61,7 +61,8 @@ PORT_OBJ := $(call obj,$(PORT_SRC))
 FAKE_OBJ := $(call obj,$(FAKE_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all tests check test test-all demo clean deps deps-demo FORCE
+.PHONY: all tests check test test-all demo clean deps deps-demo \
+	install uninstall FORCE
 all: $(BUILD)/vhost $(BUILD)/vhost.stripped
 
 # The version --version prints: `git describe` of this checkout (never of
@@ -195,6 +196,55 @@ endif
 demo: deps-demo
 	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt all
 	$(Q)tests/demo.sh $(O)/qemu-virt/vhost
+
+# ==== install (GNU conventions) ==============================================
+#   make install [BOARD=...] [DESTDIR=/staging] [PREFIX=/usr/local]
+#                [bindir=...] [mandir=...]
+# installs the stripped binary, its man page, and the JSON descriptor by
+# which QEMU's management layers find a vhost-user back-end
+# (docs/interop/vhost-user.json in QEMU: "50-<name>-<type>.json" under
+# share/qemu/vhost-user/), with the installed binary's absolute path in
+# it.  DESTDIR is a staging root only: it is in no installed file.
+PREFIX ?= /usr/local
+prefix ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir ?= $(exec_prefix)/bin
+datarootdir ?= $(prefix)/share
+datadir ?= $(datarootdir)
+mandir ?= $(datarootdir)/man
+man1dir ?= $(mandir)/man1
+vhostuserdir ?= $(datadir)/qemu/vhost-user
+INSTALL ?= install
+DESCRIPTOR := 50-vhost-net.json
+
+# install_path VAR: $(VAR), refused unless an absolute path that the
+# descriptor can carry as a JSON string and a shell word as it stands.
+install_path = $(if $(filter /%,$($(1))),,$(error $(1)=$($(1)) must be an \
+	absolute path))$(if $(findstring ",$($(1)))$(findstring \,$($(1)))$(findstring \
+	',$($(1)))$(word 2,$($(1))),$(error $(1)=$($(1)): quotes, backslashes and \
+	spaces are not supported))$($(1))
+
+install: all
+	$(Q)$(INSTALL) -d "$(DESTDIR)$(call install_path,bindir)" \
+		"$(DESTDIR)$(call install_path,man1dir)" \
+		"$(DESTDIR)$(call install_path,vhostuserdir)"
+	$(Q)$(INSTALL) -m 0755 $(BUILD)/vhost.stripped "$(DESTDIR)$(bindir)/vhost"
+	$(Q)sed 's|@VERSION@|$(VHOST_VERSION)|' docs/vhost.1 >$(BUILD)/vhost.1
+	$(Q)$(INSTALL) -m 0644 $(BUILD)/vhost.1 "$(DESTDIR)$(man1dir)/vhost.1"
+	$(Q)printf '%s\n' '{' \
+		'  "description": "vhost: a vhost-user virtio-net back-end (board $(BOARD))",' \
+		'  "type": "net",' \
+		'  "binary": "$(bindir)/vhost",' \
+		'  "tags": [ "board=$(BOARD)", "version=$(VHOST_VERSION)" ]' \
+		'}' >$(BUILD)/$(DESCRIPTOR)
+	$(Q)$(INSTALL) -m 0644 $(BUILD)/$(DESCRIPTOR) \
+		"$(DESTDIR)$(vhostuserdir)/$(DESCRIPTOR)"
+	@echo "  INSTALL $(DESTDIR)$(bindir)/vhost, $(DESTDIR)$(man1dir)/vhost.1," \
+		"$(DESTDIR)$(vhostuserdir)/$(DESCRIPTOR)"
+
+uninstall:
+	rm -f "$(DESTDIR)$(bindir)/vhost" "$(DESTDIR)$(man1dir)/vhost.1" \
+		"$(DESTDIR)$(vhostuserdir)/$(DESCRIPTOR)"
 
 clean:
 	rm -rf $(O)
