@@ -1,20 +1,26 @@
 # Makefile - `make BOARD=<name>` builds build/<name>/vhost.
 #
+#   make help                the boards, the knobs and their defaults, the targets
 #   make [BOARD=qemu-virt]   static aarch64 binary (the embedded default)
 #   make BOARD=host          native static binary
 #   make BOARD=minimal       the back-end alone, aarch64, under 64 KiB
+#   make install             binary, man page, QEMU's JSON descriptor
 #   make test                every test, every board (installs what it needs)
+#   make test-all            the same with every board's whole suite
 #   make test SAN=1          the host board's tests under ASan and UBSan
 #   make check BOARD=x       the tests of one board
 #   make demo                the sample app's scenario, aarch64 under qemu-user
 #   make clean
-# Knobs: V=1 (show commands), DEBUG=1, O=dir (output), CROSS_COMPILE=prefix.
+# Knobs: V=1 (show commands), DEBUG=1, O=dir (output), CROSS_COMPILE=prefix,
+# CC=, WERROR=0, and CPPFLAGS/CFLAGS/LDFLAGS, added after the project's own
+# (toolchain.mk).
 
 # The sanitizer build is native only (toolchain.mk).
 ifeq ($(SAN),1)
 BOARD ?= host
 endif
-BOARD ?= qemu-virt
+DEFAULT_BOARD := qemu-virt
+BOARD ?= $(DEFAULT_BOARD)
 BOARDS := $(notdir $(wildcard board/*))
 ifeq ($(filter $(BOARD),$(BOARDS)),)
 $(error Unknown BOARD '$(BOARD)'. Valid boards: $(BOARDS))
@@ -61,7 +67,7 @@ PORT_OBJ := $(call obj,$(PORT_SRC))
 FAKE_OBJ := $(call obj,$(FAKE_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all tests check test test-all demo clean deps deps-demo \
+.PHONY: all tests check test test-all demo clean deps deps-demo help \
 	install uninstall FORCE
 all: $(BUILD)/vhost $(BUILD)/vhost.stripped
 
@@ -245,6 +251,14 @@ install: all
 uninstall:
 	rm -f "$(DESTDIR)$(bindir)/vhost" "$(DESTDIR)$(man1dir)/vhost.1" \
 		"$(DESTDIR)$(vhostuserdir)/$(DESCRIPTOR)"
+
+# The boards (board/*), the knobs with their defaults and each board's
+# values (core/config.h, board/*/board.h), the make variables, the targets.
+help:
+	@BOARDS="$(BOARDS)" DEFAULT_BOARD=$(DEFAULT_BOARD) VERSION="$(VERSION)" \
+		VHOST_VERSION="$(VHOST_VERSION)" \
+		TEST_BOARDS="$(TEST_BOARDS)" QUICK_BOARDS="$(QUICK_BOARDS)" \
+		scripts/help.sh
 
 clean:
 	rm -rf $(O)
