@@ -16,7 +16,8 @@
 # as passed.  --quick after a board runs its quick suite: the unit
 # tests, the binary checks, and the end-to-end and security tests named
 # in QUICK_TESTS; the others are reported as skipped (make test-all runs
-# them).  Ends with one
+# them).  Then, once: the build, install and help tests
+# (tests/make/make.sh) and the interop tests with the host board.  Ends with one
 # line "N passed, M failed"; exit status 0 only if nothing failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -90,6 +91,7 @@ source tests/e2e/e2e_net.sh
 source tests/security/security.sh
 source tests/interop/qemu.sh
 source tests/interop/dpdk.sh
+source tests/make/make.sh
 
 # On a quick board (QUICK_BOARD=1), e2e_run runs of the tests that
 # e2e_all and e2e_net_all give it those in QUICK_TESTS, and reports the
@@ -202,6 +204,11 @@ for i in "${!boards[@]}"; do
 	echo "== $BOARD: security, one test per class of known vulnerability"
 	sec_all
 done
+
+# The build itself, once: the user's flags, the toolchain knobs, make
+# install, make help.
+echo "== build: flags, toolchains, install, help"
+build_all
 
 # Real peers, once, with the native binary (the aarch64 one joins in
 # the QEMU scenario that runs it under qemu-aarch64).
