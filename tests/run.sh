@@ -17,7 +17,8 @@
 # tests, the binary checks, and the end-to-end and security tests named
 # in QUICK_TESTS; the others are reported as skipped (make test-all runs
 # them).  Then, once: the build, install and help tests
-# (tests/make/make.sh) and the interop tests with the host board.  Ends with one
+# (tests/make/make.sh), the interop tests with the host board, and the
+# examples of the README and docs (tests/docs/docs.sh).  Ends with one
 # line "N passed, M failed"; exit status 0 only if nothing failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -92,6 +93,7 @@ source tests/security/security.sh
 source tests/interop/qemu.sh
 source tests/interop/dpdk.sh
 source tests/make/make.sh
+source tests/docs/docs.sh
 
 # On a quick board (QUICK_BOARD=1), e2e_run runs of the tests that
 # e2e_all and e2e_net_all give it those in QUICK_TESTS, and reports the
@@ -227,7 +229,11 @@ for i in "${!boards[@]}"; do
 	interop_dpdk_all
 done
 
-[ "$SKIPPED" -gt 0 ] && echo "$SKIPPED skipped (parts their board leaves out, the quick suites' others)"
+# Every example command of the README and docs/, once.
+echo "== docs: the examples of README.md and docs/*.md"
+docs_all
+
+[ "$SKIPPED" -gt 0 ] && echo "$SKIPPED skipped (parts their board leaves out, the quick suites' others, examples that cannot run here)"
 
 if [ ${#FAILED_NAMES[@]} -gt 0 ]; then
 	echo "failed:"
