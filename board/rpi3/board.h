@@ -12,8 +12,9 @@
 #define CFG_MAX_LINKS 2
 /* A home or lab network segment, not a data centre's. */
 #define CFG_SWITCH_MACS 64
-/* A quarter of the default staging buffer: the SD card is the limit,
- * not the buffer (still two CFG_FRAME_MAX records, config.h). */
-#define CFG_PCAP_BUF (64u << 10)
+/* Half the default staging buffer: the SD card is the limit, not the
+ * buffer, and 128 KiB still holds a whole 64 KiB record (pcap.h's
+ * PCAP_SNAPLEN stays 65535). */
+#define CFG_PCAP_BUF (128u << 10)
 
 #endif
