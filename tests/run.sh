@@ -208,9 +208,14 @@ for i in "${!boards[@]}"; do
 done
 
 # The build itself, once: the user's flags, the toolchain knobs, make
-# install, make help.
-echo "== build: flags, toolchains, install, help"
-build_all
+# install, make help (not in the sanitizer run, whose build is not the
+# product's: make test runs them).
+if [ "$SAN" = 1 ]; then
+	skip_why "build tests" "the sanitizer run: make test runs them"
+else
+	echo "== build: flags, toolchains, install, help"
+	build_all
+fi
 
 # Real peers, once, with the native binary (the aarch64 one joins in
 # the QEMU scenario that runs it under qemu-aarch64).
@@ -229,9 +234,14 @@ for i in "${!boards[@]}"; do
 	interop_dpdk_all
 done
 
-# Every example command of the README and docs/, once.
-echo "== docs: the examples of README.md and docs/*.md"
-docs_all
+# Every example command of the README and docs/, once (with the
+# product's binaries: not in the sanitizer run).
+if [ "$SAN" = 1 ]; then
+	skip_why "docs examples" "the sanitizer run: make test runs them"
+else
+	echo "== docs: the examples of README.md and docs/*.md"
+	docs_all
+fi
 
 [ "$SKIPPED" -gt 0 ] && echo "$SKIPPED skipped (parts their board leaves out, the quick suites' others, examples that cannot run here)"
 
