@@ -310,17 +310,12 @@ i_migrate_packed() {
 # restore the base from and gives the new back-end a stale one, which ours
 # corrects from the ring (said in its log); on split rings it is right.
 i_restart() {
-	local glog=$IOP_DIR/guest8.log qpid i log2=$IOP_DIR/be-restarted.log
+	local glog=$IOP_DIR/guest8.log qpid log2=$IOP_DIR/be-restarted.log
 	be_start --respond 192.0.2.1/24 || return 1
 	iop_qemu "$glog" restart "path=$SOCK,reconnect=1" &
 	qpid=$!
 	E2E_PIDS+=("$qpid")
-	for i in $(seq 1 1800); do
-		has "$glog" "VHTEST ready" && break
-		kill -0 "$qpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	has "$glog" "VHTEST ready" || { tail -n 20 "$glog"; return 1; }
+	iop_wait "$glog" "VHTEST ready" 1 "$qpid" || return 1
 	stop "$BE" KILL
 	sleep 2
 	start_bg "$log2" -s "$SOCK" --respond 192.0.2.1/24
@@ -386,12 +381,7 @@ i_soak() {
 		qpid=$!
 		E2E_PIDS+=("$qpid")
 	fi
-	for k in $(seq 1 1800); do
-		has "$glog" "VHTEST ready" && break
-		kill -0 "$qpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	has "$glog" "VHTEST ready" || { tail -n 20 "$glog"; return 1; }
+	iop_wait "$glog" "VHTEST ready" 1 "$qpid" || return 1
 	for k in $(seq 1 "${IOP_RESTARTS:-5}"); do
 		sleep "$((1 + RANDOM % 4)).$((RANDOM % 10))"
 		t0=$(date +%s%N)
