@@ -160,7 +160,7 @@ $(CRASH_BIN): tests/crash/crashfe.c tests/security/hostile.c \
 		tests/security/hostile.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TOOL    $@")
-	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iboard/$(BOARD) \
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra $(WERROR_FLAG) -I. -Iboard/$(BOARD) \
 		$(BOARD_CFLAGS) -static $< tests/security/hostile.c -o $@
 tests: $(CRASH_BIN)
 

@@ -94,6 +94,7 @@ Targets:
   test-all              the whole suite of every board
   check                 the tests of BOARD
   tests                 build BOARD's tests without running them
+  unit-tests            build BOARD's unit and port tests alone
   demo                  the sample app's scenario, aarch64 under qemu-user
                         (needs only the compilers and qemu-user)
   deps, deps-demo       install what make test / make demo need

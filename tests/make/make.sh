@@ -117,7 +117,7 @@ b_version() {
 	local o=$BT_DIR/version log=$BT_DIR/version.log n
 	bt_make "$log" BOARD=host O="$o" V=1 VHOST_VERSION=9.8-test all || return 1
 	n=$(grep -c -- "-DVHOST_VERSION=" "$log")
-	[ "$n" = 1 ] && grep -- "-DVHOST_VERSION=" "$log" | grep -q " -c core/app/cli.c " ||
+	[ "$n" = 1 ] && grep -- "-DVHOST_VERSION=" "$log" | grep -q " -c core/app/about.c " ||
 		{ echo "  -DVHOST_VERSION on $n commands"; return 1; }
 	"$o/host/vhost" --version | grep -q "9.8-test" ||
 		{ echo "  --version: $("$o/host/vhost" --version | head -n 1)"; return 1; }
