@@ -1,20 +1,26 @@
 # Makefile - `make BOARD=<name>` builds build/<name>/vhost.
 #
+#   make help                the boards, the knobs and their defaults, the targets
 #   make [BOARD=qemu-virt]   static aarch64 binary (the embedded default)
 #   make BOARD=host          native static binary
 #   make BOARD=minimal       the back-end alone, aarch64, under 64 KiB
+#   make install             binary, man page, QEMU's JSON descriptor
 #   make test                every test, every board (installs what it needs)
+#   make test-all            the same with every board's whole suite
 #   make test SAN=1          the host board's tests under ASan and UBSan
 #   make check BOARD=x       the tests of one board
 #   make demo                the sample app's scenario, aarch64 under qemu-user
 #   make clean
-# Knobs: V=1 (show commands), DEBUG=1, O=dir (output), CROSS_COMPILE=prefix.
+# Knobs: V=1 (show commands), DEBUG=1, O=dir (output), CROSS_COMPILE=prefix,
+# CC=, WERROR=0, and CPPFLAGS/CFLAGS/LDFLAGS, added after the project's own
+# (toolchain.mk).
 
 # The sanitizer build is native only (toolchain.mk).
 ifeq ($(SAN),1)
 BOARD ?= host
 endif
-BOARD ?= qemu-virt
+DEFAULT_BOARD := qemu-virt
+BOARD ?= $(DEFAULT_BOARD)
 BOARDS := $(notdir $(wildcard board/*))
 ifeq ($(filter $(BOARD),$(BOARDS)),)
 $(error Unknown BOARD '$(BOARD)'. Valid boards: $(BOARDS))
@@ -26,6 +32,14 @@ include toolchain.mk
 O ?= build
 BUILD := $(O)/$(BOARD)$(if $(filter 1,$(DEBUG)),-debug)$(if $(filter 1,$(SAN)),-san)
 
+# FAULTS=1: a test build whose ring code can be made to die at chosen
+# points (core/virtq/fault.h), for tests/crash/; in a folder of its own,
+# never the product.
+ifeq ($(FAULTS),1)
+BUILD := $(BUILD)-faults
+CPPFLAGS += -DVHOST_FAULTS
+endif
+
 # The optional parts (core/config.h) this board leaves out, asked of the
 # preprocessor so that board.h stays the one place that says so: one
 # name a line for each condition that holds.
@@ -35,7 +49,7 @@ PART_IF := frontend:!CFG_WITH_FRONTEND respond:!CFG_WITH_RESPOND \
 part = $(word $(1),$(subst :, ,$(2)))
 BOARD_WITHOUT := $(shell printf '$(foreach p,$(PART_IF),\043if $(call \
 	part,2,$(p))\n$(call part,1,$(p))\n\043endif\n)' | $(CC) -E -P -I. \
-	-Iboard/$(BOARD) -include core/config.h -x c - 2>/dev/null)
+	-Iboard/$(BOARD) $(CPPFLAGS) -include core/config.h -x c - 2>/dev/null)
 
 # Each part's files (the port's among them: port.h, FEATURES) and unit
 # tests; a part left out is not built, so a call to it that the core
@@ -43,9 +57,9 @@ BOARD_WITHOUT := $(shell printf '$(foreach p,$(PART_IF),\043if $(call \
 PART_SRC_frontend := core/dev/frontend.c $(wildcard core/dev/fe_*.c)
 PART_SRC_respond := core/net/respond.c
 PART_SRC_switch := core/net/l2sw.c
-PART_SRC_pcap := core/net/pcap.c port/linux/file.c
-PART_SRC_links := port/linux/net.c
-PART_SRC_service := port/linux/svc.c
+PART_SRC_pcap := core/net/pcap.c port/$(BOARD_PORT)/file.c
+PART_SRC_links := port/$(BOARD_PORT)/net.c
+PART_SRC_service := port/$(BOARD_PORT)/svc.c
 PART_TEST_frontend := tests/unit/test_frontend.c
 PART_TEST_respond := tests/unit/test_respond.c tests/unit/test_fwd.c
 PART_TEST_switch := tests/unit/test_l2sw.c tests/unit/test_fwd.c
@@ -55,7 +69,7 @@ SRC_OUT := $(foreach p,$(BOARD_WITHOUT),$(PART_SRC_$(p)) $(PART_TEST_$(p)))
 
 CORE_SRC_ALL := $(sort $(wildcard core/*.c core/*/*.c))
 CORE_SRC := $(filter-out $(SRC_OUT),$(CORE_SRC_ALL))
-PORT_SRC := $(filter-out $(SRC_OUT),$(sort $(wildcard port/linux/*.c)))
+PORT_SRC := $(filter-out $(SRC_OUT),$(sort $(wildcard port/$(BOARD_PORT)/*.c)))
 FAKE_SRC := $(sort $(wildcard tests/fake/*.c))
 UNIT_SRC := $(filter-out $(SRC_OUT),$(sort $(wildcard tests/unit/test_*.c)))
 
@@ -65,20 +79,27 @@ PORT_OBJ := $(call obj,$(PORT_SRC))
 FAKE_OBJ := $(call obj,$(FAKE_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all tests unit-tests check test demo clean deps
+.PHONY: all tests unit-tests check test test-all demo clean deps deps-demo help \
+	install uninstall FORCE
 all: $(BUILD)/vhost $(BUILD)/vhost.stripped
 
-# --version: `git describe` of this tree (the release below and the
-# commit, "0.2-g1a2b3c4", while no tag is there yet); the release alone
-# outside a git checkout (a tarball).  about.o is rebuilt when it changes.
-VERSION := 0.2
-VHOST_VERSION := $(or $(shell test -e .git && git describe --tags --always \
-	--dirty 2>/dev/null | sed -E 's/^[0-9a-f]{7,}(-dirty)?$$/$(VERSION)-g&/'),$(VERSION))
-VERSION_STAMP := $(BUILD)/version
-$(shell mkdir -p $(BUILD) && { echo '$(VHOST_VERSION)' | cmp -s - \
-	$(VERSION_STAMP) || echo '$(VHOST_VERSION)' >$(VERSION_STAMP); })
-$(BUILD)/obj/core/app/about.o: $(VERSION_STAMP)
-$(BUILD)/obj/core/app/about.o: CPPFLAGS += -DVHOST_VERSION='"$(VHOST_VERSION)"'
+# The version --version prints: `git describe` of this checkout (never of
+# a repository around it, such as a distribution's build tree), else
+# VERSION.  VHOST_VERSION=... on the command line sets it (a package's
+# version).  Only the object that prints it is rebuilt when it changes.
+VERSION := 0.3
+git_describe = $(shell [ "$$(git rev-parse --show-toplevel 2>/dev/null)" = \
+	"$$(pwd -P)" ] && git describe --always --dirty 2>/dev/null)
+ifeq ($(origin VHOST_VERSION),undefined)
+VHOST_VERSION = $(eval VHOST_VERSION := $(or $(git_describe),$(VERSION)))$(VHOST_VERSION)
+endif
+VERSION_OBJ := $(BUILD)/obj/core/app/about.o
+$(VERSION_OBJ): VHOST_CPPFLAGS += -DVHOST_VERSION='"$(VHOST_VERSION)"'
+$(VERSION_OBJ): $(BUILD)/version
+$(BUILD)/version: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VHOST_VERSION)' | cmp -s - $@ 2>/dev/null || \
+		echo '$(VHOST_VERSION)' >$@
 
 # A board's flags are in its board.mk (and those it includes): a change
 # there rebuilds its objects.
@@ -87,11 +108,11 @@ BOARD_MK := $(filter board/%/board.mk toolchain.mk,$(MAKEFILE_LIST))
 $(BUILD)/obj/%.o: %.c $(BOARD_MK)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/vhost: $(CORE_OBJ) $(PORT_OBJ)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(BOARD_LTO) $^ -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(BOARD_LTO) $^ -o $@
 
 $(BUILD)/vhost.stripped: $(BUILD)/vhost
 	$(Q)$(STRIP) -o $@ $<
@@ -101,15 +122,15 @@ $(BUILD)/vhost.stripped: $(BUILD)/vhost
 $(BUILD)/tests/%: tests/unit/%.c $(filter-out $(BUILD)/obj/core/app/app.o,$(CORE_OBJ)) $(FAKE_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(NO_LTO) $(LDFLAGS) $(filter-out %.h,$^) -o $@
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(NO_LTO) $(ALL_LDFLAGS) $(filter-out %.h,$^) -o $@
 
 # Tests of the Linux port itself (no fake: they talk to the OS).
 PORT_TEST_SRC := $(sort $(wildcard tests/port/test_*.c))
 PORT_TEST_BIN := $(patsubst tests/port/%.c,$(BUILD)/tests/%,$(PORT_TEST_SRC))
-$(BUILD)/tests/test_port_%: tests/port/test_port_%.c $(filter-out $(BUILD)/obj/port/linux/main.o,$(PORT_OBJ))
+$(BUILD)/tests/test_port_%: tests/port/test_port_%.c $(filter-out $(BUILD)/obj/port/$(BOARD_PORT)/main.o,$(PORT_OBJ))
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(NO_LTO) $(LDFLAGS) $(filter-out %.h,$^) -o $@
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(NO_LTO) $(ALL_LDFLAGS) $(filter-out %.h,$^) -o $@
 
 # Test tools for the end-to-end tests (plain libc programs).
 TOOL_SRC := $(sort $(wildcard tests/e2e/*.c))
@@ -117,7 +138,7 @@ TOOL_BIN := $(patsubst tests/e2e/%.c,$(BUILD)/tools/%,$(TOOL_SRC))
 $(BUILD)/tools/%: tests/e2e/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TOOL    $@")
-	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror $(BOARD_CFLAGS) -static $< -o $@
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra $(WERROR_FLAG) $(BOARD_CFLAGS) -static $< -o $@
 
 # The security tests (tests/security/README): one hostile front-end per
 # class of published vulnerability, each linked with hostile.c.
@@ -128,10 +149,20 @@ $(BUILD)/security/%: tests/security/%.c tests/security/hostile.c \
 		tests/security/hostile.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  SEC     $@")
-	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -I. -Iboard/$(BOARD) \
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra $(WERROR_FLAG) -I. -Iboard/$(BOARD) \
 		$(BOARD_CFLAGS) -static $< tests/security/hostile.c -o $@
 
 tests: all $(UNIT_BIN) $(PORT_TEST_BIN) $(TOOL_BIN) $(SEC_BIN)
+
+# The crash test's front-end (tests/crash/): plain libc, with hostile.c.
+CRASH_BIN := $(BUILD)/tools/crashfe
+$(CRASH_BIN): tests/crash/crashfe.c tests/security/hostile.c \
+		tests/security/hostile.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TOOL    $@")
+	$(Q)$(CC) -std=gnu11 -O2 -Wall -Wextra $(WERROR_FLAG) -I. -Iboard/$(BOARD) \
+		$(BOARD_CFLAGS) -static $< tests/security/hostile.c -o $@
+tests: $(CRASH_BIN)
 
 # The unit and port tests alone (make test builds them with DEBUG=1 too:
 # the one pass with CORE_ASSERT on).
@@ -155,8 +186,21 @@ check: tests
 	$(Q)tests/run.sh --board $(BOARD) --build $(BUILD)
 endif
 
+# What this machine needs: everything the tests use (deps), or only the
+# compilers and qemu-user (deps-demo, for make demo).
 deps:
-	$(Q)tests/deps.sh
+	$(Q)tests/deps.sh test
+
+deps-demo:
+	$(Q)tests/deps.sh demo
+
+# The boards `make test` runs the whole suite of, and those it runs the
+# quick suite of (unit tests, the binary checks, a few end-to-end tests:
+# tests/run.sh --quick); `make test-all` runs every board's whole suite.
+TEST_BOARDS := host qemu-virt minimal
+QUICK_BOARDS := rpi3 ampere-altra
+run_args = $(foreach b,$(1),--board $(b) --build $(O)/$(b)) \
+	$(foreach b,$(2),--board $(b) --build $(O)/$(b) --quick)
 
 # Every board, everything, from a fresh machine (minimal's back-end is
 # driven by the host board's front-end).  SAN=1: the host board under
@@ -167,21 +211,84 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt SAN= tests
 	$(Q)tests/run.sh --san --board host --build $(O)/host-san \
 		--aarch64 $(O)/qemu-virt/vhost
+
+test-all: test
 else
 test: deps
-	$(Q)$(MAKE) --no-print-directory BOARD=host tests
+	$(Q)$(foreach b,$(TEST_BOARDS) $(QUICK_BOARDS),\
+		$(MAKE) --no-print-directory BOARD=$(b) tests &&) true
 	$(Q)$(MAKE) --no-print-directory BOARD=host DEBUG=1 unit-tests
-	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt tests
-	$(Q)$(MAKE) --no-print-directory BOARD=minimal tests
-	$(Q)tests/run.sh --board host --build $(O)/host \
-		--board host --build $(O)/host-debug --stages unit \
-		--board qemu-virt --build $(O)/qemu-virt \
-		--board minimal --build $(O)/minimal
+	$(Q)tests/run.sh $(call run_args,$(TEST_BOARDS),$(QUICK_BOARDS)) \
+		--board host --build $(O)/host-debug --stages unit
+
+test-all: deps
+	$(Q)$(foreach b,$(TEST_BOARDS) $(QUICK_BOARDS),\
+		$(MAKE) --no-print-directory BOARD=$(b) tests &&) true
+	$(Q)$(MAKE) --no-print-directory BOARD=host DEBUG=1 unit-tests
+	$(Q)IOP_RESTARTS=20 tests/run.sh $(call run_args,$(TEST_BOARDS) $(QUICK_BOARDS),) \
+		--board host --build $(O)/host-debug --stages unit
 endif
 
-demo: deps
+demo: deps-demo
 	$(Q)$(MAKE) --no-print-directory BOARD=qemu-virt all
 	$(Q)tests/demo.sh $(O)/qemu-virt/vhost
+
+# ==== install (GNU conventions) ==============================================
+#   make install [BOARD=...] [DESTDIR=/staging] [PREFIX=/usr/local]
+#                [bindir=...] [mandir=...]
+# installs the stripped binary, its man page, and the JSON descriptor by
+# which QEMU's management layers find a vhost-user back-end
+# (docs/interop/vhost-user.json in QEMU: "50-<name>-<type>.json" under
+# share/qemu/vhost-user/), with the installed binary's absolute path in
+# it.  DESTDIR is a staging root only: it is in no installed file.
+PREFIX ?= /usr/local
+prefix ?= $(PREFIX)
+exec_prefix ?= $(prefix)
+bindir ?= $(exec_prefix)/bin
+datarootdir ?= $(prefix)/share
+datadir ?= $(datarootdir)
+mandir ?= $(datarootdir)/man
+man1dir ?= $(mandir)/man1
+vhostuserdir ?= $(datadir)/qemu/vhost-user
+INSTALL ?= install
+DESCRIPTOR := 50-vhost-net.json
+
+# install_path VAR: $(VAR), refused unless an absolute path that the
+# descriptor can carry as a JSON string and a shell word as it stands.
+install_path = $(if $(filter /%,$($(1))),,$(error $(1)=$($(1)) must be an \
+	absolute path))$(if $(findstring ",$($(1)))$(findstring \,$($(1)))$(findstring \
+	',$($(1)))$(word 2,$($(1))),$(error $(1)=$($(1)): quotes, backslashes and \
+	spaces are not supported))$($(1))
+
+install: all
+	$(Q)$(INSTALL) -d "$(DESTDIR)$(call install_path,bindir)" \
+		"$(DESTDIR)$(call install_path,man1dir)" \
+		"$(DESTDIR)$(call install_path,vhostuserdir)"
+	$(Q)$(INSTALL) -m 0755 $(BUILD)/vhost.stripped "$(DESTDIR)$(bindir)/vhost"
+	$(Q)sed 's|@VERSION@|$(VHOST_VERSION)|' docs/vhost.1 >$(BUILD)/vhost.1
+	$(Q)$(INSTALL) -m 0644 $(BUILD)/vhost.1 "$(DESTDIR)$(man1dir)/vhost.1"
+	$(Q)printf '%s\n' '{' \
+		'  "description": "vhost: a vhost-user virtio-net back-end (board $(BOARD))",' \
+		'  "type": "net",' \
+		'  "binary": "$(bindir)/vhost",' \
+		'  "tags": [ "board=$(BOARD)", "version=$(VHOST_VERSION)" ]' \
+		'}' >$(BUILD)/$(DESCRIPTOR)
+	$(Q)$(INSTALL) -m 0644 $(BUILD)/$(DESCRIPTOR) \
+		"$(DESTDIR)$(vhostuserdir)/$(DESCRIPTOR)"
+	@echo "  INSTALL $(DESTDIR)$(bindir)/vhost, $(DESTDIR)$(man1dir)/vhost.1," \
+		"$(DESTDIR)$(vhostuserdir)/$(DESCRIPTOR)"
+
+uninstall:
+	rm -f "$(DESTDIR)$(bindir)/vhost" "$(DESTDIR)$(man1dir)/vhost.1" \
+		"$(DESTDIR)$(vhostuserdir)/$(DESCRIPTOR)"
+
+# The boards (board/*), the knobs with their defaults and each board's
+# values (core/config.h, board/*/board.h), the make variables, the targets.
+help:
+	@BOARDS="$(BOARDS)" DEFAULT_BOARD=$(DEFAULT_BOARD) VERSION="$(VERSION)" \
+		VHOST_VERSION="$(VHOST_VERSION)" \
+		TEST_BOARDS="$(TEST_BOARDS)" QUICK_BOARDS="$(QUICK_BOARDS)" \
+		scripts/help.sh
 
 clean:
 	rm -rf $(O)

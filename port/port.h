@@ -366,4 +366,29 @@ int port_pid_file(const char *path, struct port_file_id *id);
  * the OS knows no such group. */
 int port_group_id(const char *name, uint32_t *gid);
 
+/* ==== TEST BUILDS ONLY: make FAULTS=1 (-DVHOST_FAULTS) ================= */
+
+#ifdef VHOST_FAULTS
+/*
+ * Points in the ring code where a test build can be made to die, to prove
+ * that inflight recovery (vhost-user.rst "Inflight I/O tracking") finishes
+ * every chain exactly once (tests/crash/).  core/virtq/fault.h names where
+ * each one is.  No product build has them: the calls compile to nothing
+ * and this function is not linked (tests/crash checks the binary).
+ */
+enum port_fault_point {
+	PORT_FAULT_POPPED,    /* a chain taken, marked in flight */
+	PORT_FAULT_USED,      /* its used element written, not handed over */
+	PORT_FAULT_HANDED,    /* handed over, the inflight region not told */
+	PORT_FAULT_PUBLISHED, /* handed over and the region told */
+	PORT_FAULT_POINTS
+};
+
+/* The ring code reached `point`.  Returns, unless the environment
+ * (VHOST_FAULT=NAME:N) says to die at the Nth time this point is reached:
+ * then the process is killed there (SIGKILL: no handler, no flush, as a
+ * crash or an OOM kill would end it), after one line on stderr. */
+void port_fault(enum port_fault_point point);
+#endif
+
 #endif /* PORT_PORT_H */

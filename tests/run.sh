@@ -3,6 +3,7 @@
 #
 #   tests/run.sh --board host --build build/host [--stages unit,e2e]
 #                [--board qemu-virt --build build/qemu-virt ...]
+#                [--board rpi3 --build build/rpi3 --quick]
 #                [--frontend PATH] [--san] [--aarch64 VHOST]
 #
 # Per board: the unit tests (natively, or under the board's runner such as
@@ -11,8 +12,13 @@
 # of the real back-end and front-end over real unix sockets, and the
 # security tests (tests/security/, a hostile front-end per published
 # vulnerability class); then, once, the interop tests with real peers
-# (QEMU, DPDK) for the host board.  --stages LIST (after a --board)
-# runs only those of unit, binary, e2e, security, interop for that board.
+# (QEMU, DPDK) for the host board, the build, install and help tests
+# (tests/make/make.sh) and the examples of the README and docs
+# (tests/docs/docs.sh).  --stages LIST (after a --board) runs only those
+# of unit, binary, e2e, security, interop for that board.  --quick after
+# a board runs its quick suite: the unit tests, the binary checks, and
+# the end-to-end and security tests named in QUICK_TESTS; the others are
+# reported as skipped (make test-all runs them).
 #
 # A board built without the front-end (CFG_WITH_FRONTEND 0) is driven by
 # another board's binary: --frontend PATH, else the first board of this
@@ -49,6 +55,16 @@ fail() { FAILED=$((FAILED + 1)); FAILED_NAMES+=("$1"); echo "FAIL $*"; }
 # skip NAME WHY: a test not run, and why (counted apart from the passes).
 skip() { SKIPPED=$((SKIPPED + 1)); SKIPPED_NAMES+=("$1: $2"); echo "SKIP $1 ($2)"; }
 
+# skip_why NAME WHY: the same (the build and docs tests' name for it).
+skip_why() { skip "$@"; }
+
+# The quick suite's end-to-end and security tests: the data path on both
+# ring layouts, the command line, signals, the responder and the switch,
+# and the attacks whose limits come from the board (queue indexes,
+# memory tables, framing).
+QUICK_TESTS="t_echo t_packed_indirect t_cli t_signals t_respond t_switch
+	cve_2020_10723 mem_table framing"
+
 # stage_begin NAME DECLARED ... stage_end: the tests in between are the
 # stage's; it must run exactly the DECLARED of them.  A miscount is a
 # failure of its own (not one of the stage's tests).
@@ -57,6 +73,13 @@ stage_begin() {
 	STAGE_DECLARED=$2
 	STAGE_AT=$((PASSED + FAILED + SKIPPED))
 	EXPECTED=$((EXPECTED + STAGE_DECLARED))
+}
+
+# stage_more N: the stage declares N more (a count known only once the
+# stage runs, as the docs' examples).
+stage_more() {
+	STAGE_DECLARED=$((STAGE_DECLARED + $1))
+	EXPECTED=$((EXPECTED + $1))
 }
 
 stage_end() {
@@ -166,6 +189,7 @@ unit_all() {
 boards=()
 builds=()
 stages=()
+declare -A quick=()
 SAN=0
 IOP_AARCH64_VHOST=
 FRONTEND=
@@ -177,6 +201,7 @@ while [ $# -gt 0 ]; do
 		[ ${#boards[@]} -gt 0 ] || { echo "run.sh: --stages comes after a --board" >&2; exit 2; }
 		stages[${#boards[@]} - 1]=$2
 		shift 2 ;;
+	--quick) quick[$((${#boards[@]} - 1))]=1; shift ;;
 	--frontend) FRONTEND=$2; shift 2 ;;
 	--san) SAN=1; shift ;;
 	--aarch64) IOP_AARCH64_VHOST=$2; shift 2 ;;
@@ -192,6 +217,27 @@ source tests/e2e/e2e_svc.sh
 source tests/security/security.sh
 source tests/interop/qemu.sh
 source tests/interop/dpdk.sh
+source tests/crash/crash.sh
+source tests/make/make.sh
+source tests/docs/docs.sh
+
+# On a quick board (QUICK_BOARD=1), e2e_run runs of the tests that
+# e2e_all and e2e_net_all give it those in QUICK_TESTS, and reports the
+# others as skipped (the stages still count every test).
+eval "e2e_run_every() $(declare -f e2e_run | tail -n +2)"
+QUICK_BOARD=0
+e2e_run() {
+	local lines=$1 t keep=()
+	shift
+	[ "$QUICK_BOARD" = 1 ] || { e2e_run_every "$lines" "$@"; return; }
+	for t in "$@"; do
+		case " $(echo $QUICK_TESTS) " in
+		*" $t "*) keep+=("$t") ;;
+		*) skip "$LABEL e2e ${t#t_}" "quick suite: make test-all runs it" ;;
+		esac
+	done
+	[ ${#keep[@]} -eq 0 ] || e2e_run_every "$lines" "${keep[@]}"
+}
 
 # The parts each board leaves out; the front-end for those without one.
 declare -A without=()
@@ -210,6 +256,9 @@ for i in "${!boards[@]}"; do
 	LABEL=$(basename "$BUILD") # host, qemu-virt, host-debug, host-san
 	RUN=$(mk BOARD_RUN)
 	BINUTILS=$(mk BOARD_BINUTILS)
+	# the board's binutils, as the Makefile finds them (CROSS_COMPILE, CC)
+	NM=$(mk NM)
+	OBJDUMP=$(mk OBJDUMP)
 	SIZE_LIMIT=$(mk BOARD_SIZE_LIMIT)
 	WITHOUT=${without[$i]}
 	VHOST=$BUILD/vhost
@@ -240,6 +289,7 @@ for i in "${!boards[@]}"; do
 		export ASAN_OPTIONS=abort_on_error=1:detect_leaks=1
 		export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 	fi
+	QUICK_BOARD=${quick[$i]:-0}
 	if wanted e2e; then
 		echo "== $LABEL: end to end (${RUN:-native})"
 		e2e_all
@@ -250,6 +300,19 @@ for i in "${!boards[@]}"; do
 		echo "== $LABEL: security, one test per class of known vulnerability"
 		sec_all
 	fi
+	QUICK_BOARD=0
+done
+
+# Inflight recovery by crash (tests/crash/), once, with the host board's
+# build (not in the sanitizers' pass: it runs everything else again).
+for i in "${!boards[@]}"; do
+	[ "${boards[$i]}" = host ] && [ "$SAN" = 0 ] || continue
+	BOARD=host
+	BUILD=${builds[$i]}
+	echo "== crash: the back-end killed at chosen points, inflight recovery"
+	stage_begin "crash" ${#CRASH_TESTS[@]}
+	crash_all $(for b in "${builds[@]}"; do echo "$b/vhost"; done)
+	stage_end
 done
 
 # Real peers, once, with the native binary (the aarch64 one joins in
@@ -272,6 +335,32 @@ for i in "${!boards[@]}"; do
 	interop_dpdk_all
 	break
 done
+
+# The build itself, once: the user's flags, the toolchain knobs, make
+# install, make help (not in the sanitizer run, whose build is not the
+# product's: make test runs them).
+stage_begin "build" 9
+if [ "$SAN" = 1 ]; then
+	for t in user_flags werror cross_compile cc version install capabilities help demo_deps; do
+		skip "build $t" "the sanitizer run: make test runs them"
+	done
+else
+	echo "== build: flags, toolchains, install, help"
+	build_all
+fi
+stage_end
+
+# Every example command of the README and docs/, once (with the
+# product's binaries: not in the sanitizer run).  How many there are is
+# the docs' own count (doctest.py).
+if [ "$SAN" = 1 ]; then
+	stage_begin "docs" 1
+	skip "docs examples" "the sanitizer run: make test runs them"
+	stage_end
+else
+	echo "== docs: the examples of README.md and docs/*.md"
+	docs_all
+fi
 
 echo "== counted"
 printf '  %s\n' "${STAGES_RUN[@]}"

@@ -135,12 +135,6 @@ static void log_short(struct be_dev *d, const char *req, uint64_t log_size,
 		(unsigned long long)dirty_log_bytes(last));
 }
 
-/* Logging is on: every write we make to guest memory must be marked. */
-static bool logging(const struct be_dev *d)
-{
-	return (d->features & VU_BIT(VHOST_F_LOG_ALL)) && d->dlog.bits != NULL;
-}
-
 static int be_set_features(struct be_dev *d, struct vu_msg *m)
 {
 	uint64_t f = m->p.u64;
@@ -229,7 +223,7 @@ static int be_set_mem_table(struct be_dev *d, struct vu_msg *m)
 			   d->dev.name);
 	if (rc < 0)
 		return rc;
-	if (logging(d) && !log_covers(&d->mem_next, d->dlog.size, &last)) {
+	if (be_logging(d) && !log_covers(&d->mem_next, d->dlog.size, &last)) {
 		/* the table in use stays; a NACK if one was asked for */
 		log_short(d, "SET_MEM_TABLE", d->dlog.size, last);
 		mem_table_unmap(&d->mem_next);

@@ -47,7 +47,7 @@ void be_queue_reset(struct be_dev *d, unsigned qi)
 	q->ring.log.dirty = NULL;
 	memset(&q->addr, 0, sizeof(q->addr));
 	q->polled = q->started = q->enabled = q->attached = q->busy = false;
-	q->failed = false;
+	q->failed = q->owe_call = false;
 }
 
 /* Migration (vhost-user.rst): with VHOST_F_LOG_ALL negotiated and a log
@@ -55,10 +55,7 @@ void be_queue_reset(struct be_dev *d, unsigned qi)
  * the ring's VHOST_VRING_F_LOG says). */
 static int queue_log(struct be_dev *d, struct vu_queue *q)
 {
-	bool on = (d->features & VU_BIT(VHOST_F_LOG_ALL)) &&
-		  d->dlog.bits != NULL;
-
-	return vq_attach_log(&q->ring, on ? &d->dlog : NULL, &d->mem,
+	return vq_attach_log(&q->ring, be_logging(d) ? &d->dlog : NULL, &d->mem,
 			     q->attached && (q->addr.flags & VU_VRING_F_LOG),
 			     q->addr.log);
 }
@@ -162,7 +159,11 @@ int queue_attach(struct be_dev *d, unsigned qi)
  * pass that ended at its batch limit before the stop: the driver would
  * then never kick again.  So it asks for kicks again, in guest memory
  * (virtio 1.2 2.7.10, 2.8.10), and its pair is looked at on the next
- * round of the loop, kick or none.
+ * round of the loop, kick or none.  It also calls the driver once: a
+ * back-end that died between publishing used entries and calling took
+ * that call with it, and a driver whose RX ring it filled would wait for
+ * it forever, with no buffer left for a frame that could call again.  A
+ * call with nothing new is harmless (the driver finds no used entry).
  */
 void queue_wake(struct be_dev *d, unsigned qi)
 {
@@ -172,6 +173,7 @@ void queue_wake(struct be_dev *d, unsigned qi)
 	if (!net_queue_ready(q) || !net_queue_enabled(q))
 		return;
 	vq_kicks_on(&q->ring);
+	q->owe_call = true;
 	d->q[qi | 1].busy = true; /* the pair's TX ring: be_tick runs it */
 }
 

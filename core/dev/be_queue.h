@@ -16,6 +16,13 @@ void be_queue_init(struct be_dev *d, unsigned q);
 /* Close the fds and ring state of queue q (back to "not configured"). */
 void be_queue_reset(struct be_dev *d, unsigned q);
 
+/* Logging is on (vhost-user.rst "Migration"): VHOST_F_LOG_ALL negotiated
+ * and a log mapped; every write we make to guest memory is marked. */
+static inline bool be_logging(const struct be_dev *d)
+{
+	return (d->features & VU_BIT(VHOST_F_LOG_ALL)) && d->dlog.bits != NULL;
+}
+
 /* VIRTIO_F_RING_PACKED was negotiated. */
 static inline bool packed_rings(const struct be_dev *d)
 {

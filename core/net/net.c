@@ -52,10 +52,14 @@ uint32_t net_frame_gather(const struct net_frame *fr, uint8_t *buf,
  * 2.7.7.2). */
 void net_queue_flush(struct vu_queue *q)
 {
+	bool call;
+
 	if (!q->attached)
 		return;
 	vq_publish(&q->ring);
-	if (vq_need_call(&q->ring) && q->call_fd >= 0) {
+	call = vq_need_call(&q->ring) || q->owe_call;
+	if (call && q->call_fd >= 0) {
+		q->owe_call = false;
 		port_evt_signal(q->call_fd);
 		q->st.calls++;
 		LOG_TRACE(LOG_RINGS, "%s: call\n", q->name);

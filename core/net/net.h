@@ -57,6 +57,7 @@ struct vu_queue {
 	bool busy;     /* a batch ended with chains left: come back soon */
 	bool dirty;    /* RX: frames delivered, used ring not yet published */
 	bool failed;   /* the guest broke it: stopped until it starts again */
+	bool owe_call; /* (re)started: one call, whatever the driver asked */
 	struct inflight_q iq; /* inflight tracking (vq.h vq->inflight) */
 	struct q_stats st;
 };

@@ -133,7 +133,9 @@ void inflight_split_rewind(struct inflight_q *iq, uint16_t batch_head,
 /* Start tracking the ring at `ring`, its used position (used, used_wrap),
  * in its part: a fresh one (nothing in flight), or one to recover (roll a
  * half-done batch back or forward, list what is still in flight, and set
- * the ring's used and avail positions).  <0 (logged) if the part is bad. */
+ * the ring's used and avail positions).  Returns how many slots from the
+ * new used position a batch rolled back covered (their flags are to look
+ * available again), 0 if none, or <0 (logged) if the part is bad. */
 int inflight_packed_start(struct inflight_q *iq, bool fresh,
 			  const struct vring_packed_desc *ring, uint16_t *used,
 			  bool *used_wrap, uint16_t *avail, bool *avail_wrap);

@@ -63,6 +63,7 @@ int inflight_packed_start(struct inflight_q *iq, bool fresh,
 	const uint16_t num = iq->num;
 	struct packed_region *r = packed_of(iq);
 	uint16_t u, old_used, fh;
+	uint32_t back = 0; /* slots of a batch rolled back */
 	bool wrap;
 
 	if (fresh) {
@@ -86,8 +87,11 @@ int inflight_packed_start(struct inflight_q *iq, bool fresh,
 		return -PORT_EPROTO;
 	}
 	/* A batch half marked used: if its first descriptor no longer looks
-	 * available, the driver has it, so the batch stands. */
-	if (u != old_used) {
+	 * available, the driver has it, so the batch stands.  Else it is
+	 * rolled back, and the caller makes its other slots, whose flags
+	 * may already say "used", look available again (the return value). */
+	wrap = LOAD(&r->used_wrap) != 0;
+	if (u != old_used || wrap != (LOAD(&r->old_used_wrap) != 0)) {
 		bool ow = LOAD(&r->old_used_wrap) != 0;
 		uint16_t a = ow ? VRING_PACKED_F_AVAIL : VRING_PACKED_F_USED;
 		uint16_t f = LE16(LOAD(&ring[old_used].flags)) &
@@ -96,8 +100,16 @@ int inflight_packed_start(struct inflight_q *iq, bool fresh,
 		if (f != a) {
 			STORE(&r->old_free_head, LOAD(&r->free_head));
 			STORE(&r->old_used_idx, u);
-			STORE(&r->old_used_wrap, LOAD(&r->used_wrap));
+			STORE(&r->old_used_wrap, (uint8_t)wrap);
+		} else {
+			back = vq_wrap_dist(vq_wrap_pos(old_used, ow, num),
+					    vq_wrap_pos(u, wrap, num), num);
 		}
+	}
+	if (back > num) {
+		LOG_ERR("%s: inflight region: a batch of %u slots, in a ring "
+			"of %u", iq->name, back, num);
+		return -PORT_EPROTO;
 	}
 	/* roll back anything half done */
 	fh = LOAD(&r->old_free_head);
@@ -134,7 +146,7 @@ int inflight_packed_start(struct inflight_q *iq, bool fresh,
 		/* taken in order after what was used */
 		vq_wrap_add(avail, avail_wrap, n, num);
 	}
-	return 0;
+	return (int)back;
 }
 
 int inflight_packed_desc(struct inflight_q *iq, uint64_t addr, uint32_t len,

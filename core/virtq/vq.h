@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/mem/mem.h"
 #include "core/virtq/chain.h"
+#include "core/virtq/fault.h"
 #include "core/virtq/layout.h"
 #include "core/virtq/vq_log.h"
 #include "core/virtq/vq_packed.h"
@@ -152,6 +153,8 @@ static inline int vq_pop(struct vq *vq, const struct mem_table *mem,
 		LOG_TRACE(LOG_RINGS, "%s: chain %u: %u bytes to read, %u to "
 			  "write\n", vq->name, c->head, c->out_bytes,
 			  c->in_bytes);
+	if (rc > 0)
+		VQ_FAULT(POPPED);
 	return rc;
 }
 

@@ -165,13 +165,57 @@ void vq_packed_attach(struct vq *vq, const struct vq_config *cfg)
 	p->signalled_valid = false;
 }
 
+/*
+ * A batch the inflight region rolled back: a dead back-end wrote its used
+ * elements and the flags of all but the first (vq_packed_publish), and
+ * died before the first's, which hands the batch over.  Its chains are
+ * taken again, and its slots are still the device's; they show
+ * "available" again, as the driver left them, or publishing the first
+ * element anew would hand the driver the rest (it reads on in ring order,
+ * 2.8.6) before they are done: RX buffers the device then writes again.
+ */
+static void packed_unpublish(struct vq *vq, uint32_t n)
+{
+	struct vq_packed *p = &vq->p;
+	uint16_t i = p->used_idx;
+	bool w = p->used_wrap;
+
+	for (uint32_t k = 0; k < n; k++) {
+		uint16_t f = LE16(LOAD(&p->pdesc[i].flags));
+
+		f = (uint16_t)((f & ~(VRING_PACKED_F_AVAIL |
+				      VRING_PACKED_F_USED)) |
+			       (w ? VRING_PACKED_F_AVAIL : VRING_PACKED_F_USED));
+		STORE(&p->pdesc[i].flags, LE16(f));
+		if (vq_log_on(&vq->log))
+			dirty_mark(vq->log.dirty, vq->log.ring_gpa + 16ull * i,
+				   16);
+		vq_wrap_add(&i, &w, 1, vq->num);
+	}
+}
+
 int vq_packed_inflight(struct vq *vq, struct inflight_q *iq, bool fresh)
 {
 	struct vq_packed *p = &vq->p;
+	int rc = inflight_packed_start(iq, fresh, p->pdesc, &p->used_idx,
+				       &p->used_wrap, &p->last_avail,
+				       &p->avail_wrap);
 
-	return inflight_packed_start(iq, fresh, p->pdesc, &p->used_idx,
-				     &p->used_wrap, &p->last_avail,
-				     &p->avail_wrap);
+	if (rc > 0) {
+		packed_unpublish(vq, (uint32_t)rc);
+		rc = 0;
+	}
+	/* A part to recover says where the ring stands (vhost-user.rst
+	 * "Inflight I/O tracking": used_idx, then the chains in flight),
+	 * checked by inflight_packed_start: a ring whose flags could not
+	 * tell it (packed_recover) is not lost. */
+	if (rc == 0 && !fresh && p->lost) {
+		p->lost = false;
+		LOG_PEER("%s: the inflight region says where the ring stands: "
+			 "slot %u wrap %u\n", vq->name, p->used_idx,
+			 p->used_wrap);
+	}
+	return rc;
 }
 
 /*
@@ -338,6 +382,7 @@ VQ_PUBLISH void vq_packed_publish(struct vq *vq)
 			STORE(&ring[slot].flags, LE16(f));
 		vq_wrap_add(&slot, &wrap, e[k].ndesc, num);
 	}
+	VQ_FAULT(USED);
 	STORE_RELEASE(&ring[first].flags, LE16(used_flags));
 	/* marked after the writes, so a log read in between misses none:
 	 * the first slot of each element, where it was written */
@@ -351,12 +396,14 @@ VQ_PUBLISH void vq_packed_publish(struct vq *vq)
 			vq_wrap_add(&at, &aw, e[k].ndesc, num);
 		}
 	}
+	VQ_FAULT(HANDED);
 	if (vq->inflight != NULL)
 		inflight_packed_published(vq->inflight, e, n);
 	p->used_idx = slot;
 	p->used_wrap = wrap;
 	p->nshadow = 0;
 	p->call_pending = true;
+	VQ_FAULT(PUBLISHED);
 }
 
 bool vq_packed_need_call(struct vq *vq)

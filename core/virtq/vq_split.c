@@ -110,6 +110,7 @@ void vq_split_push(struct vq *vq, const struct vq_chain *c, uint32_t len)
 
 		inflight_split_pushed(vq->inflight, k, c->track);
 	}
+	VQ_FAULT(USED);
 }
 
 void vq_split_mark(const struct vq *vq, struct vq_mark *m)
@@ -171,11 +172,13 @@ VQ_PUBLISH void vq_split_publish(struct vq *vq)
 	/* marked after the writes, so a log read in between misses none */
 	if (vq_log_on(&vq->log))
 		log_used(vq);
+	VQ_FAULT(HANDED);
 	if (vq->inflight != NULL)
 		inflight_split_published(vq->inflight,
 					 (uint16_t)(s->used_idx - s->published),
 					 s->used_idx);
 	s->published = s->used_idx;
+	VQ_FAULT(PUBLISHED);
 }
 
 bool vq_split_need_call(struct vq *vq)

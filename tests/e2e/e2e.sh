@@ -1,6 +1,6 @@
 # e2e.sh - end-to-end tests: the real `vhost` back-end and front-end over
 # real unix sockets, run natively or as aarch64 binaries under qemu-user.
-# Sourced by tests/run.sh, which sets BOARD, BUILD, RUN, BINUTILS, VHOST,
+# Sourced by tests/run.sh, which sets BOARD, BUILD, RUN, NM, VHOST,
 # WITHOUT (the parts the board leaves out), FE_VHOST and FE_RUN (the
 # front-end that drives the back-end: the board's own binary, or another
 # board's where it has none), SIZE_LIMIT, and provides
@@ -597,9 +597,9 @@ binary_checks() {
 		# what TSO hides on x86: used->idx and the packed used flags
 		# are store-releases (tests/release.sh)
 		result "$LABEL used ring published by store-release (aarch64 code)" \
-			tests/release.sh "${BINUTILS}objdump" "$VHOST"
+			tests/release.sh "$OBJDUMP" "$VHOST"
 	fi
-	syms=$("${BINUTILS}nm" "$VHOST")
+	syms=$("$NM" "$VHOST")
 	# the symbol table is there (so the next check means something)
 	result "$LABEL binary has symbols" grep -q " T main$" <<<"$syms"
 	result "$LABEL no allocator linked" \
@@ -616,16 +616,16 @@ binary_checks() {
 	# core/ reaches the OS only through port_*: its objects need nothing
 	# else from outside but mem*/str* (and compiler helpers: the stack
 	# protector, aarch64's outline atomics of the dirty log)
-	und=$("${BINUTILS}nm" -u $(core_objs) | awk 'NF==2 {print $2}' | sort -u |
+	und=$("$NM" -u $(core_objs) | awk 'NF==2 {print $2}' | sort -u |
 		grep -vE "^(port_|mem|str|__stack_chk|__aarch64_|_GLOBAL_OFFSET_TABLE_)" |
-		grep -vxFf <("${BINUTILS}nm" --defined-only $(core_objs) | awk 'NF==3 {print $3}'))
+		grep -vxFf <("$NM" --defined-only $(core_objs) | awk 'NF==3 {print $3}'))
 	[ -n "$und" ] && echo "  core/ needs: $und"
 	result "$LABEL core/ calls only port_*, mem*, str*" test -z "$und"
 	result "$LABEL no recursion (call graph of core/ and port/ is acyclic)" no_recursion
 	# the layers (docs/design.md): includes and calls point down only
 	result "$LABEL layers: every include in core/ points down" tests/layers.sh includes
 	result "$LABEL layers: no call runs up, no files call in a circle" \
-		tests/layers.sh calls "${BINUTILS}nm" "$BUILD/obj"
+		tests/layers.sh calls "$NM" "$BUILD/obj"
 	result "$LABEL core/ includes no OS headers" \
 		bash -c '! grep -hE "^#include <" $(find core -name "*.[ch]") | grep -vE "<(stdint|stddef|stdbool|string|stdarg)\.h>"'
 	stage_end

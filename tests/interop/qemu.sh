@@ -324,17 +324,12 @@ i_migrate_packed() {
 # restore the base from and gives the new back-end a stale one, which ours
 # corrects from the ring (said in its log); on split rings it is right.
 i_restart() {
-	local glog=$IOP_DIR/guest8.log qpid i log2=$IOP_DIR/be-restarted.log
+	local glog=$IOP_DIR/guest8.log qpid log2=$IOP_DIR/be-restarted.log
 	be_start --respond 192.0.2.1/24 || return 1
 	iop_qemu "$glog" restart "path=$SOCK,reconnect=1" &
 	qpid=$!
 	E2E_PIDS+=("$qpid")
-	for i in $(seq 1 1800); do
-		has "$glog" "VHTEST ready" && break
-		kill -0 "$qpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	has "$glog" "VHTEST ready" || { tail -n 20 "$glog"; return 1; }
+	iop_wait "$glog" "VHTEST ready" 1 "$qpid" || return 1
 	stop "$BE" KILL
 	sleep 2
 	start_bg "$log2" -s "$SOCK" --respond 192.0.2.1/24
@@ -400,12 +395,7 @@ i_soak() {
 		qpid=$!
 		E2E_PIDS+=("$qpid")
 	fi
-	for k in $(seq 1 1800); do
-		has "$glog" "VHTEST ready" && break
-		kill -0 "$qpid" 2>/dev/null || break
-		sleep 0.1
-	done
-	has "$glog" "VHTEST ready" || { tail -n 20 "$glog"; return 1; }
+	iop_wait "$glog" "VHTEST ready" 1 "$qpid" || return 1
 	for k in $(seq 1 "${IOP_RESTARTS:-5}"); do
 		sleep "$((1 + RANDOM % 4)).$((RANDOM % 10))"
 		t0=$(date +%s%N)
@@ -414,7 +404,8 @@ i_soak() {
 		# until the namespace reaches the guest again, 60 s at most
 		until ip netns exec "$NETNS" ping -c 1 -W 1 192.0.2.10 >/dev/null 2>&1; do
 			[ $(($(date +%s%N) - t0)) -lt 60000000000 ] ||
-				{ echo "  traffic did not resume after restart $k"; return 1; }
+				{ echo "  traffic did not resume after restart $k"
+				  sed 's/^/  | /' "$BELOG_NOW"; return 1; }
 		done
 		gaps="$gaps $((($(date +%s%N) - t0) / 1000000))"
 	done
@@ -499,6 +490,7 @@ i_lifecycle() {
 # 192.0.2.1 (a new tap each time: the old one went with the old process).
 iop_soak_be() {
 	local log=$BELOG.$RANDOM
+	BELOG_NOW=$log
 	ip netns exec "$NETNS" "$VHOST" "$@" >"$log" 2>&1 &
 	BE=$!
 	E2E_PIDS+=("$BE")

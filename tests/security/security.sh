@@ -88,6 +88,13 @@ sec_all() {
 	for src in "${srcs[@]}"; do
 		name=$(basename "${src%.c}")
 		b=$BUILD/security/$name
+		# a quick board (run.sh --quick) runs those in QUICK_TESTS
+		if [ "${QUICK_BOARD:-0}" = 1 ]; then
+			case " $(echo $QUICK_TESTS) " in *" $name "*) ;; *)
+				skip "$LABEL security $name" "quick suite: make test-all runs it"
+				continue ;;
+			esac
+		fi
 		if [ ! -x "$b" ]; then
 			fail "$LABEL security $name (not built: $b)"
 			continue

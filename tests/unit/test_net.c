@@ -728,6 +728,44 @@ static void restart(uint32_t q)
 }
 
 /*
+ * A back-end killed between publishing used entries and calling took the
+ * call with it, and a driver whose RX ring it had filled waits for that
+ * call forever: nothing else can call, as no buffer is left for a frame.
+ * So a ring that starts calls its driver once, whatever the ring holds and
+ * whatever the driver asked, and only once.
+ */
+static void test_restart_calls(void)
+{
+	uint64_t c0, c1;
+
+	setup(0);
+	rx_add(0, 2048);
+	tx_put(0, 60, 1, HDR);
+	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
+	/* no frame since: no call */
+	dev_tick(&dev.dev, 0);
+	c0 = fake_evt_count(call_fd[0]);
+	c1 = fake_evt_count(call_fd[1]);
+	CHECK_EQ_U(c0, 1);
+	CHECK_EQ_U(c1, 1);
+	/* RX starts again, with its driver asking for no calls */
+	restart(0);
+	no_calls(&rxq);
+	dev_tick(&dev.dev, 0);
+	dev_tick(&dev.dev, 0);
+	CHECK_EQ_U(fake_evt_count(call_fd[0]), c0 + 1);
+	CHECK_EQ_U(fake_evt_count(call_fd[1]), c1);
+	/* TX starts again: its call, and no second one for RX */
+	restart(1);
+	dev_tick(&dev.dev, 0);
+	dev_tick(&dev.dev, 0);
+	CHECK_EQ_U(fake_evt_count(call_fd[0]), c0 + 1);
+	CHECK_EQ_U(fake_evt_count(call_fd[1]), c1 + 1);
+	CHECK_EQ_U(dev.q[0].st.calls + dev.q[1].st.calls, c0 + c1 + 2);
+	teardown();
+}
+
+/*
  * D3 (vhost-user.rst SET_VRING_ERR): a guest's bad descriptor costs that
  * ring.  It stops where it stood (the bad chain not taken), its error fd
  * is signalled once, and the connection, the other ring and the device
@@ -1274,6 +1312,161 @@ static void test_inflight(void)
 	teardown();
 }
 
+/* Post frame k on TX as a driver without indirect tables does: the
+ * header in descriptor 2k, the frame in 2k + 1. */
+static void tx_two(uint16_t k)
+{
+	uint8_t *b = host(TX_BUF(k));
+	uint16_t d = (uint16_t)(2 * k);
+
+	memset(b, 0, HDR);
+	memcpy(b + 64, make_frame(60, (uint8_t)k), 60);
+	txq.desc[d] = (struct vring_desc){TX_BUF(k), HDR, VRING_DESC_F_NEXT,
+					  (uint16_t)(d + 1)};
+	txq.desc[d + 1] = (struct vring_desc){TX_BUF(k) + 64, 60, 0, 0};
+	vqd_add(&txq, d);
+	vqd_publish(&txq);
+}
+
+/*
+ * The back-end dies with chains of two descriptors in flight, and the
+ * ring is started again as QEMU starts it on a new back-end: a split
+ * ring's base read from the used index, a packed ring's the initial one
+ * (QEMU has no index to read), and the region handed back.  The region
+ * says where the ring stands: each chain in flight is taken again, once,
+ * and the ring goes on.  (A packed ring's own flags cannot say it here:
+ * the tails of the chains used look like chains posted.  The ring was
+ * failed as "position unknown", region or not.)
+ */
+static void test_inflight_restart(void)
+{
+	struct vu_inflight in = {0, 0, 2, 16, 0};
+	struct vu_state s = {1, 0};
+	struct vu_addr a = {1, 0, UVA(Q_GPA(1)), UVA(Q_GPA(1) + USED_OFF),
+			    UVA(Q_GPA(1) + AVAIL_OFF), 0};
+	struct vq_chain *c = &dev.net.tx_chain;
+	uint64_t v = 1;
+
+	proto_extra = VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD);
+	setup_with(F_BASE, 16, true, true, ACT_SINK);
+	proto_extra = 0;
+	CHECK_EQ_I(req(VU_GET_INFLIGHT_FD, &in, sizeof(in), -1), 0);
+	tx_two(0);
+	tx_two(1);
+	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
+	expect_used(&txq, 0, 0);
+	expect_used(&txq, 2, 0);
+	/* two more taken; then the back-end is gone */
+	tx_two(2);
+	tx_two(3);
+	CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, c), 1);
+	CHECK_EQ_I(vq_pop(&dev.q[1].ring, &dev.mem, c), 1);
+	CHECK(req(VU_GET_VRING_BASE, &s, sizeof(s), -1) >= 0);
+
+	/* BASE last: a new back-end attaches the ring once, at the base
+	 * (this one still has the addresses, and would attach again) */
+	CHECK_EQ_I(req(VU_SET_VRING_ADDR, &a, sizeof(a), -1), 0);
+	s.num = packed ? VQ_BASE_PACKED_INIT : (uint32_t)txq.used->idx;
+	CHECK_EQ_I(req(VU_SET_VRING_BASE, &s, sizeof(s), -1), 0);
+	CHECK_EQ_I(req(VU_SET_VRING_KICK, &v, 8, fake_evt()), 0);
+	s.num = 1;
+	CHECK_EQ_I(req(VU_SET_VRING_ENABLE, &s, sizeof(s), -1), 0);
+	CHECK_EQ_U(dev.q[1].iq.nresubmit, 2);
+	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
+	CHECK(!dev.q[1].failed);
+	CHECK_EQ_U(dev.q[1].st.frames, 4);
+	expect_used(&txq, 4, 0);
+	expect_used(&txq, 6, 0);
+	expect_no_used(&txq);
+	/* and on from there */
+	tx_two(4);
+	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
+	expect_used(&txq, 8, 0);
+	expect_no_used(&txq);
+	CHECK_EQ_U(dev.q[1].st.frames, 5);
+	teardown();
+}
+
+/*
+ * Packed: a back-end dies in the middle of a publish, after it wrote the
+ * batch's used elements and the flags of all but the first, whose flags
+ * hand the batch over (vq_packed_publish; the region's used position
+ * moved, the chains still marked in flight).  The new one rolls the batch
+ * back and takes its chains again -- and must not leave the flags of the
+ * rest showing "used": the first element it publishes again would expose
+ * them, and the driver would take chains the device has not finished
+ * with (an RX buffer it then writes again).  Found by killing the
+ * back-end there (tests/crash): the driver saw the stale element, then the
+ * real one written over the slot it had taken back.
+ *
+ * The dead back-end's state is made here from a whole publish of three RX
+ * buffers, in the region's layout (vhost-user.rst, the packed one): the
+ * three marked in flight again, the old used position and free head as
+ * before the batch, and the first element's flags back to "available".
+ */
+static void test_inflight_half_batch(void)
+{
+	struct vu_inflight in = {0, 0, 2, 16, 0};
+	struct vu_state s = {0, 0};
+	struct vu_addr a = {0, 0, UVA(Q_GPA(0)), UVA(Q_GPA(0) + USED_OFF),
+			    UVA(Q_GPA(0) + AVAIL_OFF), 0};
+	const struct fake_sent *sent;
+	uint8_t *r;
+	uint64_t v = 0;
+	uint32_t id, len;
+
+	proto_extra = VU_BIT(VU_PROTO_F_INFLIGHT_SHMFD);
+	setup_with(F_BASE, 16, true, true, ACT_ECHO);
+	proto_extra = 0;
+	CHECK_EQ_I(req(VU_GET_INFLIGHT_FD, &in, sizeof(in), -1), 0);
+	sent = fake_sent_last();
+	if (!CHECK_EQ_U(sent->nfds, 1)) {
+		teardown();
+		return;
+	}
+	r = fake_memfd_base(sent->fds[0]); /* queue 0's part */
+	for (uint16_t i = 0; i < 3; i++) {
+		rx_add(i, 2048);
+		tx_put(i, 60, (uint8_t)i, HDR);
+	}
+	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
+	CHECK_EQ_U(r[16] | r[17] << 8, 3); /* used_idx: after the batch */
+
+	/* the publish, half undone: entries 0-2 took the three chains */
+	for (unsigned e = 0; e < 3; e++)
+		r[32 + 32 * e] = 1;       /* inflight */
+	r[14] = 3, r[15] = 0;             /* old_free_head: as before */
+	r[18] = 0, r[19] = 0;             /* old_used_idx */
+	r[21] = 1;                        /* old_used_wrap */
+	rxq.pdesc[0].flags = VRING_PACKED_F_AVAIL | VRING_DESC_F_WRITE;
+
+	/* a new back-end: the ring attached once, at QEMU's base */
+	CHECK(req(VU_GET_VRING_BASE, &s, sizeof(s), -1) >= 0);
+	CHECK_EQ_I(req(VU_SET_VRING_ADDR, &a, sizeof(a), -1), 0);
+	s.num = VQ_BASE_PACKED_INIT;
+	CHECK_EQ_I(req(VU_SET_VRING_BASE, &s, sizeof(s), -1), 0);
+	CHECK_EQ_I(req(VU_SET_VRING_KICK, &v, 8, fake_evt()), 0);
+	s.num = 1;
+	CHECK_EQ_I(req(VU_SET_VRING_ENABLE, &s, sizeof(s), -1), 0);
+	CHECK_EQ_U(dev.q[0].iq.nresubmit, 3);
+
+	/* one frame: one RX buffer (the first taken again) is used, and
+	 * the driver sees that one and no other */
+	tx_put(3, 61, 3, HDR);
+	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
+	expect_used(&rxq, 0, HDR + 61);
+	CHECK_EQ_I(vqd_get_used(&rxq, &id, &len), 0);
+	/* the next two frames take the other two */
+	tx_put(4, 62, 4, HDR);
+	tx_put(5, 63, 5, HDR);
+	CHECK_EQ_I(net_pair_work(&dev.net, 0), 0);
+	expect_used(&rxq, 1, HDR + 62);
+	expect_used(&rxq, 2, HDR + 63);
+	CHECK(memcmp(host(RX_BUF(2)) + HDR, make_frame(63, 5), 63) == 0);
+	expect_no_used(&rxq);
+	teardown();
+}
+
 int main(void)
 {
 	for (int pass = 0; pass < 2; pass++) {
@@ -1291,11 +1484,15 @@ int main(void)
 		RUN(test_calls);
 		RUN(test_batch);
 		RUN(test_restart_looks);
+		RUN(test_restart_calls);
 		RUN(test_hostile);
 		RUN(test_ring_error);
 		RUN(test_csum);
 		RUN(test_dirty_log);
 		RUN(test_inflight);
+		RUN(test_inflight_restart);
+		if (packed)
+			RUN(test_inflight_half_batch);
 	}
 	return check_summary("test_net");
 }
