@@ -16,3 +16,7 @@ BOARD_RUN := qemu-aarch64
 # 64 KiB), without the up-to-64 KiB of file padding that aligning the
 # RELRO segment costs: keeps the stripped binary well under 128 KiB.
 BOARD_LDFLAGS := -Wl,-z,norelro
+# Link-time optimisation of the product (toolchain.mk: BOARD_LTO): about
+# 4.5 KiB less, which keeps multiqueue, EVENT_IDX, the MTU and a tap's
+# offloads inside 128 KiB.  The boards that include this file inherit it.
+BOARD_LTO := -flto

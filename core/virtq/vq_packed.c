@@ -232,7 +232,7 @@ int vq_packed_pop(struct vq *vq, const struct mem_table *mem,
 	const struct vring_packed_desc *ring = p->pdesc;
 	uint16_t i = p->last_avail, k = (uint16_t)again, next = 0;
 	bool wrap = p->avail_wrap;
-	struct vring_packed_desc d;
+	struct vring_packed_desc d = {0, 0, 0, 0}; /* (LTO cannot see it set) */
 	struct chain_walk w;
 
 	if (p->lost) {
