@@ -346,12 +346,16 @@ static void burst(uint64_t features, unsigned *kicks, uint64_t *calls)
 	for (uint16_t i = 0; i < NUM; i++)
 		rx_post(i);
 	round_with(0);
+	/* the rings' start made its own call each (be_queue.c queue_wake) */
+	*calls = fake_evt_count(call_fd[0]) + fake_evt_count(call_fd[1]);
+	CHECK_EQ_U(*calls, 2);
 	*kicks = 0;
 	for (uint16_t s = 0; s < 12; s++)
 		*kicks += tx_post(s);
 	round_with(1);
 	CHECK_EQ_U(dev.q[1].st.frames, 12);
-	*calls = fake_evt_count(call_fd[0]) + fake_evt_count(call_fd[1]);
+	*calls = fake_evt_count(call_fd[0]) + fake_evt_count(call_fd[1]) -
+		 *calls;
 	teardown();
 }
 
