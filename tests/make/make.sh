@@ -186,8 +186,10 @@ b_install() {
 # (the host board's binary of this run).
 b_capabilities() {
 	local out rc i vhost=
+	# the first host build with a binary (not the DEBUG=1 unit pass)
 	for i in "${!boards[@]}"; do
-		[ "${boards[$i]}" = host ] && vhost=${builds[$i]}/vhost
+		[ "${boards[$i]}" = host ] && [ -z "$vhost" ] &&
+			[ -x "${builds[$i]}/vhost" ] && vhost=${builds[$i]}/vhost
 	done
 	if [ -z "$vhost" ]; then
 		skip_why "build capabilities" "no host board in this run"
