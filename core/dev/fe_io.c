@@ -77,7 +77,7 @@ int fe_reap(struct fe_dev *d, unsigned p, uint64_t now)
 {
 	struct fe_pair *pp = &d->fe.pair[p];
 	uint32_t id, len;
-	bool progress = false, reposted = false;
+	bool progress = false, reposted = false, more;
 	uint32_t hdr, flen;
 	int rc;
 
@@ -119,8 +119,11 @@ again:
 		progress = true;
 	}
 	/* calls wanted again (with EVENT_IDX, at the next used element of
-	 * each ring), and what came in meanwhile taken too */
-	if (vqd_calls_on(&pp->txq) | vqd_calls_on(&pp->rxq))
+	 * each ring: both rings, whatever the first says), and what came in
+	 * meanwhile taken too */
+	more = vqd_calls_on(&pp->txq);
+	more = vqd_calls_on(&pp->rxq) || more;
+	if (more)
 		goto again;
 	if (reposted)
 		fe_kick(d, 2 * p);
