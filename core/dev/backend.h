@@ -22,12 +22,17 @@
 #endif
 /* Virtio and protocol features this back-end offers, each once with its
  * name in the specs (virtio 1.2 5.1.3 and 6, vhost-user.rst "Protocol
- * features"): the masks below and --version's list come from here. */
+ * features"): the masks below and --version's list come from here.
+ * GUEST_ANNOUNCE asks nothing of the back-end: the VMM keeps the control
+ * queue and the config space, and after a migration has the guest announce
+ * itself (virtio 1.2 5.1.6.5.4) instead of sending us SEND_RARP (QEMU's
+ * vhost_user_migration_done skips it when the guest took the bit). */
 #define BE_FEATURE_LIST(X)                                       \
 	X(VIRTIO_NET_F_CSUM, "CSUM")                             \
 	X(VIRTIO_NET_F_MTU, "MTU")                               \
 	X(VIRTIO_NET_F_MRG_RXBUF, "MRG_RXBUF")                   \
 	BE_FEATURE_MQ_(X)                                        \
+	X(VIRTIO_NET_F_GUEST_ANNOUNCE, "GUEST_ANNOUNCE")         \
 	X(VHOST_F_LOG_ALL, "LOG_ALL")                            \
 	X(VIRTIO_RING_F_INDIRECT_DESC, "INDIRECT_DESC")          \
 	X(VIRTIO_RING_F_EVENT_IDX, "EVENT_IDX")                  \

@@ -246,15 +246,16 @@ static void reject_u64(const char *what, uint32_t request, uint64_t v,
 /* What README.md "What it implements" says is offered, bit by bit from the
  * specs (virtio 1.2 6 and 5.1.3, vhost-user.rst), not from backend.h: a
  * bit added or dropped in the code without the README fails here.
- * GET_FEATURES: CSUM 0, MTU 3, MRG_RXBUF 15, MQ 22 (with more than one
- * queue pair), LOG_ALL 26, INDIRECT_DESC 28, EVENT_IDX 29,
+ * GET_FEATURES: CSUM 0, MTU 3, MRG_RXBUF 15, GUEST_ANNOUNCE 21, MQ 22
+ * (with more than one queue pair), LOG_ALL 26, INDIRECT_DESC 28, EVENT_IDX 29,
  * PROTOCOL_FEATURES 30, VERSION_1 32, RING_PACKED 34.
  * GET_PROTOCOL_FEATURES: MQ 0, LOG_SHMFD 1, RARP 2, REPLY_ACK 3, MTU 4,
  * INFLIGHT_SHMFD 12. */
 #define README_FEATURES                                                     \
-	((1ull << 0) | (1ull << 3) | (1ull << 15) | (1ull << 26) |          \
-	 (1ull << 28) | (1ull << 29) | (1ull << 30) | (1ull << 32) |        \
-	 (1ull << 34) | (CFG_MAX_QUEUE_PAIRS > 1 ? 1ull << 22 : 0))
+	((1ull << 0) | (1ull << 3) | (1ull << 15) | (1ull << 21) |          \
+	 (1ull << 26) | (1ull << 28) | (1ull << 29) | (1ull << 30) |        \
+	 (1ull << 32) | (1ull << 34) |                                      \
+	 (CFG_MAX_QUEUE_PAIRS > 1 ? 1ull << 22 : 0))
 #define README_PROTOCOL_FEATURES                                            \
 	((1ull << 0) | (1ull << 1) | (1ull << 2) | (1ull << 3) | (1ull << 4) | \
 	 (1ull << 12))
