@@ -26,7 +26,13 @@ docs_all() {
 		stage_end
 		return
 	fi
+	# each board's product build (the first with a binary: not the
+	# DEBUG=1 unit pass, which builds none)
+	local -A seen=()
 	for i in "${!boards[@]}"; do
+		[ -x "${builds[$i]}/vhost" ] && [ -z "${seen[${boards[$i]}]:-}" ] ||
+			continue
+		seen[${boards[$i]}]=1
 		args+=(--board "${boards[$i]}=${builds[$i]}")
 	done
 	if ! command -v python3 >/dev/null; then
